@@ -1,0 +1,128 @@
+using System.Net;
+using Kuma.Gateway.Auth;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Gateway.Api;
+
+/// <summary>
+/// The single entry of the REST API: who is calling, which tenant the path acts in, whether the tenant
+/// is within its rate, then the endpoint. Every refusal leaves in Kuma's error shape.
+/// </summary>
+public sealed partial class ApiDispatcher(
+    ApiOptions options,
+    UserTokenVerifier tokens,
+    TenantDirectory tenants,
+    TenantRateLimiter rateLimiter,
+    ResourceEndpoints resources,
+    TenantEndpoints tenantEndpoints,
+    TokenEndpoints tokenEndpoints,
+    IndexEndpoints index,
+    ILogger<ApiDispatcher> logger)
+{
+    public async Task HandleAsync(HttpContext context)
+    {
+        try
+        {
+            await Dispatch(context);
+        }
+        catch (ApiException e)
+        {
+            await e.WriteAsync(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away; nothing to answer
+        }
+        catch (Exception e)
+        {
+            LogUnhandled(logger, e, context.Request.Method, context.Request.Path);
+            if (!context.Response.HasStarted)
+                await new ApiException(StatusCodes.Status500InternalServerError, "Internal Server Error", "Internal Server Error").WriteAsync(context);
+        }
+    }
+
+    private async Task Dispatch(HttpContext context)
+    {
+        var route = ApiRoute.Parse(context.Request.Path.Value ?? "/") ?? throw ApiException.NotFound();
+        switch (route.Kind)
+        {
+            case RouteKind.Index:
+                RequireMethod(context, HttpMethods.Get);
+                await index.WriteIndexAsync(context);
+                return;
+            case RouteKind.ResourceTypes:
+                RequireMethod(context, HttpMethods.Get);
+                await IndexEndpoints.WriteResourceTypesAsync(context);
+                return;
+        }
+
+        var caller = await Authenticate(context);
+        if (caller.IsAnonymous) throw ApiException.Unauthorized("authentication required: send a user token as 'Authorization: Bearer <token>'");
+        if (!caller.IsAdmin) await EnforceRate(caller.Tenant!);
+
+        switch (route.Kind)
+        {
+            case RouteKind.UserToken:
+                RequireAdmin(caller);
+                await tokenEndpoints.IssueUserTokenAsync(context);
+                return;
+            case RouteKind.TenantList or RouteKind.Tenant:
+                RequireAdmin(caller);
+                await tenantEndpoints.HandleAsync(context, route);
+                return;
+        }
+
+        string tenant;
+        if (route.Tenant is { } explicitTenant)
+        {
+            // Same answer whether or not the tenant exists, so a foreign token learns nothing.
+            if (!caller.MayActIn(explicitTenant)) throw ApiException.Unauthorized("token does not grant access to this tenant");
+            if (await tenants.GetLimitsAsync(explicitTenant) is null) throw ApiException.NotFound($"tenant {explicitTenant} is not found");
+            tenant = explicitTenant;
+        }
+        else
+        {
+            tenant = caller.HomeTenant!;
+        }
+        await resources.HandleAsync(context, route, tenant);
+    }
+
+    private async Task<Caller> Authenticate(HttpContext context)
+    {
+        var header = context.Request.Headers.Authorization.ToString();
+        if (header.Length > 0)
+        {
+            if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+                throw ApiException.Unauthorized("the Authorization header must be 'Bearer <token>'");
+            return await tokens.VerifyAsync(header["Bearer ".Length..].Trim());
+        }
+        var remote = context.Connection.RemoteIpAddress;
+        return options.LocalhostIsAdmin && remote is not null && IPAddress.IsLoopback(remote) ? Caller.LocalAdmin : Caller.Anonymous;
+    }
+
+    private async Task EnforceRate(string tenant)
+    {
+        var limits = await tenants.GetLimitsAsync(tenant);
+        if (rateLimiter.TryAcquire(tenant, limits?.ApiRequestsPerSecond) is { } retryAfter)
+        {
+            throw new ApiException(StatusCodes.Status429TooManyRequests, "Too Many Requests", $"tenant {tenant} exceeded its API rate limit")
+            {
+                RetryAfter = retryAfter,
+            };
+        }
+    }
+
+    private static void RequireAdmin(Caller caller)
+    {
+        if (!caller.IsAdmin) throw new ApiException(StatusCodes.Status403Forbidden, "Access Denied", "this operation is reserved for the control plane's admin");
+    }
+
+    internal static void RequireMethod(HttpContext context, params string[] methods)
+    {
+        if (!methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+            throw ApiException.MethodNotAllowed(context.Request.Method);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

@@ -1,0 +1,47 @@
+namespace Kuma.Gateway.Api;
+
+public enum RouteKind
+{
+    Index,
+    ResourceTypes,
+    UserToken,
+    TenantList,
+    Tenant,
+    /// <summary>A list of one type: in one mesh, across meshes, or of a tenant-wide type.</summary>
+    List,
+    /// <summary>One resource: a Mesh, a resource inside a mesh, or a tenant-wide resource.</summary>
+    Item,
+}
+
+/// <summary>
+/// A parsed API path. The optional <c>/tenants/{tenant}</c> prefix lets the admin act in any tenant;
+/// without it, a path acts in the caller's own tenant.
+/// </summary>
+public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null)
+{
+    public static ApiRoute? Parse(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        switch (segments)
+        {
+            case []: return new(RouteKind.Index);
+            case ["_resources"]: return new(RouteKind.ResourceTypes);
+            case ["tokens", "user"]: return new(RouteKind.UserToken);
+            case ["tenants"]: return new(RouteKind.TenantList);
+            case ["tenants", var tenant]: return new(RouteKind.Tenant, Name: tenant);
+            case ["tenants", var tenant, .. var rest]: return ParseResource(rest) is { } r ? r with { Tenant = tenant } : null;
+            default: return ParseResource(segments);
+        }
+    }
+
+    private static ApiRoute? ParseResource(string[] segments) => segments switch
+    {
+        ["meshes"] => new(RouteKind.List, Plural: "meshes"),
+        ["meshes", var mesh] => new(RouteKind.Item, Plural: "meshes", Name: mesh),
+        ["meshes", var mesh, var plural] => new(RouteKind.List, Plural: plural, Mesh: mesh),
+        ["meshes", var mesh, var plural, var name] => new(RouteKind.Item, Plural: plural, Mesh: mesh, Name: name),
+        [var plural] => new(RouteKind.List, Plural: plural),
+        [var plural, var name] => new(RouteKind.Item, Plural: plural, Name: name),
+        _ => null,
+    };
+}

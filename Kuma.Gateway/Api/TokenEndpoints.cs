@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kuma.Gateway.Auth;
+using Kuma.Grains;
+using Kuma.Validation;
+
+namespace Kuma.Gateway.Api;
+
+/// <summary><c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none).</summary>
+public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants, ApiOptions options)
+{
+    public async Task IssueUserTokenAsync(HttpContext context)
+    {
+        ApiDispatcher.RequireMethod(context, HttpMethods.Post);
+        var body = await RequestBody.ReadObjectAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
+        var errors = new ValidationErrors();
+        var name = ReadString(body, "name", errors);
+        var tenant = ReadString(body, "tenant", errors);
+        var validForText = ReadString(body, "validFor", errors);
+        var groups = ReadGroups(body, errors);
+        foreach (var key in body.Select(p => p.Key).Where(k => k is not ("name" or "tenant" or "validFor" or "groups")))
+            errors.Add(key, "unknown field");
+
+        if (string.IsNullOrEmpty(name)) errors.Add("name", "must be defined");
+        var validFor = TimeSpan.Zero;
+        if (validForText is null) errors.Add("validFor", "must be defined");
+        else if (!Durations.TryParse(validForText, out validFor) || validFor <= TimeSpan.Zero)
+            errors.Add("validFor", "must be a positive duration, e.g. 24h");
+        else if (validFor > options.MaxTokenValidity)
+            errors.Add("validFor", $"must be at most {options.MaxTokenValidity.TotalHours}h");
+
+        if (string.IsNullOrEmpty(tenant))
+        {
+            if (!groups.Contains(Caller.AdminGroup))
+                errors.Add("tenant", $"must be defined (only tokens of group {Caller.AdminGroup} may be issued without a tenant)");
+        }
+        else if (Names.CheckDnsLabel(tenant) is { } problem) errors.Add("tenant", problem);
+        else if (await tenants.GetLimitsAsync(tenant) is null) errors.Add("tenant", $"tenant {tenant} does not exist");
+        if (!errors.IsEmpty) throw ApiException.Invalid(errors.ToImmutable());
+
+        var token = await grains.GetGrain<IUserTokenGrain>(IUserTokenGrain.Key)
+            .Issue(new UserTokenRequest(name!, groups, string.IsNullOrEmpty(tenant) ? null : tenant, validFor));
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "text/plain";
+        await context.Response.WriteAsync(token, context.RequestAborted);
+    }
+
+    private static string? ReadString(JsonObject body, string field, ValidationErrors errors)
+    {
+        if (!body.TryGetPropertyValue(field, out var node) || node is null) return null;
+        if (node.GetValueKind() == JsonValueKind.String) return node.GetValue<string>();
+        errors.Add(field, "must be a string");
+        return null;
+    }
+
+    private static ImmutableArray<string> ReadGroups(JsonObject body, ValidationErrors errors)
+    {
+        if (!body.TryGetPropertyValue("groups", out var node) || node is null) return [];
+        if (node is JsonArray array && array.All(g => g?.GetValueKind() == JsonValueKind.String))
+            return [.. array.Select(g => g!.GetValue<string>())];
+        errors.Add("groups", "must be an array of strings");
+        return [];
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+using Kuma.Resources;
+
+namespace Kuma.Grains;
+
+/// <summary>
+/// Immutable view of one mesh: the Mesh resource and every resource inside it, at one generation.
+/// Config for a proxy is a function of this and nothing else.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("kuma.MeshSnapshot")]
+public sealed record MeshSnapshot(
+    [property: Id(0)] string Tenant,
+    [property: Id(1)] string Mesh,
+    [property: Id(2)] long Generation,
+    [property: Id(3)] StoredResource MeshResource,
+    [property: Id(4)] ImmutableSortedDictionary<string, ImmutableSortedDictionary<string, StoredResource>> ByType)
+{
+    public IEnumerable<StoredResource> OfType(string type) =>
+        ByType.TryGetValue(type, out var byName) ? byName.Values : [];
+}
+
+/// <summary>One mesh of one tenant: the single writer of its resources and the owner of its snapshot.</summary>
+[Alias("kuma.IMeshGrain")]
+public interface IMeshGrain : IGrainWithStringKey
+{
+    /// <summary>Creates or updates the Mesh resource itself; creation also writes Kuma's default policies.</summary>
+    [Alias("PutMesh")] Task<WriteResult> PutMesh(ResourceWrite write);
+
+    [Alias("DeleteMesh")] Task<WriteResult> DeleteMesh(long? expectedVersion);
+
+    [Alias("Put")] Task<WriteResult> Put(ResourceWrite write);
+
+    [Alias("Delete")] Task<WriteResult> Delete(string type, string name, long? expectedVersion);
+
+    /// <summary>Null when the mesh does not exist.</summary>
+    [Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
+
+    /// <summary>The tenant was deleted: drop everything held in memory.</summary>
+    [Alias("Forget")] Task Forget();
+}

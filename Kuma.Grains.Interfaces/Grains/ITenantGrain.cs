@@ -1,0 +1,39 @@
+using Kuma.Resources;
+using Orleans.Concurrency;
+
+namespace Kuma.Grains;
+
+/// <summary>Limits the edge needs on every request of a tenant; cached there briefly.</summary>
+[GenerateSerializer, Immutable, Alias("kuma.TenantLimits")]
+public sealed record TenantLimits([property: Id(0)] int? ApiRequestsPerSecond);
+
+/// <summary>One tenant: its own resource, its quotas and the lifecycle of its meshes.</summary>
+[Alias("kuma.ITenantGrain")]
+public interface ITenantGrain : IGrainWithStringKey
+{
+    /// <summary>The Tenant resource, or null when the tenant does not exist.</summary>
+    [AlwaysInterleave, Alias("Get")] Task<StoredResource?> Get();
+
+    [AlwaysInterleave, Alias("GetLimits")] Task<TenantLimits?> GetLimits();
+
+    [Alias("Put")] Task<WriteResult> Put(ResourceWrite write);
+
+    /// <summary>Creates the tenant with no limits unless it exists.</summary>
+    [Alias("EnsureExists")] Task EnsureExists();
+
+    /// <summary>Deletes the tenant with every mesh and resource it owns.</summary>
+    [Alias("Delete")] Task<WriteResult> Delete(long? expectedVersion);
+
+    [Alias("PutMesh")] Task<WriteResult> PutMesh(ResourceWrite write);
+
+    [Alias("DeleteMesh")] Task<WriteResult> DeleteMesh(string mesh, long? expectedVersion);
+
+    /// <summary>Writes a tenant-wide resource other than a Mesh (e.g. a GlobalSecret).</summary>
+    [Alias("PutGlobal")] Task<WriteResult> PutGlobal(ResourceWrite write);
+
+    [Alias("DeleteGlobal")] Task<WriteResult> DeleteGlobal(string type, string name, long? expectedVersion);
+
+    /// <summary>Asked by a mesh before it creates a resource of <paramref name="type"/>; null when allowed, else why not.</summary>
+    // Interleaves: a mesh asks while this grain may be waiting on that same mesh in PutMesh.
+    [AlwaysInterleave, Alias("CheckQuota")] Task<string?> CheckQuota(string type);
+}

@@ -1,0 +1,205 @@
+using System.Collections.Immutable;
+using Kuma.Policies;
+using Kuma.Resources;
+using Kuma.Resources.Core;
+using Kuma.Store;
+using Kuma.Tokens;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Grains;
+
+/// <summary>
+/// Single writer for one mesh. It keeps the mesh's snapshot, rebuilt from the store on activation and
+/// replaced (never mutated) on every committed write, so readers always see one consistent generation.
+/// </summary>
+internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain> logger) : Grain, IMeshGrain
+{
+    private string _tenant = "";
+    private string _mesh = "";
+    private MeshSnapshot? _snapshot;
+
+    private Generation Scope => new(_tenant, _mesh);
+    private ResourceKey MeshKey => ResourceKey.Global(_tenant, ResourceTypes.Mesh.Name, _mesh);
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        (_tenant, _mesh) = GrainKeys.ParseMesh(this.GetPrimaryKeyString());
+        await Reload(ct);
+    }
+
+    private async Task Reload(CancellationToken ct = default)
+    {
+        var mesh = await store.GetAsync(MeshKey, ct);
+        if (mesh is null)
+        {
+            _snapshot = null;
+            return;
+        }
+        var contents = await store.ListMeshAsync(_tenant, _mesh, ct);
+        var generation = await store.GetGenerationAsync(Scope, ct);
+        var byType = contents
+            .GroupBy(r => r.Key.Type)
+            .ToImmutableSortedDictionary(
+                g => g.Key,
+                g => g.ToImmutableSortedDictionary(r => r.Key.Name, r => r, StringComparer.Ordinal),
+                StringComparer.Ordinal);
+        _snapshot = new MeshSnapshot(_tenant, _mesh, generation, mesh, byType);
+    }
+
+    public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(_snapshot);
+
+    public async Task<WriteResult> PutMesh(ResourceWrite write)
+    {
+        if (_snapshot is null)
+        {
+            return await CreateMesh(write);
+        }
+        return await Update(write, _snapshot.MeshResource, committed => _snapshot = _snapshot with
+        {
+            Generation = committed.Generation,
+            MeshResource = committed.Resources[0],
+        });
+    }
+
+    private async Task<WriteResult> CreateMesh(ResourceWrite write)
+    {
+        if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "mesh does not exist");
+        var spec = ResourceTypes.Mesh.Parse(write.SpecJson);
+        var writes = new List<ResourceWrite> { write };
+        foreach (var (type, name, specJson) in DefaultPolicies.For(_mesh, spec.SkipCreatingInitialPolicies))
+        {
+            writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type.Name, _mesh, name), SpecJson = specJson });
+        }
+        writes.Add(DataplaneTokenSigningKey());
+        try
+        {
+            await store.CreateAsync(writes, Scope);
+        }
+        catch (ResourceConflictException)
+        {
+            await Reload();
+            return new WriteResult(WriteStatus.Conflict, Message: "mesh was created meanwhile");
+        }
+        await Reload();
+        LogMeshCreated(logger, _tenant, _mesh, writes.Count - 1);
+        return new WriteResult(WriteStatus.Created, _snapshot!.MeshResource);
+    }
+
+    /// <summary>Kuma creates the key that signs this mesh's dataplane tokens together with the mesh.</summary>
+    private ResourceWrite DataplaneTokenSigningKey() => new()
+    {
+        Key = new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, SigningKeys.DataplaneTokenKeyName(_mesh, 1)),
+        SpecJson = SigningKeys.NewSecretSpecJson(),
+    };
+
+    public async Task<WriteResult> DeleteMesh(long? expectedVersion)
+    {
+        if (_snapshot is null) return WriteResult.NotFound;
+        if (_snapshot.OfType(ResourceTypes.Dataplane.Name).Any())
+            return WriteResult.Invalid("mesh", "unable to delete mesh, there are still some dataplanes attached");
+        try
+        {
+            var generation = await store.DeleteMeshAsync(_tenant, _mesh, expectedVersion);
+            if (generation is null) return WriteResult.NotFound;
+        }
+        catch (ResourceConflictException e)
+        {
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+        _snapshot = null;
+        DeactivateOnIdle();
+        return new WriteResult(WriteStatus.Deleted);
+    }
+
+    public async Task<WriteResult> Put(ResourceWrite write)
+    {
+        if (_snapshot is null) return MeshNotFound();
+        var type = write.Key.Type;
+        var existing = _snapshot.ByType.GetValueOrDefault(type)?.GetValueOrDefault(write.Key.Name);
+        if (existing is not null)
+        {
+            return await Update(write, existing, committed => Apply(committed.Resources[0], committed.Generation));
+        }
+        if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "resource does not exist");
+        var refusal = await GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant)).CheckQuota(type);
+        if (refusal is not null) return new WriteResult(WriteStatus.QuotaExceeded, Message: refusal);
+        try
+        {
+            var committed = await store.CreateAsync([write], Scope);
+            Apply(committed.Resources[0], committed.Generation);
+            return new WriteResult(WriteStatus.Created, committed.Resources[0]);
+        }
+        catch (ResourceConflictException e)
+        {
+            await Reload();
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    private async Task<WriteResult> Update(ResourceWrite write, StoredResource current, Action<StoreCommit> apply)
+    {
+        var expected = write.ExpectedVersion ?? current.Version;
+        if (expected != current.Version)
+            return new WriteResult(WriteStatus.Conflict, Message: $"version {expected} is stale: the resource is at version {current.Version}");
+        try
+        {
+            var committed = await store.UpdateAsync(write, expected, Scope);
+            apply(committed);
+            return new WriteResult(WriteStatus.Updated, committed.Resources[0]);
+        }
+        catch (ResourceConflictException e)
+        {
+            // Another writer got to the row first (e.g. a second silo during a membership change): re-read the truth.
+            await Reload();
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    public async Task<WriteResult> Delete(string type, string name, long? expectedVersion)
+    {
+        if (_snapshot is null) return WriteResult.NotFound;
+        var key = new ResourceKey(_tenant, type, _mesh, name);
+        try
+        {
+            var generation = await store.DeleteAsync(key, expectedVersion, Scope);
+            if (generation is null) return WriteResult.NotFound;
+            var byName = _snapshot.ByType.GetValueOrDefault(type);
+            var remaining = byName?.Remove(name) ?? ImmutableSortedDictionary<string, StoredResource>.Empty;
+            _snapshot = _snapshot with
+            {
+                Generation = generation.Value,
+                ByType = remaining.IsEmpty ? _snapshot.ByType.Remove(type) : _snapshot.ByType.SetItem(type, remaining),
+            };
+            return new WriteResult(WriteStatus.Deleted);
+        }
+        catch (ResourceConflictException e)
+        {
+            await Reload();
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    public Task Forget()
+    {
+        _snapshot = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
+    private void Apply(StoredResource resource, long generation)
+    {
+        var snapshot = _snapshot!;
+        var byName = snapshot.ByType.GetValueOrDefault(resource.Key.Type)
+            ?? ImmutableSortedDictionary.Create<string, StoredResource>(StringComparer.Ordinal);
+        _snapshot = snapshot with
+        {
+            Generation = generation,
+            ByType = snapshot.ByType.SetItem(resource.Key.Type, byName.SetItem(resource.Key.Name, resource)),
+        };
+    }
+
+    private WriteResult MeshNotFound() => new(WriteStatus.NotFound, Message: $"mesh of name {_mesh} is not found");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created mesh {Tenant}/{Mesh} with {Defaults} default resources")]
+    private static partial void LogMeshCreated(ILogger logger, string tenant, string mesh, int defaults);
+}

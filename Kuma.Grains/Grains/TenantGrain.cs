@@ -1,0 +1,173 @@
+using Kuma.Policies;
+using Kuma.Resources;
+using Kuma.Resources.Core;
+using Kuma.Store;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Grains;
+
+/// <summary>One tenant: its Tenant resource (quotas, API rate), mesh creation and deletion, and the whole tenant's removal.</summary>
+internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGrain> logger) : Grain, ITenantGrain
+{
+    private string _tenant = "";
+    private StoredResource? _resource;
+    private TenantSpec _spec = new();
+
+    private ResourceKey Key => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, _tenant);
+
+    public override async Task OnActivateAsync(CancellationToken ct)
+    {
+        _tenant = GrainKeys.ParseTenant(this.GetPrimaryKeyString());
+        SetResource(await store.GetAsync(Key, ct));
+    }
+
+    private void SetResource(StoredResource? resource)
+    {
+        _resource = resource;
+        _spec = resource is null ? new TenantSpec() : ResourceTypes.Tenant.Parse(resource.SpecJson);
+    }
+
+    public Task<StoredResource?> Get() => Task.FromResult(_resource);
+
+    public Task<TenantLimits?> GetLimits() =>
+        Task.FromResult(_resource is null ? null : new TenantLimits(_spec.ApiRateLimit?.RequestsPerSecond));
+
+    public async Task<WriteResult> Put(ResourceWrite write)
+    {
+        try
+        {
+            if (_resource is null)
+            {
+                if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "tenant does not exist");
+                var created = await store.CreateAsync([write with { Key = Key }], Generation.None);
+                SetResource(created.Resources[0]);
+                LogTenantCreated(logger, _tenant);
+                return new WriteResult(WriteStatus.Created, _resource);
+            }
+            var expected = write.ExpectedVersion ?? _resource.Version;
+            if (expected != _resource.Version) return new WriteResult(WriteStatus.Conflict, Message: "tenant version is stale");
+            var updated = await store.UpdateAsync(write with { Key = Key }, expected, Generation.None);
+            SetResource(updated.Resources[0]);
+            return new WriteResult(WriteStatus.Updated, _resource);
+        }
+        catch (ResourceConflictException e)
+        {
+            SetResource(await store.GetAsync(Key));
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    public async Task EnsureExists()
+    {
+        if (_resource is not null) return;
+        await Put(new ResourceWrite { Key = Key, SpecJson = "{}" });
+    }
+
+    public async Task<WriteResult> Delete(long? expectedVersion)
+    {
+        if (_resource is null) return WriteResult.NotFound;
+        var meshes = await ListMeshNames();
+        try
+        {
+            if (!await store.DeleteTenantAsync(_tenant, expectedVersion)) return WriteResult.NotFound;
+        }
+        catch (ResourceConflictException e)
+        {
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+        // The rows are gone; mesh grains still hold snapshots in memory and must drop them.
+        await Task.WhenAll(meshes.Select(m => GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, m)).Forget()));
+        SetResource(null);
+        LogTenantDeleted(logger, _tenant, meshes.Count);
+        DeactivateOnIdle();
+        return new WriteResult(WriteStatus.Deleted);
+    }
+
+    private async Task<List<string>> ListMeshNames()
+    {
+        var names = new List<string>();
+        (string, string)? after = null;
+        while (true)
+        {
+            var page = await store.ListAsync(new ResourceQuery { Tenant = _tenant, Type = ResourceTypes.Mesh.Name, Size = 1000, After = after });
+            names.AddRange(page.Items.Select(i => i.Key.Name));
+            if (!page.HasMore) return names;
+            after = (page.Items[^1].Key.Mesh, page.Items[^1].Key.Name);
+        }
+    }
+
+    public async Task<WriteResult> PutMesh(ResourceWrite write)
+    {
+        if (_resource is null) return TenantNotFound();
+        var mesh = GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, write.Key.Name));
+        if (await store.GetAsync(write.Key) is null)
+        {
+            var refusal = await CheckQuota(ResourceTypes.Mesh.Name);
+            if (refusal is not null) return new WriteResult(WriteStatus.QuotaExceeded, Message: refusal);
+        }
+        return await mesh.PutMesh(write);
+    }
+
+    public Task<WriteResult> DeleteMesh(string mesh, long? expectedVersion) =>
+        _resource is null
+            ? Task.FromResult(WriteResult.NotFound)
+            : GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, mesh)).DeleteMesh(expectedVersion);
+
+    public async Task<WriteResult> PutGlobal(ResourceWrite write)
+    {
+        if (_resource is null) return TenantNotFound();
+        var scope = new Generation(_tenant, "");
+        try
+        {
+            var current = await store.GetAsync(write.Key);
+            if (current is null)
+            {
+                if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "resource does not exist");
+                return new WriteResult(WriteStatus.Created, (await store.CreateAsync([write], scope)).Resources[0]);
+            }
+            var expected = write.ExpectedVersion ?? current.Version;
+            return new WriteResult(WriteStatus.Updated, (await store.UpdateAsync(write, expected, scope)).Resources[0]);
+        }
+        catch (ResourceConflictException e)
+        {
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    public async Task<WriteResult> DeleteGlobal(string type, string name, long? expectedVersion)
+    {
+        if (_resource is null) return WriteResult.NotFound;
+        try
+        {
+            var deleted = await store.DeleteAsync(ResourceKey.Global(_tenant, type, name), expectedVersion, new Generation(_tenant, ""));
+            return deleted is null ? WriteResult.NotFound : new WriteResult(WriteStatus.Deleted);
+        }
+        catch (ResourceConflictException e)
+        {
+            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+        }
+    }
+
+    public async Task<string?> CheckQuota(string type)
+    {
+        var (limit, types, what) = type switch
+        {
+            _ when type == ResourceTypes.Mesh.Name => (_spec.Quotas?.Meshes, new[] { type }, "meshes"),
+            _ when type == ResourceTypes.Dataplane.Name => (_spec.Quotas?.Dataplanes, new[] { type }, "dataplanes"),
+            _ when ResourceTypes.FindByName(type)?.IsPolicy == true =>
+                (_spec.Quotas?.Policies, ResourceTypes.Policies.Select(p => p.Name).ToArray(), "policies"),
+            _ => ((int?)null, Array.Empty<string>(), ""),
+        };
+        if (limit is not { } max) return null;
+        var count = await store.CountAsync(_tenant, types);
+        return count >= max ? $"tenant {_tenant} has reached its quota of {max} {what}" : null;
+    }
+
+    private WriteResult TenantNotFound() => new(WriteStatus.NotFound, Message: $"tenant {_tenant} is not found");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created tenant {Tenant}")]
+    private static partial void LogTenantCreated(ILogger logger, string tenant);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted tenant {Tenant} with {Meshes} meshes")]
+    private static partial void LogTenantDeleted(ILogger logger, string tenant, int meshes);
+}

@@ -1,0 +1,27 @@
+using Kuma.Configuration;
+using Kuma.Store;
+using Kuma.Store.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Kuma.Hosting;
+
+public static class StoreServices
+{
+    /// <summary>Registers the resource store the options name; the grains take it from here.</summary>
+    public static IServiceCollection AddKumaStore(this IServiceCollection services, StoreOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        if (options.Type == StoreType.Postgres)
+        {
+            services.AddSingleton(_ => NpgsqlDataSource.Create(options.PostgresConnectionString!));
+            services.AddSingleton<IResourceStore, PostgresResourceStore>();
+        }
+        else
+        {
+            services.AddSingleton<IResourceStore, MemoryResourceStore>();
+        }
+        return services;
+    }
+}

@@ -1,0 +1,49 @@
+using Kuma.Resources;
+
+namespace Kuma.Store;
+
+/// <summary>
+/// The durable truth. Every write of a mesh-scoped resource (or of the Mesh itself) also raises that
+/// mesh's generation in the same transaction, so snapshot versions survive restarts and never repeat.
+/// </summary>
+public interface IResourceStore
+{
+    Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken ct = default);
+
+    Task<ResourcePage> ListAsync(ResourceQuery query, CancellationToken ct = default);
+
+    /// <summary>Every resource inside one mesh (not the Mesh resource itself), for rebuilding its snapshot.</summary>
+    Task<IReadOnlyList<StoredResource>> ListMeshAsync(string tenant, string mesh, CancellationToken ct = default);
+
+    /// <summary>Creates all or none. Throws <see cref="ResourceConflictException"/> when any key exists.</summary>
+    Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, CancellationToken ct = default);
+
+    /// <summary>Replaces spec and labels when the stored version equals <paramref name="expectedVersion"/>; else throws <see cref="ResourceConflictException"/>.</summary>
+    Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default);
+
+    /// <summary>Deletes when present (and at the expected version, if given). Null generation when nothing was deleted.</summary>
+    Task<long?> DeleteAsync(ResourceKey key, long? expectedVersion, Generation generation, CancellationToken ct = default);
+
+    /// <summary>Deletes a Mesh and everything inside it, in one transaction.</summary>
+    Task<long?> DeleteMeshAsync(string tenant, string mesh, long? expectedVersion, CancellationToken ct = default);
+
+    /// <summary>Deletes every row a tenant owns, then the Tenant resource itself.</summary>
+    Task<bool> DeleteTenantAsync(string tenant, long? expectedVersion, CancellationToken ct = default);
+
+    Task<long> CountAsync(string tenant, IReadOnlyCollection<string> types, CancellationToken ct = default);
+
+    Task<long> GetGenerationAsync(Generation generation, CancellationToken ct = default);
+}
+
+/// <summary>The counter a write raises: one per (tenant, mesh); tenant-level writes use an empty mesh.</summary>
+public readonly record struct Generation(string Tenant, string Mesh)
+{
+    public static Generation None => new("", "");
+}
+
+public sealed record StoreCommit(IReadOnlyList<StoredResource> Resources, long Generation);
+
+public sealed class ResourceConflictException(ResourceKey key, string message) : Exception(message)
+{
+    public ResourceKey Key { get; } = key;
+}

@@ -1,0 +1,29 @@
+using System.Security.Cryptography;
+using System.Text;
+using Kuma.Resources.Core;
+using Kuma.Validation;
+
+namespace Kuma.Tokens;
+
+/// <summary>Token signing keys, kept in the store as secrets whose data is a base64 PEM private key, as Kuma keeps them.</summary>
+public static class SigningKeys
+{
+    public const string UserTokenKeyPrefix = "user-token-signing-key-";
+
+    public static string UserTokenKeyName(int serial) => $"{UserTokenKeyPrefix}{serial}";
+
+    public static string DataplaneTokenKeyName(string mesh, int serial) => $"dataplane-token-signing-key-{mesh}-{serial}";
+
+    public static string NewSecretSpecJson()
+    {
+        using var rsa = RSA.Create(2048);
+        var pem = rsa.ExportRSAPrivateKeyPem();
+        return SpecBinder.ToCanonicalJson(new SecretSpec { Data = Convert.ToBase64String(Encoding.UTF8.GetBytes(pem)) });
+    }
+
+    public static RSA FromSecretSpecJson(string specJson)
+    {
+        var spec = SpecBinder.FromCanonicalJson<SecretSpec>(specJson);
+        return Jwt.ImportPem(Encoding.UTF8.GetString(Convert.FromBase64String(spec.Data!)));
+    }
+}
