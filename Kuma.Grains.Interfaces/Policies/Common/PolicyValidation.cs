@@ -51,9 +51,10 @@ public static class PolicyValidation
             CheckDefault(item.Default, p.Field("default"), errors, validateRuleConf);
         });
 
-        var to = spec.To?.Count ?? 0;
-        var from = spec.From?.Count ?? 0;
-        var rules = spec.Rules?.Count ?? 0;
+        // Sections the policy does not have were reported above and do not count as defined.
+        var to = shape.HasTo ? spec.To?.Count ?? 0 : 0;
+        var from = shape.HasFrom ? spec.From?.Count ?? 0 : 0;
+        var rules = shape.HasRules ? spec.Rules?.Count ?? 0 : 0;
         if (rules > 0 && to + from > 0)
             errors.Add(path, shape.HasTo ? "fields 'to' and 'from' must be empty when 'rules' is defined" : "field 'from' must be empty when 'rules' is defined");
         if (to + from + rules == 0 && !(shape is { HasTo: true, HasFrom: false, HasRules: false }))

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Kuma.Tests.Infrastructure;
+
+namespace Kuma.Tests.Api;
+
+public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFixture<MemoryControlPlaneFixture>
+{
+    private HttpClient Client => fixture.ControlPlane.Client;
+
+    public static TheoryData<string> Types() => new(Samples.All.Select(s => s.Type));
+
+    [Theory]
+    [MemberData(nameof(Types))]
+    public async Task Put_get_list_update_delete_round_trips(string type)
+    {
+        var sample = Samples.Get(type);
+        var mesh = $"rt-{type.ToLowerInvariant()}";
+        Assert.Equal(HttpStatusCode.Created, (await Client.PutAsync($"/meshes/{mesh}", ControlPlane.Json("{}"))).StatusCode);
+        var name = type == "Mesh" ? $"{mesh}-x" : "item-1";
+        var path = Samples.PathOf(sample, mesh, name);
+        var sent = JsonNode.Parse(sample.Body(mesh, name))!.AsObject();
+
+        var created = await Client.PutAsync(path, ControlPlane.Json(sent.ToJsonString()));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("{}", await created.Content.ReadAsStringAsync());
+
+        var got = await Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, got.StatusCode);
+        Assert.Equal("\"1\"", got.Headers.ETag?.Tag);
+        var read = JsonNode.Parse(await got.Content.ReadAsStringAsync())!.AsObject();
+        foreach (var (key, value) in sent)
+            Assert.True(JsonNode.DeepEquals(value, read[key]), $"{key}: sent {value?.ToJsonString()} got {read[key]?.ToJsonString()}");
+        Assert.NotNull(read["creationTime"]);
+        Assert.Equal(read["creationTime"]!.GetValue<string>(), read["modificationTime"]!.GetValue<string>());
+        if (sample.MeshScoped) Assert.Equal(mesh, read["labels"]!["kuma.io/mesh"]!.GetValue<string>());
+
+        var listPath = sample.MeshScoped ? $"/meshes/{mesh}/{sample.Plural}" : $"/{sample.Plural}";
+        var list = JsonNode.Parse(await Client.GetStringAsync(listPath))!;
+        Assert.Contains(list["items"]!.AsArray(), i => i!["name"]!.GetValue<string>() == name);
+
+        var updated = await Client.PutAsync(path, ControlPlane.Json(sent.ToJsonString()));
+        Assert.Equal(HttpStatusCode.OK, updated.StatusCode);
+        Assert.Equal("\"2\"", updated.Headers.ETag?.Tag);
+
+        var deleted = await Client.DeleteAsync(path);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync(path)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Yaml_body_reads_like_json()
+    {
+        await Client.PutAsync("/meshes/yaml-mesh", ControlPlane.Json("{}"));
+        var yaml = """
+            type: Dataplane
+            mesh: yaml-mesh
+            name: dp-yaml
+            labels:
+              team: "007"
+            networking:
+              address: 10.0.0.7
+              inbound:
+                - port: 9000
+                  servicePort: 90
+                  tags:
+                    kuma.io/service: api
+            """;
+        Assert.Equal(HttpStatusCode.Created, (await Client.PutAsync("/meshes/yaml-mesh/dataplanes/dp-yaml", ControlPlane.Yaml(yaml))).StatusCode);
+        var read = JsonNode.Parse(await Client.GetStringAsync("/meshes/yaml-mesh/dataplanes/dp-yaml"))!;
+        Assert.Equal(9000, read["networking"]!["inbound"]![0]!["port"]!.GetValue<int>());
+        Assert.Equal("007", read["labels"]!["team"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Creating_a_mesh_creates_kuma_default_policies_and_signing_key()
+    {
+        await Client.PutAsync("/meshes/with-defaults", ControlPlane.Json("""{"type":"Mesh","name":"with-defaults"}"""));
+        async Task<string[]> Names(string plural) =>
+            JsonNode.Parse(await Client.GetStringAsync($"/meshes/with-defaults/{plural}"))!["items"]!.AsArray().Select(i => i!["name"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["mesh-gateways-timeout-all-with-defaults", "mesh-timeout-all-with-defaults"], await Names("meshtimeouts"));
+        Assert.Equal(["mesh-retry-all-with-defaults"], await Names("meshretries"));
+        Assert.Equal(["mesh-circuit-breaker-all-with-defaults"], await Names("meshcircuitbreakers"));
+        Assert.Equal(["dataplane-token-signing-key-with-defaults-1"], await Names("secrets"));
+
+        var timeout = JsonNode.Parse(await Client.GetStringAsync("/meshes/with-defaults/meshtimeouts/mesh-timeout-all-with-defaults"))!;
+        Assert.Equal("10s", timeout["spec"]!["from"]![0]!["default"]!["connectionTimeout"]!.GetValue<string>());
+        Assert.Equal("15s", timeout["spec"]!["to"]![0]!["default"]!["http"]!["requestTimeout"]!.GetValue<string>());
+
+        await Client.PutAsync("/meshes/bare", ControlPlane.Json("""{"type":"Mesh","name":"bare","skipCreatingInitialPolicies":["*"]}"""));
+        var policies = JsonNode.Parse(await Client.GetStringAsync("/meshes/bare/meshtimeouts"))!;
+        Assert.Equal(0, policies["total"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Deleting_a_mesh_removes_what_it_holds_but_not_while_dataplanes_are_attached()
+    {
+        await Client.PutAsync("/meshes/doomed", ControlPlane.Json("{}"));
+        await Client.PutAsync("/meshes/doomed/dataplanes/dp-1", ControlPlane.Json(Samples.Dataplane("doomed", "dp-1")));
+        var refused = await Client.DeleteAsync("/meshes/doomed");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("dataplanes attached", await refused.Content.ReadAsStringAsync());
+
+        await Client.DeleteAsync("/meshes/doomed/dataplanes/dp-1");
+        Assert.Equal(HttpStatusCode.OK, (await Client.DeleteAsync("/meshes/doomed")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/meshes/doomed/meshtimeouts")).StatusCode);
+
+        await Client.PutAsync("/meshes/doomed", ControlPlane.Json("""{"skipCreatingInitialPolicies":["*"]}"""));
+        var secrets = JsonNode.Parse(await Client.GetStringAsync("/meshes/doomed/secrets"))!;
+        Assert.Equal(1, secrets["total"]!.GetValue<int>()); // only the new signing key: nothing of the old mesh survived
+    }
+
+    [Fact]
+    public async Task Index_and_resource_types_answer_without_credentials()
+    {
+        var index = JsonNode.Parse(await Client.GetStringAsync("/"))!;
+        Assert.Equal("Kuma", index["product"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(index["instanceId"]!.GetValue<string>()));
+
+        var types = JsonNode.Parse(await Client.GetStringAsync("/_resources"))!["resources"]!.AsArray();
+        var timeout = types.Single(t => t!["name"]!.GetValue<string>() == "MeshTimeout")!;
+        Assert.Equal("meshtimeouts", timeout["path"]!.GetValue<string>());
+        Assert.Equal("Mesh", timeout["scope"]!.GetValue<string>());
+        Assert.True(timeout["policy"]!["hasToTargetRef"]!.GetValue<bool>());
+        Assert.DoesNotContain(types, t => t!["name"]!.GetValue<string>() == "Tenant");
+        Assert.Equal(JsonValueKind.Object, JsonDocument.Parse(await Client.GetStringAsync("/_resources")).RootElement.ValueKind);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace Kuma.Tests.Infrastructure;
+
+/// <summary>
+/// A real PostgreSQL for the tests: <c>KUMA_TEST_POSTGRES</c> (a connection string) when set, otherwise a
+/// throw-away server started from the machine's own binaries (initdb, pg_ctl) on a free port. It lives
+/// for the whole test run; each test class takes a database of its own.
+/// </summary>
+public sealed class PostgresServer
+{
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private readonly string _adminConnectionString;
+
+    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+
+    public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>Creates an empty database and returns a connection string to it.</summary>
+    public async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)].ToLowerInvariant();
+        await using (var connection = new NpgsqlConnection(_adminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
+    }
+
+    private static async Task<PostgresServer> StartAsync()
+    {
+        if (Environment.GetEnvironmentVariable("KUMA_TEST_POSTGRES") is { Length: > 0 } given) return new PostgresServer(given);
+
+        var bin = FindBinaries();
+        var root = Path.Combine(Path.GetTempPath(), $"kuma-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var data = Path.Combine(root, "data");
+        Directory.CreateDirectory(root);
+        // initdb refuses to run as root; run the server as an unprivileged system user then.
+        var runAs = Environment.UserName == "root" ? (Exists("postgres") ? "postgres" : "nobody") : null;
+        if (runAs is not null) await Run("chown", ["-R", runAs, root]);
+
+        var port = FreePort.Next();
+        await Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], runAs);
+        await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"),
+            $"\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\nfsync = off\nmax_connections = 300\n");
+        if (runAs is not null) await Run("chown", ["-R", runAs, root]);
+        await Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], runAs).GetAwaiter().GetResult();
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                // best effort: the temp folder is the only thing left behind
+            }
+        };
+        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false");
+    }
+
+    private static string FindBinaries()
+    {
+        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+            .Concat(Directory.Exists("/usr/lib/postgresql")
+                ? Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin"))
+                : []);
+        return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
+            ?? throw new InvalidOperationException(
+                "PostgreSQL server binaries (initdb, pg_ctl) were not found on PATH or under /usr/lib/postgresql; install them or set KUMA_TEST_POSTGRES");
+    }
+
+    private static bool Exists(string user) => File.ReadAllLines("/etc/passwd").Any(l => l.StartsWith(user + ":", StringComparison.Ordinal));
+
+    private static async Task Run(string file, string[] args, string? runAs = null)
+    {
+        var start = runAs is null ? new ProcessStartInfo(file) : new ProcessStartInfo("runuser", ["-u", runAs, "--", file]);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr} {await stdout}");
+    }
+}
