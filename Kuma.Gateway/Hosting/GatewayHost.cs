@@ -1,0 +1,40 @@
+using Kuma.Configuration;
+
+namespace Kuma.Gateway.Hosting;
+
+/// <summary>
+/// The gateway tier on its own: the REST API as an Orleans client of a silo cluster found through the
+/// shared Postgres membership table, so gateways and silos scale apart.
+/// </summary>
+public static class GatewayHost
+{
+    public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, CancellationToken ct = default)
+    {
+        var store = StoreOptions.From(settings);
+        if (store.Type != StoreType.Postgres)
+            throw new KumaConfigurationException("a standalone gateway finds its silos through Postgres: set KUMA_STORE_TYPE=postgres and the KUMA_STORE_POSTGRES_* variables");
+        var cluster = KumaClusterOptions.From(settings);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
+        builder.UseOrleansClient(client =>
+        {
+            client.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            client.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = store.PostgresConnectionString;
+            });
+        });
+        builder.Services.AddKumaApi(settings);
+        builder.ListenKumaApi(settings);
+        var app = builder.Build();
+        app.MapKumaApi();
+        await app.StartAsync(ct);
+        return app;
+    }
+}
