@@ -132,7 +132,7 @@ internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain>
         catch (ResourceConflictException e)
         {
             await Reload();
-            return new WriteResult(WriteStatus.Conflict, Message: e.Message);
+            return _snapshot is null ? MeshNotFound() : new WriteResult(WriteStatus.Conflict, Message: e.Message);
         }
     }
 

@@ -47,3 +47,15 @@ public sealed class ResourceConflictException(ResourceKey key, string message) :
 {
     public ResourceKey Key { get; } = key;
 }
+
+/// <summary>Which row a row belongs to: both stores refuse a row whose owner is gone, so no write can outlive a deleted mesh or tenant.</summary>
+public static class Ownership
+{
+    /// <summary>The Mesh for a row inside a mesh, the Tenant for a tenant-wide row, none for system rows.</summary>
+    public static ResourceKey? Parent(ResourceKey key) => key switch
+    {
+        { Tenant: ResourceKey.SystemTenant } => null,
+        { Mesh.Length: > 0 } => ResourceKey.Global(key.Tenant, ResourceTypes.Mesh.Name, key.Mesh),
+        _ => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, key.Tenant),
+    };
+}

@@ -54,9 +54,12 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
     {
         lock (_lock)
         {
+            var keys = writes.Select(w => w.Key).ToHashSet();
             foreach (var w in writes)
             {
                 if (_rows.ContainsKey(w.Key)) throw new ResourceConflictException(w.Key, "resource already exists");
+                if (Ownership.Parent(w.Key) is { } parent && !_rows.ContainsKey(parent) && !keys.Contains(parent))
+                    throw new ResourceConflictException(w.Key, "its mesh or tenant does not exist");
             }
             var now = Now();
             var created = writes.Select(w => new StoredResource

@@ -100,15 +100,24 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var w in writes)
         {
+            // A row only enters under a parent that exists (its mesh, or its tenant). KEY SHARE makes a
+            // concurrent delete of that parent wait for this insert, and then take it along.
             var insert = new NpgsqlBatchCommand($"""
                 INSERT INTO kuma_resources (tenant, type, mesh, name, spec, labels, version, creation_time, modification_time)
-                VALUES ($1, $2, $3, $4, $5::json, $6::jsonb, 1, $7, $7)
+                SELECT $1, $2, $3, $4, $5::json, $6::jsonb, 1, $7, $7
+                WHERE $8 OR EXISTS (SELECT 1 FROM kuma_resources p
+                                    WHERE p.tenant = $9 AND p.type = $10 AND p.mesh = '' AND p.name = $11 FOR KEY SHARE)
                 ON CONFLICT DO NOTHING RETURNING {Columns}
                 """);
             AddKey(insert.Parameters, w.Key);
             insert.Parameters.AddWithValue(w.SpecJson);
             insert.Parameters.AddWithValue(JsonSerializer.Serialize(w.Labels));
             insert.Parameters.AddWithValue(now);
+            var parent = Ownership.Parent(w.Key);
+            insert.Parameters.AddWithValue(parent is null);
+            insert.Parameters.AddWithValue(parent?.Tenant ?? "");
+            insert.Parameters.AddWithValue(parent?.Type ?? "");
+            insert.Parameters.AddWithValue(parent?.Name ?? "");
             batch.BatchCommands.Add(insert);
         }
         batch.BatchCommands.Add(GenerationCommand(generation));
@@ -120,7 +129,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
             for (var i = 0; i < writes.Count; i++)
             {
                 if (!await reader.ReadAsync(ct))
-                    throw new ResourceConflictException(writes[i].Key, "resource already exists");
+                    throw new ResourceConflictException(writes[i].Key, "resource already exists, or its mesh or tenant does not");
                 created.Add(Read(reader));
                 await reader.NextResultAsync(ct);
             }
@@ -208,6 +217,13 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         var version = await LockVersion(connection, tenantKey, ct);
         if (version is null) return false;
         if (expectedVersion is { } v && v != version) throw new ResourceConflictException(tenantKey, "tenant was changed meanwhile");
+        // Wait for inserts that already hold their mesh's row, so the deletes below (new snapshots) see them.
+        await using (var lockMeshes = new NpgsqlCommand("SELECT 1 FROM kuma_resources WHERE tenant = $1 AND type = $2 AND mesh = '' FOR UPDATE", connection))
+        {
+            lockMeshes.Parameters.AddWithValue(tenant);
+            lockMeshes.Parameters.AddWithValue(ResourceTypes.Mesh.Name);
+            await lockMeshes.ExecuteNonQueryAsync(ct);
+        }
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var sql in new[] { "DELETE FROM kuma_resources WHERE tenant = $1", "DELETE FROM kuma_generations WHERE tenant = $1" })
         {
