@@ -17,6 +17,14 @@ public sealed record StoredResource
     [Id(3)] public long Version { get; init; }
     [Id(4)] public DateTimeOffset CreationTime { get; init; }
     [Id(5)] public DateTimeOffset ModificationTime { get; init; }
+
+    /// <summary>Value equality, labels included, so "unchanged" can be told by comparing resources.</summary>
+    public bool Equals(StoredResource? other) =>
+        other is not null && Key == other.Key && Version == other.Version && SpecJson == other.SpecJson
+        && CreationTime == other.CreationTime && ModificationTime == other.ModificationTime
+        && Labels.Count == other.Labels.Count && Labels.All(l => other.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Key, Version, SpecJson);
 }
 
 /// <summary>What a caller asks to be written; the store stamps versions and times.</summary>

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Kuma.Grains;
 using Kuma.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kuma.Tests.Postgres;
 
@@ -40,6 +42,31 @@ public sealed class DurabilityTests
         Assert.Equal(HttpStatusCode.NotFound, (await again.GetAsync("/meshes/store/meshretries/mesh-retry-all-store")).StatusCode);
         var tenantResource = JsonNode.Parse(await second.Client.GetStringAsync("/tenants/keeper"))!;
         Assert.Equal(3, tenantResource["quotas"]!["meshes"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_mesh_snapshot_is_rebuilt_from_the_store_at_the_same_generation()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("snapshot");
+        MeshSnapshot before;
+        await using (var first = await ControlPlane.StartAsync(database))
+        {
+            await first.Client.PutAsync("/meshes/snap", ControlPlane.Json("{}"));
+            var grain = first.Services.GetRequiredService<IGrainFactory>().GetGrain<IMeshGrain>(GrainKeys.Mesh("default", "snap"));
+            var created = (await grain.GetSnapshot())!;
+            await first.Client.PutAsync("/meshes/snap/dataplanes/a", ControlPlane.Json(Samples.Dataplane("snap", "a")));
+            await first.Client.PutAsync("/meshes/snap/dataplanes/b", ControlPlane.Json(Samples.Dataplane("snap", "b")));
+            await first.Client.DeleteAsync("/meshes/snap/dataplanes/b");
+            before = (await grain.GetSnapshot())!;
+            Assert.Equal(created.Generation + 3, before.Generation); // every committed change raises it, deletions too
+            Assert.Equal(["a"], before.OfType("Dataplane").Select(r => r.Key.Name));
+        }
+        await using var second = await ControlPlane.StartAsync(database);
+        var after = (await second.Services.GetRequiredService<IGrainFactory>().GetGrain<IMeshGrain>(GrainKeys.Mesh("default", "snap")).GetSnapshot())!;
+        Assert.Equal(before.Generation, after.Generation);
+        Assert.Equal(before.MeshResource, after.MeshResource);
+        Assert.Equal(before.ByType.Keys, after.ByType.Keys);
+        foreach (var (type, byName) in before.ByType) Assert.Equal(byName.Values, after.ByType[type].Values);
     }
 
     private static async Task<string> Dump(HttpClient client, IEnumerable<string> paths)
