@@ -84,6 +84,11 @@ public sealed partial class ApiDispatcher(
         {
             tenant = caller.HomeTenant!;
         }
+        if (route.Kind == RouteKind.DataplaneToken)
+        {
+            await tokenEndpoints.IssueDataplaneTokenAsync(context, tenant);
+            return;
+        }
         await resources.HandleAsync(context, route, tenant);
     }
 

@@ -5,6 +5,7 @@ public enum RouteKind
     Index,
     ResourceTypes,
     UserToken,
+    DataplaneToken,
     TenantList,
     Tenant,
     /// <summary>A list of one type: in one mesh, across meshes, or of a tenant-wide type.</summary>
@@ -36,6 +37,7 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
 
     private static ApiRoute? ParseResource(string[] segments) => segments switch
     {
+        ["tokens", "dataplane"] => new(RouteKind.DataplaneToken),
         ["meshes"] => new(RouteKind.List, Plural: "meshes"),
         ["meshes", var mesh] => new(RouteKind.Item, Plural: "meshes", Name: mesh),
         ["meshes", var mesh, var plural] => new(RouteKind.List, Plural: plural, Mesh: mesh),

@@ -7,7 +7,10 @@ using Kuma.Validation;
 
 namespace Kuma.Gateway.Api;
 
-/// <summary><c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none).</summary>
+/// <summary>
+/// <c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none).
+/// <c>POST /tokens/dataplane</c>: a tenant issues tokens for its proxies.
+/// </summary>
 public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants, ApiOptions options)
 {
     public async Task IssueUserTokenAsync(HttpContext context)
@@ -23,12 +26,7 @@ public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants
             errors.Add(key, "unknown field");
 
         if (string.IsNullOrEmpty(name)) errors.Add("name", "must be defined");
-        var validFor = TimeSpan.Zero;
-        if (validForText is null) errors.Add("validFor", "must be defined");
-        else if (!Durations.TryParse(validForText, out validFor) || validFor <= TimeSpan.Zero)
-            errors.Add("validFor", "must be a positive duration, e.g. 24h");
-        else if (validFor > options.MaxTokenValidity)
-            errors.Add("validFor", $"must be at most {options.MaxTokenValidity.TotalHours}h");
+        var validFor = ReadValidFor(validForText, errors);
 
         if (string.IsNullOrEmpty(tenant))
         {
@@ -41,9 +39,65 @@ public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants
 
         var token = await grains.GetGrain<IUserTokenGrain>(IUserTokenGrain.Key)
             .Issue(new UserTokenRequest(name!, groups, string.IsNullOrEmpty(tenant) ? null : tenant, validFor));
+        await WriteTokenAsync(context, token);
+    }
+
+    /// <summary><c>POST /tokens/dataplane</c> <c>{name, mesh, tags, validFor}</c>: a token a proxy of that mesh presents on its ADS stream.</summary>
+    public async Task IssueDataplaneTokenAsync(HttpContext context, string tenant)
+    {
+        ApiDispatcher.RequireMethod(context, HttpMethods.Post);
+        var body = await RequestBody.ReadObjectAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
+        var errors = new ValidationErrors();
+        var name = ReadString(body, "name", errors);
+        var mesh = ReadString(body, "mesh", errors);
+        var validForText = ReadString(body, "validFor", errors);
+        var tags = ReadTags(body, errors);
+        foreach (var key in body.Select(p => p.Key).Where(k => k is not ("name" or "mesh" or "validFor" or "tags" or "type")))
+            errors.Add(key, "unknown field");
+        if (ReadString(body, "type", errors) is { } type && type != "dataplane") errors.Add("type", "only dataplane tokens are issued here");
+        if (name is not null && Names.CheckResourceName(name) is { } nameProblem) errors.Add("name", nameProblem);
+        if (string.IsNullOrEmpty(mesh)) errors.Add("mesh", "must be defined");
+        var validFor = ReadValidFor(validForText, errors);
+        if (!errors.IsEmpty) throw ApiException.Invalid(errors.ToImmutable());
+
+        var meshGrain = grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh!));
+        if (await meshGrain.GetSnapshot() is null) throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+        var token = await meshGrain.IssueDataplaneToken(new DataplaneTokenRequest(name ?? "", tags, validFor));
+        await WriteTokenAsync(context, token);
+    }
+
+    private TimeSpan ReadValidFor(string? text, ValidationErrors errors)
+    {
+        var validFor = TimeSpan.Zero;
+        if (text is null) errors.Add("validFor", "must be defined");
+        else if (!Durations.TryParse(text, out validFor) || validFor <= TimeSpan.Zero) errors.Add("validFor", "must be a positive duration, e.g. 24h");
+        else if (validFor > options.MaxTokenValidity) errors.Add("validFor", $"must be at most {options.MaxTokenValidity.TotalHours}h");
+        return validFor;
+    }
+
+    private static async Task WriteTokenAsync(HttpContext context, string token)
+    {
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/plain";
         await context.Response.WriteAsync(token, context.RequestAborted);
+    }
+
+    private static ImmutableSortedDictionary<string, ImmutableArray<string>> ReadTags(JsonObject body, ValidationErrors errors)
+    {
+        var tags = ImmutableSortedDictionary.CreateBuilder<string, ImmutableArray<string>>(StringComparer.Ordinal);
+        if (!body.TryGetPropertyValue("tags", out var node) || node is null) return tags.ToImmutable();
+        if (node is not JsonObject map)
+        {
+            errors.Add("tags", "must be an object of tag name to a list of values");
+            return tags.ToImmutable();
+        }
+        foreach (var (key, values) in map)
+        {
+            if (values is JsonArray array && array.All(v => v?.GetValueKind() == JsonValueKind.String))
+                tags[key] = [.. array.Select(v => v!.GetValue<string>())];
+            else errors.Add($"tags[\"{key}\"]", "must be a list of strings");
+        }
+        return tags.ToImmutable();
     }
 
     private static string? ReadString(JsonObject body, string field, ValidationErrors errors)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Kuma.Resources;
+using Orleans.Concurrency;
 
 namespace Kuma.Grains;
 
@@ -19,6 +20,12 @@ public sealed record MeshSnapshot(
         ByType.TryGetValue(type, out var byName) ? byName.Values : [];
 }
 
+[GenerateSerializer, Immutable, Alias("kuma.DataplaneTokenRequest")]
+public sealed record DataplaneTokenRequest(
+    [property: Id(0)] string Name,
+    [property: Id(1)] ImmutableSortedDictionary<string, ImmutableArray<string>> Tags,
+    [property: Id(2)] TimeSpan ValidFor);
+
 /// <summary>One mesh of one tenant: the single writer of its resources and the owner of its snapshot.</summary>
 [Alias("kuma.IMeshGrain")]
 public interface IMeshGrain : IGrainWithStringKey
@@ -32,8 +39,19 @@ public interface IMeshGrain : IGrainWithStringKey
 
     [Alias("Delete")] Task<WriteResult> Delete(string type, string name, long? expectedVersion);
 
-    /// <summary>Null when the mesh does not exist.</summary>
+    /// <summary>Null when the mesh does not exist. Secrets are not part of it.</summary>
     [Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
+
+    /// <summary>
+    /// Long poll: answers at once when the mesh is not at <paramref name="knownGeneration"/>, otherwise when
+    /// it next changes or after <paramref name="maxWait"/>. A gateway node keeps one such call per mesh it serves.
+    /// </summary>
+    [AlwaysInterleave, Alias("WaitForChange")] Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait);
+
+    [Alias("IssueDataplaneToken")] Task<string> IssueDataplaneToken(DataplaneTokenRequest request);
+
+    /// <summary>Public keys that verify this mesh's dataplane tokens.</summary>
+    [Alias("GetDataplaneTokenKeys")] Task<ImmutableArray<VerificationKey>> GetDataplaneTokenKeys();
 
     /// <summary>The tenant was deleted: drop everything held in memory.</summary>
     [Alias("Forget")] Task Forget();

@@ -4,6 +4,7 @@ using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
 using Kuma.Tokens;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Grains;
@@ -11,12 +12,31 @@ namespace Kuma.Grains;
 /// <summary>
 /// Single writer for one mesh. It keeps the mesh's snapshot, rebuilt from the store on activation and
 /// replaced (never mutated) on every committed write, so readers always see one consistent generation.
+/// Secrets stay in the grain: the published snapshot, which travels to gateways, carries none.
 /// </summary>
-internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain> logger) : Grain, IMeshGrain
+internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock, ILogger<MeshGrain> logger) : Grain, IMeshGrain
 {
     private string _tenant = "";
     private string _mesh = "";
-    private MeshSnapshot? _snapshot;
+    /// <summary>Everything of the mesh, secrets included.</summary>
+    private MeshSnapshot? _state;
+    /// <summary>What leaves the grain: <see cref="_state"/> without secrets.</summary>
+    private MeshSnapshot? _published;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private RSA? _tokenKey;
+
+    /// <summary>Assigning replaces the snapshot and wakes every waiter.</summary>
+    private MeshSnapshot? _snapshot
+    {
+        get => _state;
+        set
+        {
+            _state = value;
+            _published = value is null ? null : value with { ByType = value.ByType.Remove(ResourceTypes.Secret.Name) };
+            _changed.TrySetResult();
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
 
     private Generation Scope => new(_tenant, _mesh);
     private ResourceKey MeshKey => ResourceKey.Global(_tenant, ResourceTypes.Mesh.Name, _mesh);
@@ -46,7 +66,47 @@ internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain>
         _snapshot = new MeshSnapshot(_tenant, _mesh, generation, mesh, byType);
     }
 
-    public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(_snapshot);
+    public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(_published);
+
+    public async Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait)
+    {
+        if (_published?.Generation != knownGeneration) return _published;
+        var changed = _changed.Task;
+        await Task.WhenAny(changed, Task.Delay(maxWait, clock));
+        return _published;
+    }
+
+    public async Task<string> IssueDataplaneToken(DataplaneTokenRequest request)
+    {
+        var key = await TokenKey() ?? throw new InvalidOperationException($"mesh {_mesh} has no dataplane token signing key");
+        var now = clock.GetUtcNow();
+        var claims = new Dictionary<string, object?>
+        {
+            ["Name"] = request.Name,
+            ["Mesh"] = _mesh,
+            ["Tenant"] = _tenant,
+            ["Tags"] = request.Tags,
+            ["Type"] = "dataplane",
+            ["jti"] = Guid.NewGuid().ToString(),
+            ["iat"] = now.ToUnixTimeSeconds(),
+            ["nbf"] = now.AddMinutes(-5).ToUnixTimeSeconds(),
+            ["exp"] = now.Add(request.ValidFor).ToUnixTimeSeconds(),
+        };
+        return Jwt.Sign(key, DataplaneTokenKeyId, claims);
+    }
+
+    public async Task<ImmutableArray<VerificationKey>> GetDataplaneTokenKeys() =>
+        await TokenKey() is { } key ? [new VerificationKey(DataplaneTokenKeyId, key.ExportSubjectPublicKeyInfoPem())] : [];
+
+    private const string DataplaneTokenKeyId = "1";
+
+    private async Task<RSA?> TokenKey()
+    {
+        if (_tokenKey is not null || _snapshot is null) return _tokenKey;
+        var secret = await store.GetAsync(new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, SigningKeys.DataplaneTokenKeyName(_mesh, 1)));
+        _tokenKey = secret is null ? null : SigningKeys.FromSecretSpecJson(secret.SpecJson);
+        return _tokenKey;
+    }
 
     public async Task<WriteResult> PutMesh(ResourceWrite write)
     {
@@ -106,6 +166,7 @@ internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain>
         {
             return new WriteResult(WriteStatus.Conflict, Message: e.Message);
         }
+        _tokenKey = null;
         _snapshot = null;
         DeactivateOnIdle();
         return new WriteResult(WriteStatus.Deleted);
@@ -181,6 +242,7 @@ internal sealed partial class MeshGrain(IResourceStore store, ILogger<MeshGrain>
 
     public Task Forget()
     {
+        _tokenKey = null;
         _snapshot = null;
         DeactivateOnIdle();
         return Task.CompletedTask;

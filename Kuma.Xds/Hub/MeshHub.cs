@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using Kuma.Grains;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Xds.Hub;
+
+/// <summary>
+/// This node's meshes: one <see cref="MeshWatch{TView}"/> per mesh that any stream here serves, so a
+/// snapshot crosses to the node once however many proxies of the mesh are connected to it. A mesh
+/// nobody here serves costs nothing: its watch ends with its last stream.
+/// </summary>
+public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TView> derive, ILogger<MeshHub<TView>> logger) : IAsyncDisposable
+    where TView : class
+{
+    private readonly ConcurrentDictionary<(string Tenant, string Mesh), MeshWatch<TView>> _watches = new();
+    private readonly Lock _lock = new();
+
+    /// <summary>Subscribes to a mesh; dispose the signal to leave. Waits for the first view to arrive.</summary>
+    public async Task<MeshWatch<TView>.Signal> SubscribeAsync(string tenant, string mesh, CancellationToken ct)
+    {
+        MeshWatch<TView>.Signal signal;
+        lock (_lock)
+        {
+            var watch = _watches.GetOrAdd((tenant, mesh), key =>
+            {
+                var created = new MeshWatch<TView>(grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(key.Tenant, key.Mesh)), derive, logger);
+                created.Start();
+                return created;
+            });
+            signal = watch.Subscribe();
+        }
+        await signal.Watch.Ready.WaitAsync(ct);
+        return signal;
+    }
+
+    /// <summary>Leaves a mesh; the last one to leave stops its watch.</summary>
+    public async Task UnsubscribeAsync(string tenant, string mesh, MeshWatch<TView>.Signal signal)
+    {
+        MeshWatch<TView>? idle = null;
+        lock (_lock)
+        {
+            signal.Dispose();
+            if (_watches.TryGetValue((tenant, mesh), out var watch) && watch.SubscriberCount == 0)
+            {
+                _watches.TryRemove((tenant, mesh), out _);
+                idle = watch;
+            }
+        }
+        if (idle is not null) await idle.DisposeAsync();
+    }
+
+    public int WatchedMeshes => _watches.Count;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var watch in _watches.Values) await watch.DisposeAsync();
+        _watches.Clear();
+    }
+}
