@@ -1,10 +1,19 @@
+using System.Net;
 using Kuma.Configuration;
 using Kuma.Gateway.Api;
 using Kuma.Gateway.Auth;
+using Kuma.Gateway.Dp;
+using Kuma.Xds.Generation;
+using Kuma.Xds.Hub;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace Kuma.Gateway.Hosting;
 
-/// <summary>Wires the REST API into any host that can reach the grains (the silo itself, or an Orleans client).</summary>
+/// <summary>
+/// Wires the gateway tier into any host that can reach the grains (the silo itself, or an Orleans
+/// client): the REST API on its port, and the DP server (ADS, bootstrap) on its own.
+/// </summary>
 public static class ApiServices
 {
     public static IServiceCollection AddKumaApi(this IServiceCollection services, KumaSettings settings)
@@ -20,23 +29,57 @@ public static class ApiServices
         services.AddSingleton<TokenEndpoints>();
         services.AddSingleton<IndexEndpoints>();
         services.AddSingleton<ApiDispatcher>();
+
+        services.AddSingleton(DpServerOptions.From(settings));
+        services.AddSingleton<DataplaneAuthenticator>();
+        services.AddSingleton<GatewayNode>();
+        services.AddSingleton<DpCertificateProvider>();
+        services.AddSingleton(sp => new MeshHub<MeshContext>(
+            sp.GetRequiredService<IGrainFactory>(), MeshContext.Build, sp.GetRequiredService<ILogger<MeshHub<MeshContext>>>()));
+        services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            grpc.MaxSendMessageSize = null;
+            grpc.EnableDetailedErrors = false;
+        });
         return services;
     }
 
-    /// <summary>Listens on the API address; our body limit answers 413 in Kuma's shape, so Kestrel's own is lifted.</summary>
+    /// <summary>
+    /// The API's own body limit answers 413 in Kuma's shape, so Kestrel's is lifted. The DP port speaks
+    /// TLS (HTTP/2 and HTTP/1.1 by ALPN) or, when TLS is off, plaintext HTTP/2 only, as gRPC needs.
+    /// </summary>
     public static void ListenKumaApi(this WebApplicationBuilder builder, KumaSettings settings)
     {
-        var options = ApiOptions.From(settings);
+        var api = ApiOptions.From(settings);
+        var dp = DpServerOptions.From(settings);
+        if (api.Port == dp.Port) throw new KumaConfigurationException("KUMA_API_SERVER_HTTP_PORT and KUMA_DP_SERVER_PORT must differ");
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(System.Net.IPAddress.Parse(options.Interface), options.Port);
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
+            kestrel.Listen(IPAddress.Parse(api.Interface), api.Port);
+            kestrel.Listen(IPAddress.Parse(dp.Interface), dp.Port, listen =>
+            {
+                if (!dp.TlsEnabled)
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    return;
+                }
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                var certificates = listen.ApplicationServices.GetRequiredService<DpCertificateProvider>();
+                listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => certificates.ServerOptionsAsync() });
+            });
         });
     }
 
     public static void MapKumaApi(this WebApplication app)
     {
+        var apiPort = app.Services.GetRequiredService<ApiOptions>().Port;
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        app.Run(dispatcher.HandleAsync);
+        app.MapWhen(context => context.Connection.LocalPort == apiPort, api => api.Run(dispatcher.HandleAsync));
+        app.MapGrpcService<AdsService>();
     }
 }

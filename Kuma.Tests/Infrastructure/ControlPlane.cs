@@ -12,15 +12,17 @@ public sealed class ControlPlane : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ControlPlane(WebApplication app, int apiPort, KumaSettings settings)
+    private ControlPlane(WebApplication app, int apiPort, int dpPort, KumaSettings settings)
     {
         _app = app;
         ApiPort = apiPort;
+        DpPort = dpPort;
         Settings = settings;
         Client = NewClient();
     }
 
     public int ApiPort { get; }
+    public int DpPort { get; }
     public KumaSettings Settings { get; }
     public HttpClient Client { get; }
     public IServiceProvider Services => _app.Services;
@@ -28,9 +30,12 @@ public sealed class ControlPlane : IAsyncDisposable
     public static async Task<ControlPlane> StartAsync(string? postgresConnectionString = null, IDictionary<string, string>? extra = null)
     {
         var apiPort = FreePort.Next();
+        var dpPort = FreePort.Next();
         var values = new Dictionary<string, string>
         {
             ["KUMA_API_SERVER_HTTP_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DP_SERVER_PORT"] = dpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_CLUSTER_ID"] = "test",
@@ -40,7 +45,7 @@ public sealed class ControlPlane : IAsyncDisposable
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) values[k] = v;
         var settings = new KumaSettings(values);
         var app = await ControlPlaneHost.StartAsync(settings, []);
-        return new ControlPlane(app, apiPort, settings);
+        return new ControlPlane(app, apiPort, dpPort, settings);
     }
 
     public HttpClient NewClient(string? token = null)
@@ -60,6 +65,15 @@ public sealed class ControlPlane : IAsyncDisposable
     public async Task<string> IssueTokenAsync(string tenant, string validFor = "1h")
     {
         var response = await Client.PostAsJsonAsync("/tokens/user", new { name = $"user-of-{tenant}", tenant, validFor });
+        var token = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, token);
+        return token;
+    }
+
+    /// <summary>Issues a dataplane token in <paramref name="tenantClient"/>'s tenant.</summary>
+    public static async Task<string> DataplaneTokenAsync(HttpClient tenantClient, string mesh, string name, string validFor = "1h")
+    {
+        var response = await tenantClient.PostAsJsonAsync("/tokens/dataplane", new { name, mesh, validFor });
         var token = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, token);
         return token;

@@ -1,0 +1,148 @@
+using System.Threading.Channels;
+using Envoy.Service.Discovery.V3;
+using Grpc.Core;
+using Kuma.Grains;
+using Kuma.Xds.Generation;
+using Kuma.Xds.Hub;
+using Kuma.Xds.Protocol;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Gateway.Dp;
+
+/// <summary>
+/// Terminates ADS streams. The token decides tenant and mesh; the stream then follows that mesh's
+/// snapshot through this node's hub, and its session grain knows it is the dataplane's live stream.
+/// </summary>
+public sealed partial class AdsService(
+    DataplaneAuthenticator authenticator,
+    MeshHub<MeshContext> hub,
+    GatewayNode node,
+    IGrainFactory grains,
+    DpServerOptions options,
+    TimeProvider clock,
+    ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
+{
+    private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(60);
+
+    public override async Task StreamAggregatedResources(
+        IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
+    {
+        var (requests, responses) = (requestStream, responseStream);
+        var sessionId = Guid.NewGuid();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        node.Register(sessionId, stop);
+        try
+        {
+            using var firstWait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            firstWait.CancelAfter(FirstRequestTimeout);
+            if (!await requests.MoveNext(firstWait.Token)) return;
+            var first = requests.Current;
+            if (first.Node is not { Id.Length: > 0 } proxyNode)
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
+
+            var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id);
+            var selfRegistered = await SelfRegistration.RegisterAsync(grains, identity, proxyNode);
+            var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
+            await session.Connect(sessionId, node.InstanceId, node.Reference, selfRegistered ? options.SelfRegisteredCleanupDelay : null);
+            LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
+            var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
+            try
+            {
+                await Serve(first, requests, responses, signal, identity, session, sessionId, stop.Token);
+            }
+            finally
+            {
+                await hub.UnsubscribeAsync(identity.Tenant, identity.Mesh, signal);
+                await session.Disconnect(sessionId);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "a newer stream of this dataplane replaced this one"));
+        }
+        catch (XdsProtocolException e)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        finally
+        {
+            node.Unregister(sessionId);
+        }
+    }
+
+    private async Task Serve(
+        DiscoveryRequest first, IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses,
+        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
+    {
+        var engine = new SotwStream(clock);
+        engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name));
+        await Send(engine.OnRequest(first), responses, ct);
+
+        // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
+        var inbox = Channel.CreateBounded<DiscoveryRequest>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+        var pump = PumpAsync(requests, inbox.Writer, ct);
+        Task<bool>? nextRequest = null;
+        Task? nextChange = null;
+        while (true)
+        {
+            nextRequest ??= inbox.Reader.WaitToReadAsync(ct).AsTask();
+            nextChange ??= signal.WaitAsync(ct);
+            var done = await Task.WhenAny(nextRequest, nextChange);
+            if (done == nextRequest)
+            {
+                var more = await nextRequest;
+                nextRequest = null;
+                if (!more) break;
+                while (inbox.Reader.TryRead(out var request)) await Send(engine.OnRequest(request), responses, ct);
+            }
+            else
+            {
+                await nextChange;
+                nextChange = null;
+                await Send(engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name)), responses, ct);
+            }
+            if (engine.Events.Count > 0)
+            {
+                await session.Report(sessionId, [.. engine.Events]);
+                engine.Events.Clear();
+            }
+        }
+        await pump;
+    }
+
+    private static async Task PumpAsync(IAsyncStreamReader<DiscoveryRequest> requests, ChannelWriter<DiscoveryRequest> inbox, CancellationToken ct)
+    {
+        try
+        {
+            while (await requests.MoveNext(ct)) await inbox.WriteAsync(requests.Current, ct);
+            inbox.TryComplete();
+        }
+        catch (Exception e)
+        {
+            inbox.TryComplete(e);
+        }
+    }
+
+    private static async Task Send(List<DiscoveryResponse> batch, IServerStreamWriter<DiscoveryResponse> responses, CancellationToken ct)
+    {
+        foreach (var response in batch)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(WriteTimeout);
+            await responses.WriteAsync(response, timeout.Token);
+        }
+    }
+
+    /// <summary>Envoy sends the token as call metadata; proxyless clients cannot, and put it in node metadata.</summary>
+    internal static string? TokenOf(ServerCallContext context, Envoy.Config.Core.V3.Node node)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        if (!string.IsNullOrEmpty(header))
+            return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : header.Trim();
+        return node.Metadata?.Fields.TryGetValue("dataplane.token", out var value) == true ? value.StringValue : null;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Dataplane {Tenant}/{Mesh}/{Name} connected as session {Session}")]
+    private static partial void LogConnected(ILogger logger, string tenant, string mesh, string name, Guid session);
+}

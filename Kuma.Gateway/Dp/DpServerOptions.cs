@@ -1,0 +1,21 @@
+using Kuma.Configuration;
+
+namespace Kuma.Gateway.Dp;
+
+/// <summary>The DP server: ADS for proxies and <c>POST /bootstrap</c>, on one port.</summary>
+public sealed record DpServerOptions
+{
+    public string Interface { get; init; } = "0.0.0.0";
+    public int Port { get; init; } = 5678;
+    public bool TlsEnabled { get; init; } = true;
+    /// <summary>How long a dataplane that registered itself outlives its last stream.</summary>
+    public TimeSpan SelfRegisteredCleanupDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    public static DpServerOptions From(KumaSettings settings) => new()
+    {
+        Interface = settings.GetString("KUMA_DP_SERVER_INTERFACE", "0.0.0.0"),
+        Port = settings.GetInt("KUMA_DP_SERVER_PORT", 5678),
+        TlsEnabled = settings.GetBool("KUMA_DP_SERVER_TLS_ENABLED", true),
+        SelfRegisteredCleanupDelay = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY", TimeSpan.FromSeconds(10)),
+    };
+}

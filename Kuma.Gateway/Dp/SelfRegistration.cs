@@ -1,0 +1,49 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Envoy.Config.Core.V3;
+using Grpc.Core;
+using Kuma.Gateway.Api;
+using Kuma.Grains;
+using Kuma.Resources;
+
+namespace Kuma.Gateway.Dp;
+
+/// <summary>A proxy may bring its own Dataplane in node metadata <c>dataplane.resource</c>; it is written on connect.</summary>
+public static class SelfRegistration
+{
+    public const string MetadataKey = "dataplane.resource";
+
+    /// <summary>True when the node carried a Dataplane and it was written.</summary>
+    public static async Task<bool> RegisterAsync(IGrainFactory grains, DataplaneIdentity identity, Node node)
+    {
+        if (node.Metadata?.Fields.TryGetValue(MetadataKey, out var value) != true || value!.KindCase != Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue)
+            return false;
+        ParsedResource parsed;
+        try
+        {
+            var text = value.StringValue;
+            var tree = text.TrimStart().StartsWith('{') ? JsonNode.Parse(text) : YamlToJson.Convert(text);
+            if (tree is not JsonObject body) throw ApiException.BadRequest("must be an object");
+            parsed = ResourceJson.Parse(body, ResourceTypes.Dataplane, identity.Mesh, identity.Name);
+        }
+        catch (Exception e) when (e is JsonException or ApiException)
+        {
+            var detail = e is ApiException api && api.Fields.Count > 0 ? string.Join("; ", api.Fields.Select(f => $"{f.Field}: {f.Reason}")) : e.Message;
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"node metadata {MetadataKey} is not a valid Dataplane: {detail}"));
+        }
+        var write = new ResourceWrite
+        {
+            Key = new ResourceKey(identity.Tenant, ResourceTypes.Dataplane.Name, identity.Mesh, identity.Name),
+            SpecJson = parsed.SpecJson,
+            Labels = parsed.Labels,
+        };
+        var result = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)).Put(write);
+        return result.Status switch
+        {
+            WriteStatus.Created or WriteStatus.Updated => true,
+            WriteStatus.QuotaExceeded => throw new RpcException(new Status(StatusCode.ResourceExhausted, result.Message ?? "quota exceeded")),
+            WriteStatus.NotFound => throw new RpcException(new Status(StatusCode.NotFound, $"mesh {identity.Mesh} is not found")),
+            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, result.Message ?? "dataplane refused")),
+        };
+    }
+}

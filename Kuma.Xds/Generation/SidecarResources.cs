@@ -1,0 +1,162 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Google.Protobuf.WellKnownTypes;
+using Filter = Envoy.Config.Listener.V3.Filter;
+using Kuma.Resources.Core;
+
+namespace Kuma.Xds.Generation;
+
+/// <summary>The listeners and local clusters of one Envoy sidecar, in Kuma's naming.</summary>
+internal static class SidecarResources
+{
+    public static (Listener Listener, Cluster LocalCluster) Inbound(DataplaneNetworking net, DataplaneInbound inbound, bool transparent)
+    {
+        var address = inbound.Address ?? net.Address!;
+        var port = inbound.Port!.Value;
+        var servicePort = inbound.ServicePort ?? port;
+        var tags = inbound.Tags ?? [];
+        var service = tags.GetValueOrDefault(ServiceEndpoint.ServiceTag);
+        var protocol = (inbound.Protocol ?? tags.GetValueOrDefault(ServiceEndpoint.ProtocolTag) ?? "tcp").ToLowerInvariant();
+        var localCluster = EnvoyNames.LocalCluster(servicePort);
+        var listenerName = EnvoyNames.Inbound(address, port);
+        var statPrefix = EnvoyNames.Sanitize(localCluster);
+
+        var filter = EnvoyBuild.IsHttp(protocol)
+            ? new Filter
+            {
+                Name = EnvoyBuild.HttpConnectionManagerFilter,
+                TypedConfig = Any.Pack(new HttpConnectionManager
+                {
+                    StatPrefix = statPrefix,
+                    ForwardClientCertDetails = HttpConnectionManager.Types.ForwardClientCertDetails.SanitizeSet,
+                    SetCurrentClientCertDetails = new HttpConnectionManager.Types.SetCurrentClientCertDetails { Uri = true },
+                    RouteConfig = Route(service is null ? listenerName : EnvoyNames.InboundRoute(service), service ?? listenerName, localCluster,
+                        removeKumaTags: true),
+                    HttpFilters = { EnvoyBuild.Router() },
+                }),
+            }
+            : TcpProxy(statPrefix, localCluster);
+
+        var listener = new Listener
+        {
+            Name = listenerName,
+            Address = EnvoyBuild.SocketAddress(address, port),
+            TrafficDirection = TrafficDirection.Inbound,
+            EnableReusePort = false,
+            Metadata = EnvoyBuild.Tags(tags, "io.kuma.tags"),
+            FilterChains = { new FilterChain { Filters = { filter } } },
+        };
+        if (transparent) listener.BindToPort = false;
+
+        var workload = inbound.ServiceAddress ?? inbound.Address ?? net.Address!;
+        var cluster = new Cluster
+        {
+            Name = localCluster,
+            AltStatName = statPrefix,
+            Type = Cluster.Types.DiscoveryType.Static,
+            ConnectTimeout = EnvoyBuild.Seconds(10),
+            LoadAssignment = new ClusterLoadAssignment
+            {
+                ClusterName = localCluster,
+                Endpoints = { new LocalityLbEndpoints { LbEndpoints = { new LbEndpoint { Endpoint = new Endpoint { Address = EnvoyBuild.SocketAddress(workload, servicePort) } } } } },
+            },
+        };
+        if (protocol is "http2" or "grpc") cluster.TypedExtensionProtocolOptions[EnvoyBuild.Http2OptionsKey] = EnvoyBuild.Http2ProtocolOptions();
+        if (transparent && workload is not ("127.0.0.1" or "::1"))
+            cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new Envoy.Config.Core.V3.SocketAddress { Address = "127.0.0.6", PortValue = 0 } };
+        return (listener, cluster);
+    }
+
+    /// <summary>A listener for one outbound; the same for every proxy with that outbound, so it is shared.</summary>
+    public static Listener Outbound(string address, uint port, string service, string protocol, IEnumerable<KeyValuePair<string, string>> tags, bool transparent)
+    {
+        var filter = EnvoyBuild.IsHttp(protocol)
+            ? new Filter
+            {
+                Name = EnvoyBuild.HttpConnectionManagerFilter,
+                TypedConfig = Any.Pack(new HttpConnectionManager
+                {
+                    StatPrefix = EnvoyNames.Sanitize(service),
+                    NormalizePath = true,
+                    RouteConfig = Route(EnvoyNames.OutboundRoute(service), service, service, removeKumaTags: false),
+                    HttpFilters = { EnvoyBuild.Router() },
+                }),
+            }
+            : TcpProxy(EnvoyNames.Sanitize(service), service);
+        var listener = new Listener
+        {
+            Name = EnvoyNames.Outbound(address, port),
+            Address = EnvoyBuild.SocketAddress(address, port),
+            TrafficDirection = TrafficDirection.Outbound,
+            Metadata = EnvoyBuild.Tags(tags.Where(t => t.Key != "kuma.io/mesh"), "io.kuma.tags"),
+            FilterChains = { new FilterChain { Filters = { filter } } },
+        };
+        if (transparent) listener.BindToPort = false;
+        return listener;
+    }
+
+    /// <summary>Transparent proxying: catch-all listeners on the redirect ports and their original-destination clusters.</summary>
+    public static IEnumerable<(Listener Listener, Cluster? Cluster)> Passthrough(TransparentProxying tp, bool outboundPassthroughAllowed)
+    {
+        if (tp.RedirectPortOutbound is { } outboundPort and > 0)
+            yield return (PassthroughListener(EnvoyNames.OutboundPassthroughIpv4, outboundPort, TrafficDirection.Outbound),
+                outboundPassthroughAllowed ? OriginalDestination(EnvoyNames.OutboundPassthroughIpv4, bindLocal: false) : null);
+        if (tp.RedirectPortInbound is { } inboundPort and > 0)
+            yield return (PassthroughListener(EnvoyNames.InboundPassthroughIpv4, inboundPort, TrafficDirection.Inbound),
+                OriginalDestination(EnvoyNames.InboundPassthroughIpv4, bindLocal: true));
+    }
+
+    private static Listener PassthroughListener(string name, uint port, TrafficDirection direction) => new()
+    {
+        Name = name,
+        Address = EnvoyBuild.SocketAddress("0.0.0.0", port),
+        TrafficDirection = direction,
+        UseOriginalDst = true,
+        FilterChains = { new FilterChain { Filters = { TcpProxy(EnvoyNames.Sanitize(name), name) } } },
+    };
+
+    private static Cluster OriginalDestination(string name, bool bindLocal)
+    {
+        var cluster = new Cluster
+        {
+            Name = name,
+            AltStatName = EnvoyNames.Sanitize(name),
+            Type = Cluster.Types.DiscoveryType.OriginalDst,
+            LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
+            ConnectTimeout = EnvoyBuild.Seconds(5),
+        };
+        if (bindLocal) cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new Envoy.Config.Core.V3.SocketAddress { Address = "127.0.0.6", PortValue = 0 } };
+        return cluster;
+    }
+
+    private static Filter TcpProxy(string statPrefix, string cluster) => new()
+    {
+        Name = EnvoyBuild.TcpProxyFilter,
+        TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster }),
+    };
+
+    private static RouteConfiguration Route(string name, string virtualHost, string cluster, bool removeKumaTags)
+    {
+        var route = new RouteConfiguration
+        {
+            Name = name,
+            ValidateClusters = false,
+            VirtualHosts =
+            {
+                new VirtualHost
+                {
+                    Name = virtualHost,
+                    Domains = { "*" },
+                    Routes = { new Route { Match = new RouteMatch { Prefix = "/" }, Route_ = new RouteAction { Cluster = cluster, Timeout = EnvoyBuild.Seconds(0) } } },
+                },
+            },
+        };
+        if (removeKumaTags) route.RequestHeadersToRemove.Add("x-kuma-tags");
+        return route;
+    }
+}
