@@ -1,0 +1,32 @@
+// A proxyless gRPC client resolving xds:///<target> through the control plane named in
+// GRPC_XDS_BOOTSTRAP_CONFIG. It calls in a loop and prints one JSON line per answer, with the time
+// it was received, until its stdin closes.
+'use strict';
+const grpc = require('@grpc/grpc-js');
+const xds = require('@grpc/grpc-js-xds');
+const { definition } = require('./echo-service');
+
+xds.register();
+const target = process.argv[2];
+const intervalMs = Number(process.argv[3] || 20);
+const Client = grpc.makeGenericClientConstructor(definition, 'Echo');
+const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure());
+
+let stopped = false;
+process.stdin.on('end', () => {
+  stopped = true;
+  client.close();
+  setTimeout(() => process.exit(0), 100);
+});
+process.stdin.resume();
+
+function call() {
+  if (stopped) return;
+  const deadline = new Date(Date.now() + 2000);
+  client.whoAreYou({}, { deadline }, (error, reply) => {
+    const line = error ? { t: Date.now(), error: error.code, detail: error.details } : { t: Date.now(), server: reply.server };
+    console.log(JSON.stringify(line));
+    setTimeout(call, intervalMs);
+  });
+}
+call();
