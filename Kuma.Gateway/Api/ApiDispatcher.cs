@@ -17,6 +17,7 @@ public sealed partial class ApiDispatcher(
     TenantEndpoints tenantEndpoints,
     TokenEndpoints tokenEndpoints,
     IndexEndpoints index,
+    InspectEndpoints inspect,
     ILogger<ApiDispatcher> logger)
 {
     public async Task HandleAsync(HttpContext context)
@@ -83,6 +84,12 @@ public sealed partial class ApiDispatcher(
         else
         {
             tenant = caller.HomeTenant!;
+        }
+        if (route.Kind == RouteKind.Inspect)
+        {
+            RequireMethod(context, HttpMethods.Get);
+            await inspect.HandleAsync(context, route, tenant);
+            return;
         }
         if (route.Kind == RouteKind.DataplaneToken)
         {

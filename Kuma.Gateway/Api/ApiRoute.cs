@@ -12,13 +12,15 @@ public enum RouteKind
     List,
     /// <summary>One resource: a Mesh, a resource inside a mesh, or a tenant-wide resource.</summary>
     Item,
+    /// <summary>A view of a dataplane: <c>_overview</c> (insight) or <c>_config</c> (its Envoy config).</summary>
+    Inspect,
 }
 
 /// <summary>
 /// A parsed API path. The optional <c>/tenants/{tenant}</c> prefix lets the admin act in any tenant;
 /// without it, a path acts in the caller's own tenant.
 /// </summary>
-public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null)
+public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null, string? View = null)
 {
     public static ApiRoute? Parse(string path)
     {
@@ -42,6 +44,8 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
         ["meshes", var mesh] => new(RouteKind.Item, Plural: "meshes", Name: mesh),
         ["meshes", var mesh, var plural] => new(RouteKind.List, Plural: plural, Mesh: mesh),
         ["meshes", var mesh, var plural, var name] => new(RouteKind.Item, Plural: plural, Mesh: mesh, Name: name),
+        ["meshes", var mesh, "dataplanes", var name, var view] when view is "_overview" or "_config" =>
+            new(RouteKind.Inspect, Plural: "dataplanes", Mesh: mesh, Name: name, View: view),
         [var plural] => new(RouteKind.List, Plural: plural),
         [var plural, var name] => new(RouteKind.Item, Plural: plural, Name: name),
         _ => null,

@@ -53,8 +53,8 @@ public sealed partial class AdsService(
             }
             finally
             {
-                await hub.UnsubscribeAsync(identity.Tenant, identity.Mesh, signal);
                 await session.Disconnect(sessionId);
+                hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)

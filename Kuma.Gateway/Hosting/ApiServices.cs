@@ -28,6 +28,7 @@ public static class ApiServices
         services.AddSingleton<TenantEndpoints>();
         services.AddSingleton<TokenEndpoints>();
         services.AddSingleton<IndexEndpoints>();
+        services.AddSingleton<InspectEndpoints>();
         services.AddSingleton<ApiDispatcher>();
 
         services.AddSingleton(DpServerOptions.From(settings));

@@ -33,8 +33,11 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
         return signal;
     }
 
-    /// <summary>Leaves a mesh; the last one to leave stops its watch.</summary>
-    public async Task UnsubscribeAsync(string tenant, string mesh, MeshWatch<TView>.Signal signal)
+    /// <summary>
+    /// Leaves a mesh; the last one to leave stops its watch. The watch's pending long poll is not
+    /// waited for: it ends on its own, and a new subscriber meanwhile gets a fresh watch.
+    /// </summary>
+    public void Unsubscribe(string tenant, string mesh, MeshWatch<TView>.Signal signal)
     {
         MeshWatch<TView>? idle = null;
         lock (_lock)
@@ -46,7 +49,7 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
                 idle = watch;
             }
         }
-        if (idle is not null) await idle.DisposeAsync();
+        if (idle is not null) _ = idle.DisposeAsync().AsTask();
     }
 
     public int WatchedMeshes => _watches.Count;
