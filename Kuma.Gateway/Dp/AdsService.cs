@@ -25,10 +25,19 @@ public sealed partial class AdsService(
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(60);
 
-    public override async Task StreamAggregatedResources(
-        IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context)
+    public override Task StreamAggregatedResources(
+        IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context) =>
+        RunAsync(requestStream, responseStream, context, r => r.Node, () => new SotwStream(clock));
+
+    public override Task DeltaAggregatedResources(
+        IAsyncStreamReader<DeltaDiscoveryRequest> requestStream, IServerStreamWriter<DeltaDiscoveryResponse> responseStream, ServerCallContext context) =>
+        RunAsync(requestStream, responseStream, context, r => r.Node, () => new DeltaStream(clock));
+
+    private async Task RunAsync<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses, ServerCallContext context,
+        Func<TRequest, Envoy.Config.Core.V3.Node?> nodeOf, Func<IXdsEngine<TRequest, TResponse>> newEngine)
+        where TRequest : class
     {
-        var (requests, responses) = (requestStream, responseStream);
         var sessionId = Guid.NewGuid();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         node.Register(sessionId, stop);
@@ -38,7 +47,7 @@ public sealed partial class AdsService(
             firstWait.CancelAfter(FirstRequestTimeout);
             if (!await requests.MoveNext(firstWait.Token)) return;
             var first = requests.Current;
-            if (first.Node is not { Id.Length: > 0 } proxyNode)
+            if (nodeOf(first) is not { Id.Length: > 0 } proxyNode)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
 
             var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id);
@@ -49,7 +58,7 @@ public sealed partial class AdsService(
             var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
             try
             {
-                await Serve(first, requests, responses, signal, identity, session, sessionId, stop.Token);
+                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
             }
             finally
             {
@@ -71,16 +80,15 @@ public sealed partial class AdsService(
         }
     }
 
-    private async Task Serve(
-        DiscoveryRequest first, IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses,
+    private static async Task Serve<TRequest, TResponse>(
+        IXdsEngine<TRequest, TResponse> engine, TRequest first, IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses,
         MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
     {
-        var engine = new SotwStream(clock);
         engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name));
         await Send(engine.OnRequest(first), responses, ct);
 
         // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
-        var inbox = Channel.CreateBounded<DiscoveryRequest>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
+        var inbox = Channel.CreateBounded<TRequest>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
         var pump = PumpAsync(requests, inbox.Writer, ct);
         Task<bool>? nextRequest = null;
         Task? nextChange = null;
@@ -111,7 +119,7 @@ public sealed partial class AdsService(
         await pump;
     }
 
-    private static async Task PumpAsync(IAsyncStreamReader<DiscoveryRequest> requests, ChannelWriter<DiscoveryRequest> inbox, CancellationToken ct)
+    private static async Task PumpAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ChannelWriter<TRequest> inbox, CancellationToken ct)
     {
         try
         {
@@ -124,7 +132,7 @@ public sealed partial class AdsService(
         }
     }
 
-    private static async Task Send(List<DiscoveryResponse> batch, IServerStreamWriter<DiscoveryResponse> responses, CancellationToken ct)
+    private static async Task Send<TResponse>(List<TResponse> batch, IServerStreamWriter<TResponse> responses, CancellationToken ct)
     {
         foreach (var response in batch)
         {

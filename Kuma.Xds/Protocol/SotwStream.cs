@@ -10,7 +10,7 @@ namespace Kuma.Xds.Protocol;
 /// State-of-the-world ADS for one stream, without I/O: requests and config changes in, responses and
 /// insight events out. Each type URL is its own sub-stream with its own subscription, version and nonce.
 /// </summary>
-public sealed class SotwStream(TimeProvider clock)
+public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest, DiscoveryResponse>
 {
     private readonly Dictionary<string, TypeState> _types = new(StringComparer.Ordinal);
     private long _nonce;

@@ -1,0 +1,152 @@
+using Envoy.Service.Discovery.V3;
+using Kuma.Grains;
+using Kuma.Xds.Generation;
+
+namespace Kuma.Xds.Protocol;
+
+/// <summary>
+/// Incremental ADS for one stream: per type it remembers which version of each resource the client
+/// holds, sends only what differs, names deletions (and names asked for that do not exist) in
+/// <c>removed_resources</c>, and honours subscription changes even on a stale nonce.
+/// </summary>
+public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryRequest, DeltaDiscoveryResponse>
+{
+    private const int MaxPendingPerType = 32;
+    private readonly Dictionary<string, TypeState> _types = new(StringComparer.Ordinal);
+    private long _nonce;
+    private ProxyConfig? _config;
+
+    public List<XdsEvent> Events { get; } = [];
+
+    public List<DeltaDiscoveryResponse> OnConfig(ProxyConfig? config)
+    {
+        _config = config;
+        var responses = new List<DeltaDiscoveryResponse>();
+        IReadOnlyCollection<string> clustersSent = [];
+        foreach (var typeUrl in TypeUrls.PushOrder)
+        {
+            if (!_types.TryGetValue(typeUrl, out var state)) continue;
+            // Envoy finishes warming an updated cluster only when its endpoints arrive again.
+            var resend = typeUrl == TypeUrls.ClusterLoadAssignment ? clustersSent : [];
+            var sent = Respond(typeUrl, state, resend, responses);
+            if (typeUrl == TypeUrls.Cluster) clustersSent = sent;
+        }
+        return responses;
+    }
+
+    public List<DeltaDiscoveryResponse> OnRequest(DeltaDiscoveryRequest request)
+    {
+        var responses = new List<DeltaDiscoveryResponse>();
+        var typeUrl = request.TypeUrl;
+        if (!TypeUrls.IsKnown(typeUrl)) return responses;
+        if (request.ResourceNamesSubscribe.Count > XdsLimits.MaxNamesPerType)
+            throw new XdsProtocolException($"a request may subscribe to at most {XdsLimits.MaxNamesPerType} resources");
+
+        var first = !_types.TryGetValue(typeUrl, out var state);
+        state ??= _types[typeUrl] = new TypeState();
+        if (first)
+        {
+            // A reconnecting client says what it holds, so unchanged resources are not sent again.
+            foreach (var (name, version) in request.InitialResourceVersions) state.Known[name] = version;
+            if (request.ResourceNamesSubscribe.Count == 0 && TypeUrls.RequiresFullState(typeUrl)) state.Subscription.SetWildcard();
+        }
+        if (request.ResponseNonce.Length > 0 && state.Pending.Remove(request.ResponseNonce, out var answered))
+        {
+            if (request.ErrorDetail is { } error)
+            {
+                foreach (var (name, version) in answered) state.Rejected[name] = version;
+                Events.Add(new XdsEvent(typeUrl, XdsEventKind.Nacked, request.ResponseNonce, error.Message, clock.GetUtcNow()));
+            }
+            else
+            {
+                Events.Add(new XdsEvent(typeUrl, XdsEventKind.Acked, request.ResponseNonce, null, clock.GetUtcNow()));
+            }
+        }
+        // Subscription changes count whatever the nonce says.
+        state.Subscription.Apply(request.ResourceNamesSubscribe, request.ResourceNamesUnsubscribe);
+        if (state.Subscription.Names.Count > XdsLimits.MaxNamesPerType)
+            throw new XdsProtocolException($"a stream may subscribe to at most {XdsLimits.MaxNamesPerType} resources of one type");
+        foreach (var name in request.ResourceNamesUnsubscribe)
+        {
+            state.Known.Remove(name);
+            state.ToldAbsent.Remove(name);
+        }
+        foreach (var name in request.ResourceNamesSubscribe)
+        {
+            // A re-subscribed name is sent again even if unchanged.
+            if (!first) state.Known.Remove(name);
+        }
+        Respond(typeUrl, state, [], responses);
+        return responses;
+    }
+
+    private HashSet<string> Respond(string typeUrl, TypeState state, IReadOnlyCollection<string> resend, List<DeltaDiscoveryResponse> responses)
+    {
+        var desired = state.Subscription.Select(_config, typeUrl).ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var changed = desired.Values
+            .Where(r => (!state.Known.TryGetValue(r.Name, out var held) || held != r.Version || resend.Contains(r.Name))
+                        && !(state.Rejected.TryGetValue(r.Name, out var rejected) && rejected == r.Version))
+            .ToList();
+        var removed = state.Known.Keys.Where(name => !desired.ContainsKey(name)).ToList();
+        var absent = state.Subscription.Names.Where(n => !desired.ContainsKey(n) && !state.Known.ContainsKey(n) && !state.ToldAbsent.Contains(n)).ToList();
+        if (changed.Count == 0 && removed.Count == 0 && absent.Count == 0) return [];
+
+        var chunk = NewResponse(typeUrl);
+        var size = 0;
+        foreach (var r in changed)
+        {
+            if (r.Size > XdsLimits.MaxResponseBytes)
+            {
+                Events.Add(new XdsEvent(typeUrl, XdsEventKind.Nacked, r.Version, $"{r.Name} exceeds {XdsLimits.MaxResponseBytes} bytes; not sent", clock.GetUtcNow()));
+                state.Rejected[r.Name] = r.Version;
+                continue;
+            }
+            if (size + r.Size > XdsLimits.MaxResponseBytes && chunk.Resources.Count > 0)
+            {
+                Emit(chunk, state, responses);
+                chunk = NewResponse(typeUrl);
+                size = 0;
+            }
+            chunk.Resources.Add(new Resource { Name = r.Name, Version = r.Version, Resource_ = r.Payload });
+            size += r.Size;
+            state.Known[r.Name] = r.Version;
+        }
+        foreach (var name in removed.Concat(absent))
+        {
+            chunk.RemovedResources.Add(name);
+            state.Known.Remove(name);
+            state.ToldAbsent.Add(name);
+        }
+        foreach (var name in changed.Select(r => r.Name)) state.ToldAbsent.Remove(name);
+        Emit(chunk, state, responses);
+        return changed.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private DeltaDiscoveryResponse NewResponse(string typeUrl) => new()
+    {
+        TypeUrl = typeUrl,
+        SystemVersionInfo = _config?.Generation.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
+
+    private void Emit(DeltaDiscoveryResponse response, TypeState state, List<DeltaDiscoveryResponse> responses)
+    {
+        if (response.Resources.Count == 0 && response.RemovedResources.Count == 0) return;
+        response.Nonce = (++_nonce).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        state.Pending[response.Nonce] = response.Resources.Select(r => (r.Name, r.Version)).ToList();
+        // A client that never answers must not make us remember without bound.
+        if (state.Pending.Count > MaxPendingPerType) state.Pending.Remove(state.Pending.Keys.First());
+        responses.Add(response);
+        Events.Add(new XdsEvent(response.TypeUrl, XdsEventKind.Sent, response.Nonce, null, clock.GetUtcNow()));
+    }
+
+    private sealed class TypeState
+    {
+        public Subscription Subscription { get; } = new();
+        /// <summary>What the client holds: name to version.</summary>
+        public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, string> Rejected { get; } = new(StringComparer.Ordinal);
+        public HashSet<string> ToldAbsent { get; } = new(StringComparer.Ordinal);
+        /// <summary>Responses not yet acknowledged, by nonce.</summary>
+        public Dictionary<string, List<(string Name, string Version)>> Pending { get; } = new(StringComparer.Ordinal);
+    }
+}
