@@ -35,6 +35,7 @@ public static class ApiServices
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
         services.AddSingleton<DpCertificateProvider>();
+        services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton(sp => new MeshHub<MeshContext>(
             sp.GetRequiredService<IGrainFactory>(), MeshContext.Build, sp.GetRequiredService<ILogger<MeshHub<MeshContext>>>()));
         services.AddGrpc(grpc =>
@@ -82,5 +83,7 @@ public static class ApiServices
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
         app.MapWhen(context => context.Connection.LocalPort == apiPort, api => api.Run(dispatcher.HandleAsync));
         app.MapGrpcService<AdsService>();
+        var bootstrap = app.Services.GetRequiredService<BootstrapEndpoint>();
+        app.MapPost("/bootstrap", bootstrap.HandleAsync);
     }
 }

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json.Nodes;
+using Envoy.Config.Bootstrap.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
+using Envoy.Extensions.Upstreams.Http.V3;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Kuma.Tests.Infrastructure;
+using Kuma.Xds.Generation;
+
+namespace Kuma.Tests.Xds;
+
+/// <summary>The DP server's defaults: TLS with the cluster's generated certificate, and kuma-dp's bootstrap call.</summary>
+public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClassFixture<MemoryControlPlaneFixture>
+{
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(HttpProtocolOptions.Descriptor, UpstreamTlsContext.Descriptor)));
+
+    private ControlPlane Cp => fixture.ControlPlane;
+
+    [Fact]
+    public async Task Bootstrap_over_tls_points_envoy_back_at_the_control_plane_and_ads_works_with_its_ca()
+    {
+        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("tls"));
+        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        (await tenant.PutAsync("/meshes/m1/dataplanes/web", ControlPlane.Json(Samples.Dataplane("m1", "web", "web", "10.0.1.1", 8080)))).EnsureSuccessStatusCode();
+        var token = await ControlPlane.DataplaneTokenAsync(tenant, "m1", "web");
+
+        X509Certificate2? presented = null;
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.RawData);
+                return true; // first contact: trust is established by what the bootstrap hands out, checked below
+            },
+        };
+        using var dp = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Cp.DpPort}") };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/bootstrap") { Content = JsonContent.Create(new { mesh = "m1", name = "web", dataplaneToken = token }) };
+        request.Headers.Accept.ParseAdd("application/json");
+        var response = await dp.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        var bootstrap = Parser.Parse<Bootstrap>(Encoding.UTF8.GetString(Convert.FromBase64String(body["bootstrap"]!.GetValue<string>())));
+
+        Assert.Equal("m1.web", bootstrap.Node.Id);
+        var ads = bootstrap.DynamicResources.AdsConfig;
+        Assert.Equal("ads_cluster", ads.GrpcServices[0].EnvoyGrpc.ClusterName);
+        Assert.Equal(token, ads.GrpcServices[0].InitialMetadata.Single(h => h.Key == "authorization").Value);
+        var cluster = bootstrap.StaticResources.Clusters.Single(c => c.Name == "ads_cluster");
+        Assert.Equal((uint)Cp.DpPort, cluster.LoadAssignment.Endpoints[0].LbEndpoints[0].Endpoint.Address.SocketAddress.PortValue);
+        var tls = cluster.TransportSocket.TypedConfig.Unpack<UpstreamTlsContext>();
+        using var ca = X509Certificate2.CreateFromPem(tls.CommonTlsContext.ValidationContext.TrustedCa.InlineString);
+        Assert.Equal(presented!.Thumbprint, ca.Thumbprint);
+
+        // ADS over TLS, trusting exactly that certificate.
+        using var pinned = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == ca.Thumbprint };
+        await using var client = new AdsClient($"https://localhost:{Cp.DpPort}", "m1.web", token, handler: pinned);
+        await client.SendAsync(TypeUrls.Listener);
+        Assert.Contains((await client.NextAsync()).Resources, r => r.Unpack<Envoy.Config.Listener.V3.Listener>().Name == "inbound:10.0.1.1:8080");
+    }
+
+    [Fact]
+    public async Task Bootstrap_refuses_missing_and_bad_tokens_and_waits_for_unknown_dataplanes()
+    {
+        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("tls-errors"));
+        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        var token = await ControlPlane.DataplaneTokenAsync(tenant, "m1", "later");
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var dp = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{Cp.DpPort}") };
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await dp.PostAsJsonAsync("/bootstrap", new { mesh = "m1", name = "later" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await dp.PostAsJsonAsync("/bootstrap", new { mesh = "m1", name = "later", dataplaneToken = "x.y.z" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await dp.PostAsJsonAsync("/bootstrap", new { mesh = "m1", name = "other", dataplaneToken = token })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await dp.PostAsJsonAsync("/bootstrap", new { mesh = "m1", name = "later", dataplaneToken = token })).StatusCode);
+        var withResource = await dp.PostAsJsonAsync("/bootstrap", new { mesh = "m1", name = "later", dataplaneToken = token, dataplaneResource = Samples.Dataplane("m1", "later") });
+        Assert.Equal(HttpStatusCode.OK, withResource.StatusCode);
+    }
+}
