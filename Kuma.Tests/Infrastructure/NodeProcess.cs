@@ -4,7 +4,7 @@ using System.Threading.Channels;
 
 namespace Kuma.Tests.Infrastructure;
 
-/// <summary>A Node.js script from Kuma.Tests/Node, run with the repository's pinned packages; its JSON output lines are collected.</summary>
+/// <summary>A Node.js script of examples/proxyless-grpc, run with the repository's pinned packages; its JSON output lines are collected.</summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -19,9 +19,9 @@ public sealed class NodeProcess : IAsyncDisposable
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.Combine(root, "Kuma.Tests", "Node"),
+            WorkingDirectory = Path.Combine(root, "examples", "proxyless-grpc"),
         };
-        start.ArgumentList.Add(Path.Combine(root, "Kuma.Tests", "Node", script));
+        start.ArgumentList.Add(Path.Combine(root, "examples", "proxyless-grpc", script));
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["NODE_PATH"] = Path.Combine(root, "node", "node_modules");
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) start.Environment[k] = v;

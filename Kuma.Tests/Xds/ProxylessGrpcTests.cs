@@ -18,7 +18,7 @@ public sealed class ProxylessGrpcTests(PlaintextDpFixture fixture) : IClassFixtu
          "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"backend","kuma.io/protocol":"grpc"}}]}}
         """;
 
-    private NodeProcess Client(string mesh, string name, string token) => NodeProcess.Start("xds-client.js", ["backend", "20"], new Dictionary<string, string>
+    private NodeProcess Client(string mesh, string name, string token) => NodeProcess.Start("client.js", ["backend", "20"], new Dictionary<string, string>
     {
         ["GRPC_XDS_BOOTSTRAP_CONFIG"] = JsonSerializer.Serialize(new
         {
@@ -29,7 +29,7 @@ public sealed class ProxylessGrpcTests(PlaintextDpFixture fixture) : IClassFixtu
 
     private static async Task<NodeProcess> StartBackend(string id, int port)
     {
-        var backend = NodeProcess.Start("backend-server.js", [port.ToString(CultureInfo.InvariantCulture), id]);
+        var backend = NodeProcess.Start("server.js", [port.ToString(CultureInfo.InvariantCulture), id]);
         var ready = await backend.NextAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(port, ready["listening"]!.GetValue<int>());
         return backend;

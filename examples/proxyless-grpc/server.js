@@ -1,4 +1,4 @@
-// A plain gRPC server that answers with its own id: node backend-server.js <port> <id>
+// A plain gRPC server that answers with its own id: node server.js <port> <id>
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const { definition } = require('./echo-service');

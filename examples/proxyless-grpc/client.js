@@ -1,4 +1,4 @@
-// A proxyless gRPC client resolving xds:///<target> through the control plane named in
+// A proxyless gRPC client (node client.js <target> [interval-ms]) resolving xds:///<target> through the control plane named in
 // GRPC_XDS_BOOTSTRAP_CONFIG. It calls in a loop and prints one JSON line per answer, with the time
 // it was received, until its stdin closes.
 'use strict';
@@ -13,6 +13,8 @@ const Client = grpc.makeGenericClientConstructor(definition, 'Echo');
 const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure());
 
 let stopped = false;
+// A reader that stops reading (e.g. `| head`) ends the client quietly.
+process.stdout.on('error', () => process.exit(0));
 process.stdin.on('end', () => {
   stopped = true;
   client.close();
