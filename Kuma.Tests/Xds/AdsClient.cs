@@ -89,7 +89,7 @@ public sealed class AdsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>The status the server ended the stream with.</summary>
+    /// <summary>The status the server ended the stream with; DeadlineExceeded when it is still open after the timeout.</summary>
     public async Task<StatusCode> StatusAsync(TimeSpan? timeout = null)
     {
         try
@@ -101,6 +101,10 @@ public sealed class AdsClient : IAsyncDisposable
         catch (RpcException e)
         {
             return e.StatusCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return StatusCode.DeadlineExceeded;
         }
     }
 

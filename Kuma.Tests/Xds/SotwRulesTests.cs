@@ -168,6 +168,36 @@ public sealed class SotwRulesTests(PlaintextDpFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_change_in_another_mesh_reaches_no_proxy_of_this_one()
+    {
+        using var tenant = await Tenant("rules-other-mesh", ("b1", "backend", 9001));
+        (await tenant.PutAsync("/meshes/m2", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        await using var ads = await Connect(tenant, "client");
+        await ads.SendAsync(TypeUrls.ClusterLoadAssignment, ["backend"]);
+        await ads.AckAsync(await ads.NextAsync(), ["backend"]);
+
+        (await tenant.PutAsync("/meshes/m2/dataplanes/b1", ControlPlane.Json(Samples.Dataplane("m2", "b1", "backend", "10.0.0.7", 9001)))).EnsureSuccessStatusCode();
+        Assert.True(await ads.NothingWithinAsync(Quiet));
+    }
+
+    [Fact]
+    public async Task An_expired_dataplane_token_is_refused()
+    {
+        using var tenant = await Tenant("rules-expired");
+        var token = await ControlPlane.DataplaneTokenAsync(tenant, "m1", "late", validFor: "1s");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        StatusCode status;
+        do
+        {
+            await using var ads = new AdsClient(fixture.DpAddress, "m1.late", token);
+            await ads.SendAsync(TypeUrls.Cluster);
+            status = await ads.StatusAsync(TimeSpan.FromSeconds(2));
+        }
+        while (status != StatusCode.Unauthenticated && DateTime.UtcNow < deadline);
+        Assert.Equal(StatusCode.Unauthenticated, status);
+    }
+
+    [Fact]
     public async Task The_config_view_shows_what_the_proxy_gets()
     {
         using var tenant = await Tenant("rules-config", ("b1", "backend", 9001));
