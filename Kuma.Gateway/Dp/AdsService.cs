@@ -23,7 +23,6 @@ public sealed partial class AdsService(
     ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(60);
 
     public override Task StreamAggregatedResources(
         IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context) =>
@@ -58,7 +57,7 @@ public sealed partial class AdsService(
             var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
             try
             {
-                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
+                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, options.WriteTimeout, stop.Token);
             }
             finally
             {
@@ -82,10 +81,10 @@ public sealed partial class AdsService(
 
     private static async Task Serve<TRequest, TResponse>(
         IXdsEngine<TRequest, TResponse> engine, TRequest first, IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses,
-        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
+        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, TimeSpan writeTimeout, CancellationToken ct)
     {
         engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name));
-        await Send(engine.OnRequest(first), responses, ct);
+        await Send(engine.OnRequest(first), responses, writeTimeout, ct);
 
         // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
         var inbox = Channel.CreateBounded<TRequest>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
@@ -102,13 +101,13 @@ public sealed partial class AdsService(
                 var more = await nextRequest;
                 nextRequest = null;
                 if (!more) break;
-                while (inbox.Reader.TryRead(out var request)) await Send(engine.OnRequest(request), responses, ct);
+                while (inbox.Reader.TryRead(out var request)) await Send(engine.OnRequest(request), responses, writeTimeout, ct);
             }
             else
             {
                 await nextChange;
                 nextChange = null;
-                await Send(engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name)), responses, ct);
+                await Send(engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name)), responses, writeTimeout, ct);
             }
             if (engine.Events.Count > 0)
             {
@@ -132,13 +131,20 @@ public sealed partial class AdsService(
         }
     }
 
-    private static async Task Send<TResponse>(List<TResponse> batch, IServerStreamWriter<TResponse> responses, CancellationToken ct)
+    private static async Task Send<TResponse>(List<TResponse> batch, IServerStreamWriter<TResponse> responses, TimeSpan writeTimeout, CancellationToken ct)
     {
         foreach (var response in batch)
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(WriteTimeout);
-            await responses.WriteAsync(response, timeout.Token);
+            timeout.CancelAfter(writeTimeout);
+            try
+            {
+                await responses.WriteAsync(response, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the proxy took no response for {writeTimeout}; closing its stream"));
+            }
         }
     }
 

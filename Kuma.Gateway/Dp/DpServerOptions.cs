@@ -10,6 +10,8 @@ public sealed record DpServerOptions
     public bool TlsEnabled { get; init; } = true;
     /// <summary>How long a dataplane that registered itself outlives its last stream.</summary>
     public TimeSpan SelfRegisteredCleanupDelay { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>A proxy that does not take a response within this time loses its stream (it reconnects and catches up).</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public static DpServerOptions From(KumaSettings settings) => new()
     {
@@ -17,5 +19,6 @@ public sealed record DpServerOptions
         Port = settings.GetInt("KUMA_DP_SERVER_PORT", 5678),
         TlsEnabled = settings.GetBool("KUMA_DP_SERVER_TLS_ENABLED", true),
         SelfRegisteredCleanupDelay = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY", TimeSpan.FromSeconds(10)),
+        WriteTimeout = settings.GetDuration("KUMA_DP_SERVER_WRITE_TIMEOUT", TimeSpan.FromSeconds(30)),
     };
 }

@@ -22,6 +22,7 @@ public sealed class PlaintextDpFixture : IAsyncLifetime
         {
             ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY"] = "1s",
+            ["KUMA_DP_SERVER_WRITE_TIMEOUT"] = "2s",
         });
 
     public async Task DisposeAsync() => await ControlPlane.DisposeAsync();

@@ -16,7 +16,7 @@ public sealed class AdsClient : IAsyncDisposable
     private readonly Task _reader;
     private bool _nodeSent;
 
-    public AdsClient(string address, string nodeId, string? token, Struct? metadata = null, bool tokenInMetadata = false, HttpMessageHandler? handler = null)
+    public AdsClient(string address, string nodeId, string? token, Struct? metadata = null, bool tokenInMetadata = false, HttpMessageHandler? handler = null, bool read = true)
     {
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, MaxReceiveMessageSize = 16 * 1024 * 1024 });
         Node = new Node { Id = nodeId, Cluster = "test", Metadata = metadata ?? new Struct() };
@@ -24,7 +24,7 @@ public sealed class AdsClient : IAsyncDisposable
         if (token is not null && !tokenInMetadata) headers.Add("authorization", token);
         if (token is not null && tokenInMetadata) Node.Metadata.Fields["dataplane.token"] = Value.ForString(token);
         _call = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel).StreamAggregatedResources(headers);
-        _reader = Task.Run(async () =>
+        _reader = !read ? Task.CompletedTask : Task.Run(async () =>
         {
             try
             {

@@ -198,6 +198,34 @@ public sealed class SotwRulesTests(PlaintextDpFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_proxy_that_never_reads_loses_only_its_own_stream()
+    {
+        using var tenant = await Tenant("rules-stuck");
+        var tags = string.Join(',', Enumerable.Range(0, 400).Select(i => $"\"t{i:D3}\":\"{new string('v', 40)}\""));
+        var services = Enumerable.Range(0, 12).Select(i => $"svc-{i}").ToList();
+        foreach (var service in services)
+        {
+            var body = $"{{\"networking\":{{\"address\":\"10.0.0.1\",\"inbound\":[{{\"port\":9000,\"tags\":{{\"kuma.io/service\":\"{service}\",{tags}}}}}]}}}}";
+            (await tenant.PutAsync($"/meshes/m1/dataplanes/{service}", ControlPlane.Json(body))).EnsureSuccessStatusCode();
+        }
+        await using var healthy = await Connect(tenant, "healthy");
+        await healthy.SendAsync(TypeUrls.ClusterLoadAssignment, ["svc-0"]);
+        await healthy.AckAsync(await healthy.NextAsync(), ["svc-0"]);
+
+        // About 250 KB of endpoints for a client whose HTTP/2 window never reopens.
+        using var handler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 65535 };
+        await using var stuck = new AdsClient(fixture.DpAddress, "m1.stuck", await ControlPlane.DataplaneTokenAsync(tenant, "m1", "stuck"), handler: handler, read: false);
+        await stuck.SendAsync(TypeUrls.ClusterLoadAssignment, services);
+        await WaitFor(async () => (await tenant.GetAsync("/meshes/m1/dataplanes/stuck/_overview")).StatusCode == HttpStatusCode.OK);
+        await WaitFor(async () => !(await Overview(tenant, "stuck"))["dataplaneInsight"]!["connected"]!.GetValue<bool>());
+
+        // Meanwhile, and after, the other proxy is served as usual.
+        var moved = Samples.Dataplane("m1", "svc-0", "svc-0", "10.0.0.2", 9000);
+        (await tenant.PutAsync("/meshes/m1/dataplanes/svc-0", ControlPlane.Json(moved))).EnsureSuccessStatusCode();
+        Assert.Equal(TypeUrls.ClusterLoadAssignment, (await healthy.NextAsync()).TypeUrl);
+    }
+
+    [Fact]
     public async Task The_config_view_shows_what_the_proxy_gets()
     {
         using var tenant = await Tenant("rules-config", ("b1", "backend", 9001));
