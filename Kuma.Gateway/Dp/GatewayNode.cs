@@ -16,8 +16,6 @@ public sealed class GatewayNode(IGrainFactory grains) : IStreamCloser
 
     public IStreamCloser Reference => _reference ??= grains.CreateObjectReference<IStreamCloser>(this);
 
-    public int OpenStreams => _streams.Count;
-
     public void Register(Guid session, CancellationTokenSource stop) => _streams[session] = stop;
 
     public void Unregister(Guid session) => _streams.TryRemove(session, out _);

@@ -1,6 +1,5 @@
 using Envoy.Config.Core.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
-using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Router = Envoy.Extensions.Filters.Http.Router.V3.Router;
 
@@ -38,6 +37,4 @@ internal static class EnvoyBuild
     });
 
     public static bool IsHttp(string protocol) => protocol is "http" or "http2" or "grpc";
-
-    public static IMessage Clone(IMessage message) => message.Descriptor.Parser.ParseFrom(message.ToByteString());
 }
