@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Kuma.Benchmarks.ConfigGenerationBenchmarks).Assembly).Run(args);
