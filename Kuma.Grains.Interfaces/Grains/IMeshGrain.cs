@@ -43,8 +43,9 @@ public interface IMeshGrain : IGrainWithStringKey
     [Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
 
     /// <summary>
-    /// Long poll: answers at once when the mesh is not at <paramref name="knownGeneration"/>, otherwise when
-    /// it next changes or after <paramref name="maxWait"/>. A gateway node keeps one such call per mesh it serves.
+    /// Long poll: answers at once when the mesh is not at <paramref name="knownGeneration"/> (-1: absent),
+    /// otherwise when it next changes or after <paramref name="maxWait"/>. A gateway node keeps one such
+    /// call per mesh it serves.
     /// </summary>
     [AlwaysInterleave, Alias("WaitForChange")] Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait);
 

@@ -70,7 +70,8 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
 
     public async Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait)
     {
-        if (_published?.Generation != knownGeneration) return _published;
+        // A mesh that does not exist is at generation -1, so waiting on its absence waits too.
+        if ((_published?.Generation ?? -1) != knownGeneration) return _published;
         var changed = _changed.Task;
         await Task.WhenAny(changed, Task.Delay(maxWait, clock));
         return _published;

@@ -181,6 +181,36 @@ public sealed class SotwRulesTests(PlaintextDpFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_proxy_of_a_deleted_mesh_is_told_once_and_then_left_alone()
+    {
+        using var tenant = await Tenant("rules-mesh-gone", ("b1", "backend", 9001));
+        await using var ads = await Connect(tenant, "client");
+        await ads.SendAsync(TypeUrls.Listener, ["backend"]);
+        await ads.AckAsync(await ads.NextAsync(), ["backend"]);
+
+        (await tenant.DeleteAsync("/meshes/m1/dataplanes/b1")).EnsureSuccessStatusCode();
+        var gone = await ads.NextAsync();
+        Assert.Empty(gone.Resources);
+        await ads.AckAsync(gone, ["backend"]);
+        Assert.Equal(HttpStatusCode.OK, (await tenant.DeleteAsync("/meshes/m1")).StatusCode);
+        Assert.True(await ads.NothingWithinAsync(Quiet)); // already empty: nothing more to say, and no spinning to say it
+        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        (await tenant.PutAsync("/meshes/m1/dataplanes/b1", ControlPlane.Json(Samples.Dataplane("m1", "b1", "backend", "10.0.0.1", 9001)))).EnsureSuccessStatusCode();
+        Assert.Equal("backend", Assert.Single((await ads.NextAsync()).Resources).Unpack<Listener>().Name);
+    }
+
+    [Fact]
+    public async Task Waiting_on_an_absent_mesh_waits_instead_of_spinning()
+    {
+        var grains = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IGrainFactory>(Cp.Services);
+        var absent = grains.GetGrain<Kuma.Grains.IMeshGrain>(Kuma.Grains.GrainKeys.Mesh("nobody", "nothing"));
+        Assert.Null(await absent.WaitForChange(5, TimeSpan.FromSeconds(5))); // not at 5: answered at once
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Null(await absent.WaitForChange(-1, TimeSpan.FromMilliseconds(800)));
+        Assert.True(waited.Elapsed >= TimeSpan.FromMilliseconds(700), $"answered after {waited.Elapsed}");
+    }
+
+    [Fact]
     public async Task An_expired_dataplane_token_is_refused()
     {
         using var tenant = await Tenant("rules-expired");

@@ -61,7 +61,7 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
 
     private async Task Poll()
     {
-        var known = long.MinValue;
+        var known = long.MinValue; // nothing heard yet: the first call answers at once
         while (!_stop.IsCancellationRequested)
         {
             try
