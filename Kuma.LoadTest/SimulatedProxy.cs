@@ -31,6 +31,7 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
     private readonly TaskCompletionSource _converged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public long Responses => Interlocked.Read(ref _responses);
+    /// <summary>Streams that failed (each is followed by a reconnect).</summary>
     public long Errors => Interlocked.Read(ref _errors);
     /// <summary>Completes with the first endpoints response: the proxy has a usable config.</summary>
     public Task Converged => _converged.Task;
@@ -50,7 +51,24 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
         var headers = new Metadata { { "authorization", token } };
         var node = new Node { Id = $"{Mesh}.{name}", Metadata = new Struct() };
         var client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(_channel);
-        _run = Task.Run(() => Delta ? RunDelta(client, headers, node) : RunSotw(client, headers, node));
+        _run = Task.Run(async () =>
+        {
+            // Like Envoy, a proxy whose stream fails comes back, with a growing, jittered pause.
+            for (var attempt = 1; !_stop.IsCancellationRequested; attempt++)
+            {
+                await (Delta ? RunDelta(client, headers, node) : RunSotw(client, headers, node));
+                if (_stop.IsCancellationRequested) break;
+                var pause = TimeSpan.FromMilliseconds(Math.Min(2000, 50 * attempt) + Random.Shared.Next(50));
+                try
+                {
+                    await Task.Delay(pause, _stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        });
     }
 
     private async Task RunSotw(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, Metadata headers, Node node)

@@ -56,6 +56,9 @@ public static class ApiServices
         var api = ApiOptions.From(settings);
         var dp = DpServerOptions.From(settings);
         if (api.Port == dp.Port) throw new KumaConfigurationException("KUMA_API_SERVER_HTTP_PORT and KUMA_DP_SERVER_PORT must differ");
+        // Thousands of proxies (re)connecting at once overflowed the default accept queue of 512;
+        // the kernel caps this at net.core.somaxconn.
+        builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = null;
