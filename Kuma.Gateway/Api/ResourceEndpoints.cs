@@ -81,20 +81,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
     private async Task PutAsync(HttpContext context, ResourceDescriptor descriptor, ResourceKey key)
     {
         var body = await RequestBody.ReadObjectAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
-        var nameErrors = new ValidationErrors();
-        var nameProblem = descriptor == ResourceTypes.Mesh ? Names.CheckDnsLabel(key.Name) : Names.CheckResourceName(key.Name);
-        if (nameProblem is not null) nameErrors.Add("name", nameProblem);
-        ParsedResource parsed;
-        try
-        {
-            parsed = ResourceJson.Parse(body, descriptor, key.Mesh.Length > 0 ? key.Mesh : null, key.Name);
-        }
-        catch (ApiException e) when (e.Status == StatusCodes.Status400BadRequest && !nameErrors.IsEmpty)
-        {
-            nameErrors.AddRange(e.Fields);
-            throw ApiException.Invalid(nameErrors.ToImmutable());
-        }
-        if (!nameErrors.IsEmpty) throw ApiException.Invalid(nameErrors.ToImmutable());
+        var parsed = ResourceJson.Parse(body, descriptor, key.Mesh.Length > 0 ? key.Mesh : null, key.Name);
 
         var write = new ResourceWrite { Key = key, SpecJson = parsed.SpecJson, Labels = parsed.Labels, ExpectedVersion = IfMatch(context.Request) };
         var tenantGrain = grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(key.Tenant));

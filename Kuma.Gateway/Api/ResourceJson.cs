@@ -30,6 +30,7 @@ public static partial class ResourceJson
     public static ParsedResource Parse(JsonObject body, ResourceDescriptor descriptor, string? mesh, string name)
     {
         var errors = new ValidationErrors();
+        if (descriptor.CheckName(name) is { } nameProblem) errors.Add("name", nameProblem);
         var spec = new JsonObject();
         JsonNode? policySpec = null;
         var labels = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);

@@ -25,7 +25,6 @@ public sealed class TenantEndpoints(IGrainFactory grains, TenantDirectory direct
                 await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => ResourceJson.Write(w, resource, ResourceTypes.Tenant), JsonResponse.ETag(resource.Version));
                 break;
             case var m when HttpMethods.IsPut(m):
-                if (Names.CheckDnsLabel(name) is { } problem) throw ApiException.Invalid([new FieldError("name", problem)]);
                 var body = await RequestBody.ReadObjectAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
                 var parsed = ResourceJson.Parse(body, ResourceTypes.Tenant, null, name);
                 var write = new ResourceWrite

@@ -26,8 +26,6 @@ public sealed class KumaSettings
         return new KumaSettings(merged);
     }
 
-    public KumaSettings With(string key, string value) => new(_values.SetItem(key, value));
-
     public string? Get(string key) => _values.TryGetValue(key, out var v) && v.Length > 0 ? v : null;
 
     public string GetString(string key, string defaultValue) => Get(key) ?? defaultValue;

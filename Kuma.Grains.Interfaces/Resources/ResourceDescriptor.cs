@@ -26,6 +26,11 @@ public abstract class ResourceDescriptor
     public PolicyShape? Policy { get; init; }
     /// <summary>Types only the control plane itself writes (signing keys, tenants) are not listed to tenants.</summary>
     public bool SystemOnly { get; init; }
+    /// <summary>Meshes and tenants become parts of grain keys, SPIFFE ids and Envoy names: their names are DNS labels.</summary>
+    public bool NameIsDnsLabel { get; init; }
+
+    /// <summary>Why <paramref name="name"/> cannot name a resource of this type, or null.</summary>
+    public string? CheckName(string name) => NameIsDnsLabel ? Names.CheckDnsLabel(name) : Names.CheckResourceName(name);
 
     public bool IsPolicy => Policy is not null;
     public string SingularDisplayName => SplitWords(Name);

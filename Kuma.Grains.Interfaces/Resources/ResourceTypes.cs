@@ -12,7 +12,7 @@ public static class ResourceTypes
 {
     public static readonly ResourceDescriptor<MeshSpec> Mesh = new()
     {
-        Name = "Mesh", Plural = "meshes", Scope = ResourceScope.Global, ShortName = "m", Validate = CoreValidators.Mesh,
+        Name = "Mesh", Plural = "meshes", Scope = ResourceScope.Global, ShortName = "m", NameIsDnsLabel = true, Validate = CoreValidators.Mesh,
     };
 
     public static readonly ResourceDescriptor<DataplaneSpec> Dataplane = new()
@@ -32,7 +32,7 @@ public static class ResourceTypes
 
     public static readonly ResourceDescriptor<TenantSpec> Tenant = new()
     {
-        Name = "Tenant", Plural = "tenants", Scope = ResourceScope.Global, SystemOnly = true, Validate = CoreValidators.Tenant,
+        Name = "Tenant", Plural = "tenants", Scope = ResourceScope.Global, SystemOnly = true, NameIsDnsLabel = true, Validate = CoreValidators.Tenant,
     };
 
     public static readonly IReadOnlyList<ResourceDescriptor> All =

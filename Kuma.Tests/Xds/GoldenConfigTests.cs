@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
@@ -10,8 +9,6 @@ using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Kuma.Grains;
-using Kuma.Resources;
 using Kuma.Tests.Infrastructure;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Inspect;
@@ -49,21 +46,10 @@ public sealed class GoldenConfigTests
         {"networking":{"address":"10.0.3.1","inbound":[{"port":50051,"tags":{"kuma.io/service":"greeter","kuma.io/protocol":"grpc"}}]}}
         """;
 
-    private static MeshContext Mesh() => MeshContext.Build(new MeshSnapshot("t", "m1", 7,
-        Resource("Mesh", "", "m1", "{}"),
-        ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new[]
-        {
-            KeyValuePair.Create("Dataplane", ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, new[]
-            {
-                Dp("backend-1", Backends), Dp("backend-2", Backends2), Dp("db-1", Database), Dp("web-1", Web), Dp("worker-1", Worker), Dp("greeter-1", GrpcBackend),
-            })),
-        })));
-
-    private static KeyValuePair<string, StoredResource> Dp(string name, string spec) =>
-        KeyValuePair.Create(name, Resource("Dataplane", "m1", name, ResourceTypes.Dataplane.BindAndValidate(JsonNode.Parse(spec), Kuma.Validation.FieldPath.Root, new Kuma.Validation.ValidationErrors())!));
-
-    private static StoredResource Resource(string type, string mesh, string name, string spec) =>
-        new() { Key = new ResourceKey("t", type, mesh, name), SpecJson = spec, Version = 1 };
+    private static MeshContext Mesh() => InProcessMesh.Build(
+    [
+        ("backend-1", Backends), ("backend-2", Backends2), ("db-1", Database), ("web-1", Web), ("worker-1", Worker), ("greeter-1", GrpcBackend),
+    ], generation: 7);
 
     public static TheoryData<string> Scenarios() => ["sidecar-http-and-tcp", "sidecar-transparent-proxy", "proxyless-grpc"];
 

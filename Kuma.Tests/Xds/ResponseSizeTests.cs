@@ -1,9 +1,6 @@
-using System.Collections.Immutable;
-using System.Text.Json.Nodes;
 using Envoy.Service.Discovery.V3;
 using Kuma.Grains;
-using Kuma.Resources;
-using Kuma.Validation;
+using Kuma.Tests.Infrastructure;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Protocol;
 
@@ -21,29 +18,16 @@ public sealed class ResponseSizeTests
     private static MeshContext BigMesh(int inboundsOnOneDataplane = 0)
     {
         var tags = string.Join(',', Enumerable.Range(0, 2000).Select(i => $"\"tag-{i:D4}\":\"value-{new string('x', 40)}\""));
-        var dataplanes = ImmutableSortedDictionary.CreateBuilder<string, StoredResource>(StringComparer.Ordinal);
-        for (var s = 0; s < Services; s++)
-        {
-            var spec = "{\"networking\":{\"address\":\"10.0." + (s / 200) + "." + (s % 200 + 1) + "\",\"inbound\":[{\"port\":9000,\"tags\":{\"kuma.io/service\":\"svc-" + s + "\"," + tags + "}}]}}";
-            dataplanes[$"dp-{s}"] = Dataplane($"dp-{s}", spec);
-        }
+        var dataplanes = Enumerable.Range(0, Services).Select(s =>
+            ($"dp-{s}", "{\"networking\":{\"address\":\"10.0." + (s / 200) + "." + (s % 200 + 1) + "\",\"inbound\":[{\"port\":9000,\"tags\":{\"kuma.io/service\":\"svc-" + s + "\"," + tags + "}}]}}")).ToList();
         if (inboundsOnOneDataplane > 0)
         {
             var inbounds = string.Join(',', Enumerable.Range(0, inboundsOnOneDataplane).Select(i =>
                 "{\"port\":" + (10000 + i) + ",\"tags\":{\"kuma.io/service\":\"wide-" + i + "\"," + tags + "}}"));
-            dataplanes["wide"] = Dataplane("wide", "{\"networking\":{\"address\":\"10.9.9.9\",\"inbound\":[" + inbounds + "]}}");
+            dataplanes.Add(("wide", "{\"networking\":{\"address\":\"10.9.9.9\",\"inbound\":[" + inbounds + "]}}"));
         }
-        var mesh = new StoredResource { Key = new ResourceKey("t", "Mesh", "", "m1"), SpecJson = "{}", Version = 1 };
-        return MeshContext.Build(new MeshSnapshot("t", "m1", 1, mesh,
-            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("Dataplane", dataplanes.ToImmutable())])));
+        return InProcessMesh.Build(dataplanes);
     }
-
-    private static StoredResource Dataplane(string name, string spec) => new()
-    {
-        Key = new ResourceKey("t", "Dataplane", "m1", name),
-        SpecJson = ResourceTypes.Dataplane.BindAndValidate(JsonNode.Parse(spec), FieldPath.Root, new ValidationErrors())!,
-        Version = 1,
-    };
 
     private static IEnumerable<string> AllServices => Enumerable.Range(0, Services).Select(s => $"svc-{s}");
 

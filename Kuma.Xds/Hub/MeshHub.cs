@@ -52,8 +52,6 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
         if (idle is not null) _ = idle.DisposeAsync().AsTask();
     }
 
-    public int WatchedMeshes => _watches.Count;
-
     public async ValueTask DisposeAsync()
     {
         foreach (var watch in _watches.Values) await watch.DisposeAsync();
