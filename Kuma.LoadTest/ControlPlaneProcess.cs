@@ -1,16 +1,16 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Kuma.LoadTest;
 
 /// <summary>
 /// The control plane under test, in a process of its own so that its memory and CPU are its own:
-/// the Kuma.Silo build next to this tool, on free loopback ports, plaintext DP server, memory store.
+/// the Kuma.Silo build next to this tool, on free loopback ports, plaintext DP server, memory store
+/// unless <c>KUMA_STORE_*</c> settings are given.
 /// </summary>
 public sealed class ControlPlaneProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private int _disposed;
 
     private ControlPlaneProcess(Process process, int apiPort, int dpPort)
     {
@@ -21,20 +21,25 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public int ApiPort { get; }
     public int DpPort { get; }
-    public int Pid => _process.Id;
+    public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
+    public string DpAddress => $"http://127.0.0.1:{DpPort}";
 
-    public static async Task<ControlPlaneProcess> StartAsync(string siloDll)
+    /// <summary>The control plane built with this tool (it references Kuma.Silo, so the build sits beside it).</summary>
+    public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "Kuma.Silo.dll");
+
+    public static async Task<ControlPlaneProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
-        var (api, dp) = (FreePort(), FreePort());
-        var start = new ProcessStartInfo("dotnet", [siloDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var (api, dp) = (FreePort.Next(), FreePort.Next());
+        var start = new ProcessStartInfo("dotnet", [SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["KUMA_API_SERVER_HTTP_PORT"] = api.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KUMA_DP_SERVER_PORT"] = dp.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1";
         start.Environment["KUMA_DP_SERVER_TLS_ENABLED"] = "false";
-        start.Environment["KUMA_CLUSTER_SILO_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KUMA_TENANT_API_REQUESTS_PER_SECOND"] = "100000";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>
@@ -72,15 +77,9 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS line");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

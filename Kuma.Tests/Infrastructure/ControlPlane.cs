@@ -1,3 +1,4 @@
+using Kuma.LoadTest;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;

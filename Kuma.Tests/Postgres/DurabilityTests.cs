@@ -1,3 +1,4 @@
+using Kuma.LoadTest;
 using System.Net;
 using System.Text.Json.Nodes;
 using Kuma.Grains;

@@ -1,3 +1,4 @@
+using Kuma.LoadTest;
 using Kuma.Configuration;
 using Kuma.Silo;
 using Kuma.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using Kuma.LoadTest;
 using System.Globalization;
 using System.Net;
 using Kuma.Configuration;

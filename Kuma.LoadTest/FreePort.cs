@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kuma.Tests.Infrastructure;
+namespace Kuma.LoadTest;
 
 public static class FreePort
 {

@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Kuma.Tests.Infrastructure;
+namespace Kuma.LoadTest;
 
 /// <summary>
 /// A real PostgreSQL for the tests: <c>KUMA_TEST_POSTGRES</c> (a connection string) when set, otherwise a
 /// throw-away server started from the machine's own binaries (initdb, pg_ctl) on a free port. It lives
-/// for the whole test run; each test class takes a database of its own.
+/// as long as the process; each user takes a database of its own. Tests share one server without fsync;
+/// load runs start a durable one, as production would run.
 /// </summary>
 public sealed class PostgresServer
 {
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(durable: false));
     private readonly string _adminConnectionString;
 
     private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
@@ -30,7 +31,7 @@ public sealed class PostgresServer
         return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    public static async Task<PostgresServer> StartAsync(bool durable)
     {
         if (Environment.GetEnvironmentVariable("KUMA_TEST_POSTGRES") is { Length: > 0 } given) return new PostgresServer(given);
 
@@ -45,7 +46,8 @@ public sealed class PostgresServer
         var port = FreePort.Next();
         await Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], runAs);
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"),
-            $"\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\nfsync = off\nmax_connections = 300\n");
+            $"\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\nmax_connections = 300\n" +
+            (durable ? "" : "fsync = off\n"));
         if (runAs is not null) await Run("chown", ["-R", runAs, root]);
         await Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
 

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Kuma.LoadTest.Scenarios;
+
+namespace Kuma.LoadTest;
+
+/// <summary>Runs scenarios several times, each run against a fresh control plane, and summarises them.</summary>
+public static class LoadRunner
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static readonly string[] Names = ["fleet", "bigmesh", "noisy", "storm", "api"];
+
+    public static IScenario Create(string name, bool full) => name switch
+    {
+        "fleet" => PropagationScenario.Fleet(full),
+        "bigmesh" => PropagationScenario.BigMesh(full),
+        "noisy" => NoisyNeighbourScenario.Create(full),
+        "storm" => ReconnectStormScenario.Create(full),
+        "api" => ApiScenario.Create(full),
+        _ => throw new ArgumentException($"unknown scenario '{name}'; available: {string.Join(", ", Names)}, all"),
+    };
+
+    public static async Task<int> MainAsync(string[] args)
+    {
+        var scenario = args.ElementAtOrDefault(0) ?? "fleet";
+        var size = args.ElementAtOrDefault(1) ?? "quick";
+        var runs = Option(args, "--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
+        if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1)
+        {
+            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--out file.json]");
+            return 2;
+        }
+        var failed = false;
+        foreach (var name in scenario == "all" ? Names : [scenario])
+        {
+            var output = Option(args, "--out") is { } o && scenario != "all" ? o : $"bench/{name}-{size}.json";
+            var summary = await RunAsync(Create(name, size == "full"), runs);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            await File.WriteAllTextAsync(output, JsonSerializer.Serialize(summary, Indented));
+            Print(name, size, summary);
+            failed |= summary.Failures.Count > 0;
+        }
+        return failed ? 1 : 0;
+    }
+
+    public static async Task<Summary> RunAsync(IScenario scenario, int runs)
+    {
+        var results = new List<RunResult>();
+        for (var i = 0; i < runs; i++)
+        {
+            Console.Error.WriteLine($"{scenario.Name}: run {i + 1} of {runs}");
+            results.Add(await scenario.RunAsync());
+        }
+        var figures = results.SelectMany(r => r.Figures.Keys).Distinct().Order(StringComparer.Ordinal).ToDictionary(
+            key => key,
+            key =>
+            {
+                var values = results.Where(r => r.Figures.ContainsKey(key)).Select(r => r.Figures[key]).ToList();
+                return new Spread(Math.Round(Stats.Percentile(values, 0.5), 2), values.Min(), values.Max());
+            });
+        return new Summary(scenario.Name, runs, Machine(), DateTimeOffset.UtcNow, figures,
+            [.. results.Select(r => r.Figures)], [.. results.SelectMany(r => r.Failures)]);
+    }
+
+    private static void Print(string name, string size, Summary summary)
+    {
+        Console.WriteLine($"{name} ({size}), {summary.Runs} run(s): median [min – max]");
+        foreach (var (key, spread) in summary.Figures)
+            Console.WriteLine($"  {key,-36} {spread.Median,12:0.##}   [{spread.Min:0.##} – {spread.Max:0.##}]");
+        foreach (var failure in summary.Failures) Console.WriteLine($"  FAILED: {failure}");
+    }
+
+    private static string Machine() =>
+        $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, .NET {Environment.Version}";
+
+    private static string? Option(string[] args, string name) =>
+        Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+/// <summary>The median of a figure over the runs (lower median for an even count), and its range.</summary>
+public sealed record Spread(double Median, double Min, double Max);
+
+public sealed record Summary(
+    string Scenario, int Runs, string Machine, DateTimeOffset When,
+    Dictionary<string, Spread> Figures, List<SortedDictionary<string, double>> EachRun, List<string> Failures);

@@ -1,0 +1,89 @@
+using Kuma.LoadTest.Baseline;
+
+namespace Kuma.LoadTest.Scenarios;
+
+/// <summary>
+/// fleet and big mesh: connect every proxy, then make one-mesh changes one at a time and time each from
+/// the API's 2xx to the last proxy of that mesh holding its new endpoints. Then the same proxies connect
+/// to the baseline server, which replays what the control plane sent, and the same pushes are timed.
+/// </summary>
+public sealed class PropagationScenario(string name, FleetShape shape, int changes) : IScenario
+{
+    public string Name { get; } = name;
+
+    public static PropagationScenario Fleet(bool full) =>
+        full ? new("fleet", new FleetShape(100, 100, 10), 200) : new("fleet", new FleetShape(4, 25, 5), 8);
+
+    public static PropagationScenario BigMesh(bool full) =>
+        full ? new("bigmesh", new FleetShape(1, 2000, 200), 10) : new("bigmesh", new FleetShape(1, 100, 20), 4);
+
+    public async Task<RunResult> RunAsync()
+    {
+        var result = new RunResult();
+        var recording = new Recording();
+        var controlPlane = new List<double>();
+        await using var cp = await ControlPlaneProcess.StartAsync();
+        await using var fleet = new MeshFleet(cp.ApiAddress, shape);
+        await fleet.PopulateAsync();
+        var idle = cp.ResidentBytes();
+        var converge = await fleet.ConnectAsync(cp.DpAddress, recording);
+        var connected = cp.ResidentBytes();
+        result.Add("proxies", shape.Proxies);
+        result.Add("convergeSeconds", converge.TotalSeconds);
+        result.Add("idleRssMiB", idle / 1048576.0);
+        result.Add("connectedRssMiB", connected / 1048576.0);
+        result.Add("rssPerProxyKiB", (connected - idle) / 1024.0 / shape.Proxies);
+
+        long crossTalk = 0;
+        for (var change = 1; change <= changes; change++)
+        {
+            var tenant = change % shape.Tenants;
+            var others = fleet.Proxies.Where(p => p.Tenant != tenant).Select(p => p.Proxy).ToList();
+            var before = others.Sum(p => p.EndpointResponses);
+            recording.Phase = change;
+            var serial = change;
+            controlPlane.Add(await MeshFleet.PropagationAsync([.. fleet.InMesh(tenant)],
+                () => fleet.AddEndpointAsync(tenant, $"extra-{serial}", 1000 + serial)));
+            crossTalk += others.Sum(p => p.EndpointResponses) - before;
+        }
+        result.AddStreamHealth(fleet);
+        result.Add("endpointPushesToOtherMeshes", crossTalk);
+        result.Require(crossTalk == 0, $"{crossTalk} endpoint responses reached proxies of meshes that did not change");
+        await fleet.DisconnectAsync();
+        await cp.DisposeAsync(); // the baseline gets the machine to itself, as the control plane had
+        AddPercentiles(result, "", controlPlane);
+
+        // The baseline streams the very bytes the control plane sent, to the same kind of proxies.
+        var file = Path.Combine(Path.GetTempPath(), $"kuma-load-{Environment.ProcessId}-{Guid.NewGuid():N}.rec");
+        try
+        {
+            await recording.SaveAsync(file);
+            await using var baseline = await BaselineProcess.StartAsync(file);
+            var baselineConverge = await fleet.ConnectAsync(baseline.DpAddress, baseline: true);
+            result.Add("baselineConvergeSeconds", baselineConverge.TotalSeconds);
+            var replayed = new List<double>();
+            for (var change = 1; change <= changes; change++)
+            {
+                var phase = change;
+                replayed.Add(await MeshFleet.PropagationAsync([.. fleet.InMesh(change % shape.Tenants)], () => baseline.PushAsync(phase)));
+            }
+            result.AddStreamHealth(fleet, "baseline.");
+            AddPercentiles(result, "baseline.", replayed);
+            result.Add("ratioP50", result.Figures["propagationP50Ms"] / Math.Max(0.01, result.Figures["baseline.propagationP50Ms"]));
+            result.Add("ratioP99", result.Figures["propagationP99Ms"] / Math.Max(0.01, result.Figures["baseline.propagationP99Ms"]));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+        return result;
+    }
+
+    private static void AddPercentiles(RunResult result, string prefix, List<double> sample)
+    {
+        result.Add($"{prefix}changes", sample.Count);
+        result.Add($"{prefix}propagationP50Ms", Stats.Percentile(sample, 0.50));
+        result.Add($"{prefix}propagationP99Ms", Stats.Percentile(sample, 0.99));
+        result.Add($"{prefix}propagationMaxMs", sample.Max());
+    }
+}
