@@ -49,6 +49,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         var cp = new ControlPlaneProcess(process, api, dp);
+        // For attaching dotnet-counters or dotnet-trace while a scenario runs.
+        Console.Error.WriteLine($"control plane: pid {process.Id}, API {cp.ApiAddress}, DP {cp.DpAddress}");
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}") };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

@@ -27,6 +27,7 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         await fleet.PopulateAsync();
         var idle = cp.ResidentBytes();
         var converge = await fleet.ConnectAsync(cp.DpAddress, recording);
+        Console.Error.WriteLine($"{Name}: {shape.Proxies} proxies converged in {converge.TotalSeconds:0.0} s; making {changes} changes");
         var connected = cp.ResidentBytes();
         result.Add("proxies", shape.Proxies);
         result.Add("convergeSeconds", converge.TotalSeconds);
@@ -35,6 +36,7 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         result.Add("rssPerProxyKiB", (connected - idle) / 1024.0 / shape.Proxies);
 
         long crossTalk = 0;
+        var pausedBefore = GC.GetTotalPauseDuration();
         for (var change = 1; change <= changes; change++)
         {
             var tenant = change % shape.Tenants;
@@ -46,6 +48,8 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
                 () => fleet.AddEndpointAsync(tenant, $"extra-{serial}", 1000 + serial)));
             crossTalk += others.Sum(p => p.EndpointResponses) - before;
         }
+        // The proxies' own process pauses too, and a pause there delays the arrivals it timestamps.
+        result.Add("loadToolGcPauseMsDuringChanges", (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds);
         result.AddStreamHealth(fleet);
         result.Add("endpointPushesToOtherMeshes", crossTalk);
         result.Require(crossTalk == 0, $"{crossTalk} endpoint responses reached proxies of meshes that did not change");

@@ -10,7 +10,10 @@ namespace Kuma.Tests.Infrastructure;
 /// <summary>A mesh built in memory from dataplane specs, for generation tests that need no control plane.</summary>
 public static class InProcessMesh
 {
-    public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1)
+    public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1) =>
+        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation));
+
+    public static MeshSnapshot Snapshot(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1)
     {
         var byName = dataplanes.ToImmutableSortedDictionary(
             d => d.Name,
@@ -23,7 +26,7 @@ public static class InProcessMesh
             },
             StringComparer.Ordinal);
         var meshResource = new StoredResource { Key = ResourceKey.Global(tenant, ResourceTypes.Mesh.Name, mesh), SpecJson = "{}", Version = 1 };
-        return MeshContext.Build(new MeshSnapshot(tenant, mesh, generation, meshResource,
-            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(ResourceTypes.Dataplane.Name, byName)])));
+        return new MeshSnapshot(tenant, mesh, generation, meshResource,
+            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(ResourceTypes.Dataplane.Name, byName)]));
     }
 }

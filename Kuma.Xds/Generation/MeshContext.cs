@@ -17,13 +17,16 @@ public sealed class MeshContext
     private readonly ConcurrentDictionary<(string Type, string Name), XdsResource?> _shared = new();
     private readonly ConcurrentDictionary<string, XdsResource> _outboundListeners = new();
     private readonly ConcurrentDictionary<string, ProxyConfig> _proxies = new();
+    private readonly ConcurrentDictionary<(string Type, NamesKey Names), ResourceSet> _selections = new();
+    /// <summary>Per service, the dataplanes (parsed specs, in name order) its endpoints come from.</summary>
+    private readonly Dictionary<string, List<DataplaneSpec>> _endpointSources = new(StringComparer.Ordinal);
 
-    private MeshContext(MeshSnapshot snapshot)
+    private MeshContext(MeshSnapshot snapshot, MeshContext? previous)
     {
         Snapshot = snapshot;
         var dataplanes = ImmutableSortedDictionary.CreateBuilder<string, DataplaneSpec>(StringComparer.Ordinal);
         foreach (var resource in snapshot.OfType(ResourceTypes.Dataplane.Name))
-            dataplanes[resource.Key.Name] = ResourceTypes.Dataplane.Parse(resource.SpecJson);
+            dataplanes[resource.Key.Name] = previous?.Unchanged(resource) ?? ResourceTypes.Dataplane.Parse(resource.SpecJson);
         Dataplanes = dataplanes.ToImmutable();
 
         var endpoints = new Dictionary<string, List<ServiceEndpoint>>(StringComparer.Ordinal);
@@ -39,6 +42,8 @@ public sealed class MeshContext
                 var protocol = inbound.Protocol ?? inbound.Tags.GetValueOrDefault(ServiceEndpoint.ProtocolTag);
                 if (protocol is not null) protocols.TryAdd(service, protocol.ToLowerInvariant());
                 if (inbound.Health?.Ready == false || inbound.State is "NotReady" or "Ignored") continue;
+                var sources = _endpointSources.TryGetValue(service, out var known) ? known : _endpointSources[service] = [];
+                if (sources.Count == 0 || !ReferenceEquals(sources[^1], dataplane)) sources.Add(dataplane);
                 var address = net.AdvertisedAddress ?? inbound.Address ?? net.Address!;
                 list.Add(new ServiceEndpoint(address, inbound.Port!.Value, inbound.Tags.ToImmutableSortedDictionary(StringComparer.Ordinal)));
             }
@@ -52,9 +57,57 @@ public sealed class MeshContext
         Protocols = protocols.ToImmutableDictionary(StringComparer.Ordinal);
         var mesh = ResourceTypes.Mesh.Parse(snapshot.MeshResource.SpecJson);
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
+        if (previous is not null) CarryOver(previous);
     }
 
-    public static MeshContext Build(MeshSnapshot snapshot) => new(snapshot);
+    public static MeshContext Build(MeshSnapshot snapshot) => new(snapshot, null);
+
+    /// <summary>
+    /// Builds the context of a new generation, taking from the previous one whatever the change did not
+    /// touch, so that the work grows with the change rather than with the mesh: parsed dataplanes whose
+    /// JSON is the same, and the config of every proxy whose dataplane is the same when nothing it
+    /// depends on mesh-wide (service protocols, passthrough) changed. The previous context is not kept.
+    /// </summary>
+    public static MeshContext Build(MeshSnapshot snapshot, MeshContext? previous) =>
+        previous is not null && previous.Snapshot.Tenant == snapshot.Tenant && previous.Snapshot.Mesh == snapshot.Mesh
+            ? new(snapshot, previous)
+            : new(snapshot, null);
+
+    private DataplaneSpec? Unchanged(StoredResource resource) =>
+        Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName)
+        && byName.TryGetValue(resource.Key.Name, out var old)
+        && string.Equals(old.SpecJson, resource.SpecJson, StringComparison.Ordinal)
+            ? Dataplanes.GetValueOrDefault(resource.Key.Name)
+            : null;
+
+    private void CarryOver(MeshContext previous)
+    {
+        // Outbound listeners are cached under every input they depend on, so they stay valid.
+        foreach (var (key, listener) in previous._outboundListeners) _outboundListeners.TryAdd(key, listener);
+        // Service resources depend on the service's name, and endpoints on the dataplanes they come from.
+        foreach (var (key, resource) in previous._shared)
+        {
+            if (resource is not null && Endpoints.ContainsKey(key.Name)
+                && (key.Type != TypeUrls.ClusterLoadAssignment || SameSources(previous, key.Name)))
+                _shared.TryAdd(key, resource);
+        }
+        if (previous.OutboundPassthrough != OutboundPassthrough || !SameProtocols(previous.Protocols, Protocols)) return;
+        foreach (var (name, config) in previous._proxies)
+        {
+            if (Dataplanes.TryGetValue(name, out var spec) && previous.Dataplanes.TryGetValue(name, out var old) && ReferenceEquals(spec, old))
+                _proxies.TryAdd(name, config.For(this));
+        }
+    }
+
+    private bool SameSources(MeshContext previous, string service)
+    {
+        var now = _endpointSources.GetValueOrDefault(service) ?? [];
+        var before = previous._endpointSources.GetValueOrDefault(service) ?? [];
+        return now.Count == before.Count && now.Zip(before).All(p => ReferenceEquals(p.First, p.Second));
+    }
+
+    private static bool SameProtocols(ImmutableDictionary<string, string> a, ImmutableDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var other) && other == p.Value);
 
     public MeshSnapshot Snapshot { get; }
     public long Generation => Snapshot.Generation;
@@ -81,6 +134,17 @@ public sealed class MeshContext
             TypeUrls.RouteConfiguration => XdsResource.Encode(key.Name, ServiceResources.ProxylessRoute(key.Name)),
             _ => null,
         };
+    });
+
+    /// <summary>Service resources by name, selected once per generation for all proxies asking for the same names.</summary>
+    internal ResourceSet SharedSelection(string typeUrl, NamesKey names) => _selections.GetOrAdd((typeUrl, names), key =>
+    {
+        var found = new List<XdsResource>(key.Names.Names.Length);
+        foreach (var name in key.Names.Names)
+        {
+            if (Shared(key.Type, name) is { } r) found.Add(r);
+        }
+        return new ResourceSet([.. found]);
     });
 
     internal XdsResource OutboundListener(string address, uint port, string service, IEnumerable<KeyValuePair<string, string>> tags, bool transparent)

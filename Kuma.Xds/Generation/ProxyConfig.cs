@@ -12,12 +12,16 @@ public sealed class ProxyConfig
 {
     private readonly MeshContext _mesh;
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> _own;
+    private readonly ImmutableDictionary<string, ResourceSet> _wildcard;
 
-    private ProxyConfig(MeshContext mesh, string dataplane, ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own)
+    private ProxyConfig(MeshContext mesh, string dataplane, ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own,
+        ImmutableDictionary<string, ResourceSet>? wildcard = null)
     {
         _mesh = mesh;
         Dataplane = dataplane;
         _own = own;
+        // The same array for as long as the proxy's own resources stay the same, so streams see "unchanged" at a glance.
+        _wildcard = wildcard ?? own.ToImmutableDictionary(t => t.Key, t => new ResourceSet([.. t.Value.Values]));
     }
 
     public string Dataplane { get; }
@@ -25,11 +29,29 @@ public sealed class ProxyConfig
     public bool DataplaneExists => _mesh.Dataplanes.ContainsKey(Dataplane);
 
     /// <summary>What a wildcard subscription to <paramref name="typeUrl"/> holds.</summary>
-    public IEnumerable<XdsResource> Wildcard(string typeUrl) =>
-        _own.TryGetValue(typeUrl, out var byName) ? byName.Values : [];
+    public ResourceSet Wildcard(string typeUrl) =>
+        _wildcard.TryGetValue(typeUrl, out var sorted) ? sorted : ResourceSet.Empty;
+
+    /// <summary>
+    /// The resources with these names, in name order. Types a proxy has none of its own of (endpoints,
+    /// routes) are the same for every proxy asking for the same names, so the mesh selects them once.
+    /// </summary>
+    public ResourceSet Named(string typeUrl, NamesKey names)
+    {
+        if (!_own.ContainsKey(typeUrl)) return _mesh.SharedSelection(typeUrl, names);
+        var found = new List<XdsResource>(names.Names.Length);
+        foreach (var name in names.Names)
+        {
+            if (Find(typeUrl, name) is { } r) found.Add(r);
+        }
+        return new ResourceSet([.. found]);
+    }
 
     public XdsResource? Find(string typeUrl, string name) =>
         _own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own) ? own : _mesh.Shared(typeUrl, name);
+
+    /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
+    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, _own, _wildcard);
 
     internal static ProxyConfig Build(MeshContext mesh, string dataplane)
     {

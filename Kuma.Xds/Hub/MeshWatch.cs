@@ -13,7 +13,7 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
 
     private readonly IMeshGrain _grain;
-    private readonly Func<MeshSnapshot, TView> _derive;
+    private readonly Func<MeshSnapshot, TView?, TView> _derive;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Signal> _subscribers = [];
@@ -21,7 +21,7 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
     private Task? _loop;
     private volatile Versioned? _current;
 
-    internal MeshWatch(IMeshGrain grain, Func<MeshSnapshot, TView> derive, ILogger logger)
+    internal MeshWatch(IMeshGrain grain, Func<MeshSnapshot, TView?, TView> derive, ILogger logger)
     {
         _grain = grain;
         _derive = derive;
@@ -71,7 +71,7 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
                 if (generation != known || !_firstAnswer.Task.IsCompleted)
                 {
                     known = generation;
-                    _current = snapshot is null ? null : new Versioned(generation, _derive(snapshot));
+                    _current = snapshot is null ? null : new Versioned(generation, _derive(snapshot, _current?.View));
                     _firstAnswer.TrySetResult();
                     Ring();
                 }

@@ -44,6 +44,7 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
 
         var first = !_types.TryGetValue(typeUrl, out var state);
         state ??= _types[typeUrl] = new TypeState();
+        state.Answered = null;
         if (first)
         {
             // A reconnecting client says what it holds, so unchanged resources are not sent again.
@@ -82,13 +83,27 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
 
     private HashSet<string> Respond(string typeUrl, TypeState state, IReadOnlyCollection<string> resend, List<DeltaDiscoveryResponse> responses)
     {
-        var desired = state.Subscription.Select(_config, typeUrl).ToDictionary(r => r.Name, StringComparer.Ordinal);
-        var changed = desired.Values
-            .Where(r => (!state.Known.TryGetValue(r.Name, out var held) || held != r.Version || resend.Contains(r.Name))
-                        && !(state.Rejected.TryGetValue(r.Name, out var rejected) && rejected == r.Version))
-            .ToList();
-        var removed = state.Known.Keys.Where(name => !desired.ContainsKey(name)).ToList();
-        var absent = state.Subscription.Names.Where(n => !desired.ContainsKey(n) && !state.Known.ContainsKey(n) && !state.ToldAbsent.Contains(n)).ToList();
+        var selection = state.Subscription.Select(_config, typeUrl);
+        var before = state.Answered;
+        state.Answered = selection;
+        List<XdsResource> changed;
+        List<string> removed, absent;
+        if (resend.Count == 0 && before is not null)
+        {
+            // No request since the last answer: only what differs between the two selections can need saying.
+            var (different, gone) = Diff(before, selection);
+            if (different.Count == 0 && gone.Count == 0) return [];
+            changed = different.Where(r => NeedsSending(state, r, resend)).ToList();
+            removed = gone.Where(state.Known.ContainsKey).ToList();
+            absent = gone.Where(n => state.Subscription.Names.Contains(n) && !state.Known.ContainsKey(n) && !state.ToldAbsent.Contains(n)).ToList();
+        }
+        else
+        {
+            var desired = selection.ToDictionary(r => r.Name, StringComparer.Ordinal);
+            changed = desired.Values.Where(r => NeedsSending(state, r, resend)).ToList();
+            removed = state.Known.Keys.Where(name => !desired.ContainsKey(name)).ToList();
+            absent = state.Subscription.Names.Where(n => !desired.ContainsKey(n) && !state.Known.ContainsKey(n) && !state.ToldAbsent.Contains(n)).ToList();
+        }
         if (changed.Count == 0 && removed.Count == 0 && absent.Count == 0) return [];
 
         var chunk = NewResponse(typeUrl);
@@ -122,6 +137,31 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
         return changed.Select(r => r.Name).ToHashSet(StringComparer.Ordinal);
     }
 
+    private static bool NeedsSending(TypeState state, XdsResource r, IReadOnlyCollection<string> resend) =>
+        (!state.Known.TryGetValue(r.Name, out var held) || held != r.Version || resend.Contains(r.Name))
+        && !(state.Rejected.TryGetValue(r.Name, out var rejected) && rejected == r.Version);
+
+    /// <summary>Resources new or at another version in <paramref name="now"/>, and names only in <paramref name="before"/> (both in name order).</summary>
+    private static (List<XdsResource> Different, List<string> Gone) Diff(IReadOnlyList<XdsResource> before, IReadOnlyList<XdsResource> now)
+    {
+        var different = new List<XdsResource>();
+        var gone = new List<string>();
+        int i = 0, j = 0;
+        while (i < before.Count || j < now.Count)
+        {
+            var order = i == before.Count ? 1 : j == now.Count ? -1 : string.CompareOrdinal(before[i].Name, now[j].Name);
+            if (order < 0) gone.Add(before[i++].Name);
+            else if (order > 0) different.Add(now[j++]);
+            else
+            {
+                if (!ReferenceEquals(before[i], now[j]) && before[i].Version != now[j].Version) different.Add(now[j]);
+                i++;
+                j++;
+            }
+        }
+        return (different, gone);
+    }
+
     private DeltaDiscoveryResponse NewResponse(string typeUrl) => new()
     {
         TypeUrl = typeUrl,
@@ -142,6 +182,8 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
     private sealed class TypeState
     {
         public Subscription Subscription { get; } = new();
+        /// <summary>The selection the last answer was computed from; null once a request may have changed what to say.</summary>
+        public IReadOnlyList<XdsResource>? Answered { get; set; }
         /// <summary>What the client holds: name to version.</summary>
         public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, string> Rejected { get; } = new(StringComparer.Ordinal);

@@ -52,6 +52,7 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
             if (request.ErrorDetail is { } error)
             {
                 state.RejectedVersion = state.SentVersion;
+                state.Sent = null; // the client kept its older config: the next change goes out whole
                 Events.Add(new XdsEvent(typeUrl, XdsEventKind.Nacked, state.SentVersion ?? "", error.Message, clock.GetUtcNow()));
             }
             else
@@ -69,12 +70,15 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
     private bool Respond(string typeUrl, TypeState state, bool force, List<DiscoveryResponse> responses)
     {
         var resources = state.Subscription.Select(_config, typeUrl);
-        var version = VersionOf(resources);
+        if (!force && Subscription.Same(state.Sent, resources)) return false;
+        var version = ResourceSet.VersionOf(resources);
         if (!force && version == state.SentVersion) return false;
         // Never send again what the client rejected: wait until the config changes.
         if (!force && version == state.RejectedVersion) return false;
 
-        var chunks = Chunk(resources, typeUrl);
+        // EDS and RDS may carry only what changed; the client keeps the rest (LDS and CDS travel whole).
+        var content = force || TypeUrls.RequiresFullState(typeUrl) ? resources : Changed(resources, state.Sent ?? []);
+        var chunks = Chunk(content, typeUrl);
         if (chunks is null)
         {
             Events.Add(new XdsEvent(typeUrl, XdsEventKind.Nacked, version,
@@ -90,8 +94,23 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
             state.Nonce = response.Nonce;
         }
         state.SentVersion = version;
+        state.Sent = resources;
         Events.Add(new XdsEvent(typeUrl, XdsEventKind.Sent, version, null, clock.GetUtcNow()));
         return true;
+    }
+
+    /// <summary>The resources of <paramref name="now"/> not in <paramref name="before"/> at the same version (both in name order).</summary>
+    private static List<XdsResource> Changed(IReadOnlyList<XdsResource> now, IReadOnlyList<XdsResource> before)
+    {
+        var changed = new List<XdsResource>();
+        var j = 0;
+        foreach (var r in now)
+        {
+            while (j < before.Count && string.CompareOrdinal(before[j].Name, r.Name) < 0) j++;
+            if (j < before.Count && (ReferenceEquals(before[j], r) || (before[j].Name == r.Name && before[j].Version == r.Version))) continue;
+            changed.Add(r);
+        }
+        return changed;
     }
 
     /// <summary>LDS and CDS must travel whole; EDS and RDS may be split into several responses.</summary>
@@ -115,18 +134,12 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
 
     private string NextNonce() => (++_nonce).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Digest of the names and versions sent: unchanged content keeps its version across generations.</summary>
-    internal static string VersionOf(IReadOnlyList<XdsResource> resources)
-    {
-        var text = new StringBuilder();
-        foreach (var r in resources) text.Append(r.Name).Append('@').Append(r.Version).Append('\n');
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))[..8]);
-    }
-
     private sealed class TypeState
     {
         public Subscription Subscription { get; } = new();
         public string? SentVersion { get; set; }
+        /// <summary>The selection last sent, in name order; null when the client's holdings are unknown.</summary>
+        public IReadOnlyList<XdsResource>? Sent { get; set; }
         public string? RejectedVersion { get; set; }
         public string Nonce { get; set; } = "";
     }

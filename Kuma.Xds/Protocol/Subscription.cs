@@ -5,8 +5,11 @@ namespace Kuma.Xds.Protocol;
 /// <summary>What a stream asked for on one type: everything (wildcard) and/or these names.</summary>
 public sealed class Subscription
 {
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private NamesKey? _key;
+
     public bool Wildcard { get; private set; }
-    public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
+    public IReadOnlySet<string> Names => _names;
 
     /// <summary>
     /// Applies a state-of-the-world request's names. An empty first request (or "*") on LDS/CDS means
@@ -17,9 +20,13 @@ public sealed class Subscription
         var wildcardType = TypeUrls.RequiresFullState(typeUrl);
         Wildcard = wildcardType && (requested.Contains("*") || (requested.Count == 0 && (first || (Wildcard && Names.Count == 0))));
         var explicitNames = requested.Where(n => n != "*").ToHashSet(StringComparer.Ordinal);
-        var added = explicitNames.Where(n => !Names.Contains(n)).ToList();
-        Names.Clear();
-        Names.UnionWith(explicitNames);
+        var added = explicitNames.Where(n => !_names.Contains(n)).ToList();
+        if (added.Count > 0 || explicitNames.Count != _names.Count)
+        {
+            _names.Clear();
+            _names.UnionWith(explicitNames);
+            _key = null;
+        }
         return added;
     }
 
@@ -29,12 +36,12 @@ public sealed class Subscription
         foreach (var name in subscribe)
         {
             if (name == "*") Wildcard = true;
-            else Names.Add(name);
+            else if (_names.Add(name)) _key = null;
         }
         foreach (var name in unsubscribe)
         {
             if (name == "*") Wildcard = false;
-            else Names.Remove(name);
+            else if (_names.Remove(name)) _key = null;
         }
     }
 
@@ -43,16 +50,27 @@ public sealed class Subscription
     /// <summary>The resources this subscription selects from a proxy's config, each once, in name order.</summary>
     public IReadOnlyList<XdsResource> Select(ProxyConfig? config, string typeUrl)
     {
-        if (config is null) return [];
+        if (config is null) return ResourceSet.Empty;
+        if (_names.Count == 0) return Wildcard ? config.Wildcard(typeUrl) : ResourceSet.Empty;
+        if (!Wildcard) return config.Named(typeUrl, _key ??= new NamesKey(_names));
         var selected = new SortedDictionary<string, XdsResource>(StringComparer.Ordinal);
-        if (Wildcard)
-        {
-            foreach (var r in config.Wildcard(typeUrl)) selected[r.Name] = r;
-        }
-        foreach (var name in Names)
+        foreach (var r in config.Wildcard(typeUrl)) selected[r.Name] = r;
+        foreach (var name in _names)
         {
             if (!selected.ContainsKey(name) && config.Find(typeUrl, name) is { } r) selected[name] = r;
         }
         return [.. selected.Values];
+    }
+
+    /// <summary>Whether two selections hold the same resources at the same versions (cheap when nothing changed).</summary>
+    public static bool Same(IReadOnlyList<XdsResource>? a, IReadOnlyList<XdsResource> b)
+    {
+        if (a is null || a.Count != b.Count) return false;
+        if (ReferenceEquals(a, b)) return true;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]) && (a[i].Name != b[i].Name || a[i].Version != b[i].Version)) return false;
+        }
+        return true;
     }
 }

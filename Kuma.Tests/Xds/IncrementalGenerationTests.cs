@@ -1,0 +1,134 @@
+using Envoy.Service.Discovery.V3;
+using Kuma.Grains;
+using Kuma.Tests.Infrastructure;
+using Kuma.Xds.Generation;
+using Kuma.Xds.Protocol;
+
+namespace Kuma.Tests.Xds;
+
+/// <summary>
+/// A generation built from the previous one reuses what the change did not touch; it must still equal,
+/// resource for resource, a generation built from scratch. And streams send only what changed.
+/// </summary>
+public sealed class IncrementalGenerationTests
+{
+    private static string Dataplane(int address, string service, string protocol, params string[] outbounds)
+    {
+        var outboundJson = string.Join(',', outbounds.Select((o, i) => $"{{\"port\":{10000 + i},\"tags\":{{\"kuma.io/service\":\"{o}\"}}}}"));
+        return $"{{\"networking\":{{\"address\":\"10.0.0.{address}\",\"inbound\":[{{\"port\":8080,\"servicePort\":80,\"tags\":{{\"kuma.io/service\":\"{service}\",\"kuma.io/protocol\":\"{protocol}\"}}}}],\"outbound\":[{outboundJson}]}}}}";
+    }
+
+    private static readonly string[] Services = ["svc-0", "svc-1", "svc-2", "svc-3"];
+
+    [Fact]
+    public void Every_generation_built_incrementally_equals_the_same_generation_built_from_scratch()
+    {
+        var random = new Random(7);
+        var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
+        MeshContext? incremental = null;
+        for (var generation = 1; generation <= 60; generation++)
+        {
+            var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation);
+            incremental = MeshContext.Build(snapshot, incremental);
+            var scratch = MeshContext.Build(snapshot);
+            foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
+
+            // Next: a new or moved endpoint, a dataplane leaving, or a service changing protocol.
+            var pick = $"dp-{random.Next(16)}";
+            switch (random.Next(4))
+            {
+                case 0 or 1: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], "http", Services); break;
+                case 2: dataplanes.Remove(pick); break;
+                default: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], random.Next(2) == 0 ? "tcp" : "grpc", Services[..random.Next(1, 4)]); break;
+            }
+        }
+    }
+
+    [Fact]
+    public void A_proxy_untouched_by_a_change_keeps_its_encoded_resources_and_a_changed_one_does_not()
+    {
+        var first = new Dictionary<string, string> { ["a"] = Dataplane(1, "svc-0", "http", Services), ["b"] = Dataplane(2, "svc-1", "http", Services) };
+        var gen1 = MeshContext.Build(InProcessMesh.Snapshot(first.Select(d => (d.Key, d.Value))));
+        var (a1, b1) = (gen1.ForProxy("a"), gen1.ForProxy("b"));
+        var endpoints1 = a1.Find(TypeUrls.ClusterLoadAssignment, "svc-0");
+        var second = new Dictionary<string, string>(first) { ["b"] = Dataplane(3, "svc-1", "http", Services) };
+        var gen2 = MeshContext.Build(InProcessMesh.Snapshot(second.Select(d => (d.Key, d.Value)), generation: 2), gen1);
+
+        Assert.Same(a1.Wildcard(TypeUrls.Listener), gen2.ForProxy("a").Wildcard(TypeUrls.Listener));
+        Assert.NotSame(b1.Wildcard(TypeUrls.Listener), gen2.ForProxy("b").Wildcard(TypeUrls.Listener));
+        Assert.Equal(2, gen2.ForProxy("a").Generation);
+        // svc-0's endpoints come from "a" alone, which did not change: the same encoded resource.
+        Assert.Same(endpoints1, gen2.ForProxy("a").Find(TypeUrls.ClusterLoadAssignment, "svc-0"));
+        Assert.NotEqual(gen1.ForProxy("a").Find(TypeUrls.ClusterLoadAssignment, "svc-1")!.Version,
+            gen2.ForProxy("a").Find(TypeUrls.ClusterLoadAssignment, "svc-1")!.Version);
+    }
+
+    [Fact]
+    public void State_of_the_world_endpoints_carry_only_what_changed_until_the_client_rejects_a_response()
+    {
+        var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
+        var engine = new SotwStream(TimeProvider.System);
+        engine.OnConfig(InProcessMesh.Build(dataplanes).ForProxy("dp-0"));
+        var first = Single(engine.OnRequest(Eds(null)));
+        Assert.Equal(4, first.Resources.Count);
+        Assert.Empty(engine.OnRequest(Eds(first)));
+
+        dataplanes.Add(("dp-9", Dataplane(9, "svc-2", "http")));
+        var update = Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 2).ForProxy("dp-0")));
+        Assert.Equal(["svc-2"], update.Resources.Select(r => r.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>().ClusterName));
+        Assert.NotEqual(first.VersionInfo, update.VersionInfo);
+
+        // After a NACK the client holds its older endpoints, so the next change goes out whole.
+        var nack = Eds(update);
+        nack.VersionInfo = first.VersionInfo;
+        nack.ErrorDetail = new Google.Rpc.Status { Message = "rejected by test" };
+        Assert.Empty(engine.OnRequest(nack));
+        dataplanes.Add(("dp-10", Dataplane(10, "svc-3", "http")));
+        Assert.Equal(4, Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 3).ForProxy("dp-0"))).Resources.Count);
+    }
+
+    [Fact]
+    public void Delta_endpoints_carry_what_changed_and_name_what_went_away()
+    {
+        var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
+        var engine = new DeltaStream(TimeProvider.System);
+        engine.OnConfig(InProcessMesh.Build(dataplanes).ForProxy("dp-0"));
+        var subscribe = new DeltaDiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment };
+        subscribe.ResourceNamesSubscribe.AddRange(Services);
+        var first = Assert.Single(engine.OnRequest(subscribe));
+        Assert.Equal(4, first.Resources.Count);
+        Assert.Empty(engine.OnRequest(new DeltaDiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, ResponseNonce = first.Nonce }));
+
+        dataplanes.Add(("dp-9", Dataplane(9, "svc-2", "http")));
+        var update = Assert.Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 2).ForProxy("dp-0")));
+        Assert.Equal(["svc-2"], update.Resources.Select(r => r.Name));
+        Assert.Empty(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 3).ForProxy("dp-0")));
+
+        // svc-3 loses its only dataplane, and with it every outbound naming it: the mesh no longer knows it.
+        var remaining = dataplanes.Where(d => d.Item1 != "dp-3").Select(d => (d.Item1, d.Item2.Replace(",{\"port\":10003,\"tags\":{\"kuma.io/service\":\"svc-3\"}}", ""))).ToList();
+        var removal = Assert.Single(engine.OnConfig(InProcessMesh.Build(remaining, generation: 4).ForProxy("dp-0")));
+        Assert.Equal(["svc-3"], removal.RemovedResources);
+    }
+
+    private static DiscoveryRequest Eds(DiscoveryResponse? answering)
+    {
+        var request = new DiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, VersionInfo = answering?.VersionInfo ?? "", ResponseNonce = answering?.Nonce ?? "" };
+        request.ResourceNames.AddRange(Services);
+        return request;
+    }
+
+    private static DiscoveryResponse Single(List<DiscoveryResponse> responses) => Assert.Single(responses);
+
+    private static void AssertSameConfig(ProxyConfig expected, ProxyConfig actual)
+    {
+        Assert.Equal(expected.Generation, actual.Generation);
+        Assert.Equal(expected.DataplaneExists, actual.DataplaneExists);
+        foreach (var type in new[] { TypeUrls.Listener, TypeUrls.Cluster })
+            Assert.Equal(expected.Wildcard(type).Select(r => r.ToString()), actual.Wildcard(type).Select(r => r.ToString()));
+        foreach (var service in Services)
+        {
+            foreach (var type in new[] { TypeUrls.Cluster, TypeUrls.ClusterLoadAssignment, TypeUrls.Listener, TypeUrls.RouteConfiguration })
+                Assert.Equal(expected.Find(type, service)?.ToString(), actual.Find(type, service)?.ToString());
+        }
+    }
+}
