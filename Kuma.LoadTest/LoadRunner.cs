@@ -12,11 +12,12 @@ public static class LoadRunner
 
     public static readonly string[] Names = ["fleet", "bigmesh", "noisy", "storm", "api"];
 
-    public static IScenario Create(string name, bool full) => name switch
+    /// <param name="changes">Overrides how many changes are timed (e.g. to keep a profiler attached longer).</param>
+    public static IScenario Create(string name, bool full, int? changes = null) => name switch
     {
-        "fleet" => PropagationScenario.Fleet(full),
-        "bigmesh" => PropagationScenario.BigMesh(full),
-        "noisy" => NoisyNeighbourScenario.Create(full),
+        "fleet" => PropagationScenario.Fleet(full, changes),
+        "bigmesh" => PropagationScenario.BigMesh(full, changes),
+        "noisy" => NoisyNeighbourScenario.Create(full, changes),
         "storm" => ReconnectStormScenario.Create(full),
         "api" => ApiScenario.Create(full),
         _ => throw new ArgumentException($"unknown scenario '{name}'; available: {string.Join(", ", Names)}, all"),
@@ -27,16 +28,17 @@ public static class LoadRunner
         var scenario = args.ElementAtOrDefault(0) ?? "fleet";
         var size = args.ElementAtOrDefault(1) ?? "quick";
         var runs = Option(args, "--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
+        int? changes = Option(args, "--changes") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null;
         if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1)
         {
-            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--out file.json]");
+            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--out file.json]");
             return 2;
         }
         var failed = false;
         foreach (var name in scenario == "all" ? Names : [scenario])
         {
             var output = Option(args, "--out") is { } o && scenario != "all" ? o : $"bench/{name}-{size}.json";
-            var summary = await RunAsync(Create(name, size == "full"), runs);
+            var summary = await RunAsync(Create(name, size == "full", changes), runs);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, JsonSerializer.Serialize(summary, Indented));
             Print(name, size, summary);

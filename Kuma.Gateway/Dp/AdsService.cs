@@ -17,6 +17,7 @@ public sealed partial class AdsService(
     DataplaneAuthenticator authenticator,
     MeshHub<MeshContext> hub,
     GatewayNode node,
+    InsightReporter insight,
     IGrainFactory grains,
     DpServerOptions options,
     TimeProvider clock,
@@ -57,10 +58,11 @@ public sealed partial class AdsService(
             var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
             try
             {
-                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, options.WriteTimeout, stop.Token);
+                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
             }
             finally
             {
+                await insight.FlushAsync(sessionId);
                 await session.Disconnect(sessionId);
                 hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
             }
@@ -79,10 +81,11 @@ public sealed partial class AdsService(
         }
     }
 
-    private static async Task Serve<TRequest, TResponse>(
+    private async Task Serve<TRequest, TResponse>(
         IXdsEngine<TRequest, TResponse> engine, TRequest first, IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses,
-        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, TimeSpan writeTimeout, CancellationToken ct)
+        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
     {
+        var writeTimeout = options.WriteTimeout;
         engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name));
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
 
@@ -111,7 +114,7 @@ public sealed partial class AdsService(
             }
             if (engine.Events.Count > 0)
             {
-                await session.Report(sessionId, [.. engine.Events]);
+                insight.Add(session, sessionId, engine.Events);
                 engine.Events.Clear();
             }
         }
@@ -135,14 +138,21 @@ public sealed partial class AdsService(
     {
         foreach (var response in batch)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(writeTimeout);
+            // Most writes complete at once into the connection's buffer; only a write that waits gets a
+            // deadline, so thousands of streams pushing together do not each arm a timer.
+            var write = responses.WriteAsync(response, ct);
+            if (write.IsCompleted)
+            {
+                await write;
+                continue;
+            }
             try
             {
-                await responses.WriteAsync(response, timeout.Token);
+                await write.WaitAsync(writeTimeout, ct);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (TimeoutException)
             {
+                _ = write.ContinueWith(static t => t.Exception, TaskScheduler.Default); // observed: it fails when the stream is torn down
                 throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"the proxy took no response for {writeTimeout}; closing its stream"));
             }
         }

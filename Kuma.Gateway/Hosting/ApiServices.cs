@@ -34,6 +34,7 @@ public static class ApiServices
         services.AddSingleton(DpServerOptions.From(settings));
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
+        services.AddSingleton<InsightReporter>();
         services.AddSingleton<DpCertificateProvider>();
         services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton(sp => new MeshHub<MeshContext>(

@@ -12,8 +12,8 @@ public sealed class NoisyNeighbourScenario(FleetShape shape, int changes, int wr
 
     public string Name => "noisy";
 
-    public static NoisyNeighbourScenario Create(bool full) =>
-        full ? new(new FleetShape(100, 100, 10), 100, 50) : new(new FleetShape(4, 25, 5), 6, 50);
+    public static NoisyNeighbourScenario Create(bool full, int? changes = null) =>
+        full ? new(new FleetShape(100, 100, 10), changes ?? 100, 50) : new(new FleetShape(4, 25, 5), changes ?? 6, 50);
 
     public async Task<RunResult> RunAsync()
     {

@@ -11,11 +11,11 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
 {
     public string Name { get; } = name;
 
-    public static PropagationScenario Fleet(bool full) =>
-        full ? new("fleet", new FleetShape(100, 100, 10), 200) : new("fleet", new FleetShape(4, 25, 5), 8);
+    public static PropagationScenario Fleet(bool full, int? changes = null) =>
+        full ? new("fleet", new FleetShape(100, 100, 10), changes ?? 200) : new("fleet", new FleetShape(4, 25, 5), changes ?? 8);
 
-    public static PropagationScenario BigMesh(bool full) =>
-        full ? new("bigmesh", new FleetShape(1, 2000, 200), 10) : new("bigmesh", new FleetShape(1, 100, 20), 4);
+    public static PropagationScenario BigMesh(bool full, int? changes = null) =>
+        full ? new("bigmesh", new FleetShape(1, 2000, 200), changes ?? 20) : new("bigmesh", new FleetShape(1, 100, 20), changes ?? 4);
 
     public async Task<RunResult> RunAsync()
     {

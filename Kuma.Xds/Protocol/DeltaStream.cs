@@ -44,7 +44,9 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
 
         var first = !_types.TryGetValue(typeUrl, out var state);
         state ??= _types[typeUrl] = new TypeState();
-        state.Answered = null;
+        // A plain ACK changes nothing the last answer depended on; anything else may.
+        if (first || request.ErrorDetail is not null || request.ResourceNamesSubscribe.Count > 0 || request.ResourceNamesUnsubscribe.Count > 0)
+            state.Answered = null;
         if (first)
         {
             // A reconnecting client says what it holds, so unchanged resources are not sent again.

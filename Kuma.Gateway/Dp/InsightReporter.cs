@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Kuma.Grains;
+using Microsoft.Extensions.Logging;
+
+namespace Kuma.Gateway.Dp;
+
+/// <summary>
+/// Carries the insight events of this node's streams (sent, ACKed, NACKed) to their session grains in
+/// batches: at most one call per session per interval, made off the streams' path, so a push to
+/// thousands of proxies is not followed by twice as many grain calls. Per session, batches arrive in order.
+/// </summary>
+public sealed partial class InsightReporter : IAsyncDisposable
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
+
+    private readonly ConcurrentDictionary<Guid, Pending> _pending = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ILogger<InsightReporter> _logger;
+    private readonly Task _loop;
+
+    public InsightReporter(ILogger<InsightReporter> logger)
+    {
+        _logger = logger;
+        _loop = Task.Run(DeliverPeriodically);
+    }
+
+    public void Add(IDataplaneSessionGrain session, Guid sessionId, IEnumerable<XdsEvent> events)
+    {
+        var pending = _pending.GetOrAdd(sessionId, _ => new Pending(session));
+        lock (pending) pending.Events.AddRange(events);
+    }
+
+    /// <summary>Delivers whatever a stream left, and forgets it; call before the session hears the stream ended.</summary>
+    public Task FlushAsync(Guid sessionId) =>
+        _pending.TryRemove(sessionId, out var pending) ? Deliver(sessionId, pending) : Task.CompletedTask;
+
+    private async Task DeliverPeriodically()
+    {
+        using var timer = new PeriodicTimer(Interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+                await Task.WhenAll(_pending.Select(p => Deliver(p.Key, p.Value)));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task Deliver(Guid sessionId, Pending pending)
+    {
+        lock (pending)
+        {
+            if (pending.Events.Count == 0) return pending.Tail;
+            var batch = pending.Events.ToImmutableArray();
+            pending.Events.Clear();
+            return pending.Tail = After(pending.Tail, pending.Session, sessionId, batch);
+        }
+    }
+
+    private async Task After(Task previous, IDataplaneSessionGrain session, Guid sessionId, ImmutableArray<XdsEvent> batch)
+    {
+        await previous; // never faults: failures are logged below
+        try
+        {
+            await session.Report(sessionId, batch);
+        }
+        catch (Exception e)
+        {
+            LogReportFailed(_logger, e, sessionId); // the insight misses these events; the stream is unaffected
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    private sealed class Pending(IDataplaneSessionGrain session)
+    {
+        public IDataplaneSessionGrain Session { get; } = session;
+        public List<XdsEvent> Events { get; } = [];
+        public Task Tail { get; set; } = Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not report insight events of session {Session}")]
+    private static partial void LogReportFailed(ILogger logger, Exception exception, Guid session);
+}
