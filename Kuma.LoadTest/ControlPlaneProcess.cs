@@ -24,6 +24,9 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
     public string DpAddress => $"http://127.0.0.1:{DpPort}";
 
+    /// <summary>Environment given to every control plane this process starts (the runner's <c>--cp-env KEY=VALUE</c>), e.g. GC settings to compare.</summary>
+    public static Dictionary<string, string> ExtraEnvironment { get; } = [];
+
     /// <summary>The control plane built with this tool (it references Kuma.Silo, so the build sits beside it).</summary>
     public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "Kuma.Silo.dll");
 
@@ -39,7 +42,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         start.Environment["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["KUMA_TENANT_API_REQUESTS_PER_SECOND"] = "100000";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>

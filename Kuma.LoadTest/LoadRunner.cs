@@ -29,9 +29,10 @@ public static class LoadRunner
         var size = args.ElementAtOrDefault(1) ?? "quick";
         var runs = Option(args, "--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
         int? changes = Option(args, "--changes") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null;
+        if (Option(args, "--cp-env") is { } env && env.Split('=', 2) is [var key, var value]) ControlPlaneProcess.ExtraEnvironment[key] = value;
         if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1)
         {
-            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--out file.json]");
+            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--cp-env KEY=VALUE] [--out file.json]");
             return 2;
         }
         var failed = false;

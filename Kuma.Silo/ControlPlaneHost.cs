@@ -18,6 +18,7 @@ public static class ControlPlaneHost
 {
     public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, CancellationToken ct = default)
     {
+        OpenFileLimit.Raise();
         var store = StoreOptions.From(settings);
         var cluster = KumaClusterOptions.From(settings);
         if (store is { Type: StoreType.Postgres, AutoMigrate: true }) await MigrateAsync(store, ct);

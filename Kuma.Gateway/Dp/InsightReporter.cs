@@ -15,6 +15,8 @@ public sealed partial class InsightReporter : IAsyncDisposable
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentDictionary<Guid, Pending> _pending = new();
+    // Only sessions with something to say are visited: ten thousand quiet streams cost nothing per tick.
+    private readonly ConcurrentQueue<(Guid Id, Pending Pending)> _waiting = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ILogger<InsightReporter> _logger;
     private readonly Task _loop;
@@ -28,7 +30,11 @@ public sealed partial class InsightReporter : IAsyncDisposable
     public void Add(IDataplaneSessionGrain session, Guid sessionId, IEnumerable<XdsEvent> events)
     {
         var pending = _pending.GetOrAdd(sessionId, _ => new Pending(session));
-        lock (pending) pending.Events.AddRange(events);
+        lock (pending)
+        {
+            if (pending.Events.Count == 0) _waiting.Enqueue((sessionId, pending));
+            pending.Events.AddRange(events);
+        }
     }
 
     /// <summary>Delivers whatever a stream left, and forgets it; call before the session hears the stream ended.</summary>
@@ -41,7 +47,12 @@ public sealed partial class InsightReporter : IAsyncDisposable
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
-                await Task.WhenAll(_pending.Select(p => Deliver(p.Key, p.Value)));
+            {
+                var deliveries = new List<Task>();
+                for (var count = _waiting.Count; count > 0 && _waiting.TryDequeue(out var next); count--)
+                    deliveries.Add(Deliver(next.Id, next.Pending));
+                await Task.WhenAll(deliveries);
+            }
         }
         catch (OperationCanceledException)
         {

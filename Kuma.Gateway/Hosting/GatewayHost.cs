@@ -10,6 +10,7 @@ public static class GatewayHost
 {
     public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, CancellationToken ct = default)
     {
+        OpenFileLimit.Raise();
         var store = StoreOptions.From(settings);
         if (store.Type != StoreType.Postgres)
             throw new KumaConfigurationException("a standalone gateway finds its silos through Postgres: set KUMA_STORE_TYPE=postgres and the KUMA_STORE_POSTGRES_* variables");

@@ -91,6 +91,9 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
         _cleanup?.Dispose();
         _cleanup = null;
         if (_session is not null) return; // it came back
+        // Forget the insight first: once the dataplane is gone, nothing may still describe it.
+        _everConnected = false;
+        _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
         var result = await GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, _mesh)).Delete(ResourceTypes.Dataplane.Name, _name, null);
         LogSelfRegisteredDeleted(logger, _tenant, _mesh, _name, result.Status);
         DeactivateOnIdle();

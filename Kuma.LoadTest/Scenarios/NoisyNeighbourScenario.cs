@@ -59,29 +59,36 @@ public sealed class NoisyNeighbourScenario(FleetShape shape, int changes, int wr
         return result;
     }
 
-    /// <summary>Every tick adds one dataplane to the noisy mesh and deletes the one added five ticks before.</summary>
+    /// <summary>
+    /// Every tick adds one dataplane to the noisy mesh and deletes the one added five ticks before, without
+    /// waiting for earlier writes, so the rate holds however long a write takes.
+    /// </summary>
     /// <returns>Writes made (adds and deletes) and the seconds they took.</returns>
     private async Task<(int Writes, double Seconds)> MakeNoise(MeshFleet fleet, CancellationToken stop)
     {
         var clock = Stopwatch.StartNew();
-        var writes = 0;
+        var writes = new List<Task>();
+        var adds = new List<Task>();
         using var ticks = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / writesPerSecond));
         try
         {
             for (var i = 0; await ticks.WaitForNextTickAsync(stop); i++)
             {
-                await fleet.AddEndpointAsync(Noisy, $"noise-{i}", 2000 + i % 5000);
-                writes++;
-                if (i >= 5)
-                {
-                    await fleet.DeleteAsync(Noisy, $"noise-{i - 5}");
-                    writes++;
-                }
+                adds.Add(fleet.AddEndpointAsync(Noisy, $"noise-{i}", 2000 + i % 5000));
+                writes.Add(adds[^1]);
+                if (i >= 5) writes.Add(DeleteAfter(adds[i - 5], $"noise-{i - 5}"));
             }
         }
         catch (OperationCanceledException)
         {
         }
-        return (writes, clock.Elapsed.TotalSeconds);
+        await Task.WhenAll(writes);
+        return (writes.Count, clock.Elapsed.TotalSeconds);
+
+        async Task DeleteAfter(Task add, string name)
+        {
+            await add;
+            await fleet.DeleteAsync(Noisy, name);
+        }
     }
 }

@@ -22,6 +22,7 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         var result = new RunResult();
         var recording = new Recording();
         var controlPlane = new List<double>();
+        var undisturbed = new List<double>(); // changes during which the load tool itself did not collect garbage
         await using var cp = await ControlPlaneProcess.StartAsync();
         await using var fleet = new MeshFleet(cp.ApiAddress, shape);
         await fleet.PopulateAsync();
@@ -44,8 +45,10 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
             var before = others.Sum(p => p.EndpointResponses);
             recording.Phase = change;
             var serial = change;
+            var collections = GC.CollectionCount(0);
             controlPlane.Add(await MeshFleet.PropagationAsync([.. fleet.InMesh(tenant)],
                 () => fleet.AddEndpointAsync(tenant, $"extra-{serial}", 1000 + serial)));
+            if (GC.CollectionCount(0) == collections) undisturbed.Add(controlPlane[^1]);
             crossTalk += others.Sum(p => p.EndpointResponses) - before;
         }
         // The proxies' own process pauses too, and a pause there delays the arrivals it timestamps.
@@ -56,6 +59,8 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         await fleet.DisconnectAsync();
         await cp.DisposeAsync(); // the baseline gets the machine to itself, as the control plane had
         AddPercentiles(result, "", controlPlane);
+        result.Add("changesWithoutLoadToolGc", undisturbed.Count);
+        if (undisturbed.Count > 0) result.Add("propagationP99MsWithoutLoadToolGc", Stats.Percentile(undisturbed, 0.99));
 
         // The baseline streams the very bytes the control plane sent, to the same kind of proxies.
         var file = Path.Combine(Path.GetTempPath(), $"kuma-load-{Environment.ProcessId}-{Guid.NewGuid():N}.rec");

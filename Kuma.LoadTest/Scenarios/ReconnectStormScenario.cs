@@ -23,11 +23,14 @@ public sealed class ReconnectStormScenario(FleetShape shape) : IScenario
         var first = await fleet.ConnectAsync(cp.DpAddress);
         result.Add("proxies", shape.Proxies);
         result.Add("firstConnectSeconds", first.TotalSeconds);
+        result.Add("loadToolOpenFilesBefore", OpenFiles());
 
+        Console.Error.WriteLine($"storm: {shape.Proxies} proxies converged in {first.TotalSeconds:0.0} s; dropping every connection");
         var storm = Stopwatch.StartNew();
         foreach (var (_, proxy) in fleet.Proxies) proxy.DropConnection();
         await fleet.AllConverged(TimeSpan.FromMinutes(5));
         result.Add("reconvergeSeconds", storm.Elapsed.TotalSeconds);
+        result.Add("loadToolOpenFilesAfter", OpenFiles());
 
         // Current config, not a stale one: a change made now reaches every proxy of its mesh.
         var check = await MeshFleet.PropagationAsync([.. fleet.InMesh(0)], () => fleet.AddEndpointAsync(0, "after-storm", 999));
@@ -35,4 +38,6 @@ public sealed class ReconnectStormScenario(FleetShape shape) : IScenario
         result.AddStreamHealth(fleet);
         return result;
     }
+
+    private static int OpenFiles() => Directory.Exists("/proc/self/fd") ? Directory.GetFiles("/proc/self/fd").Length : -1;
 }
