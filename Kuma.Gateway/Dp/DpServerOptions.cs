@@ -12,6 +12,12 @@ public sealed record DpServerOptions
     public TimeSpan SelfRegisteredCleanupDelay { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>A proxy that does not take a response within this time loses its stream (it reconnects and catches up).</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// After pushing a mesh's generation, a node waits this long before taking the mesh's next one: the
+    /// first change after a quiet spell goes out at once, a mesh that changes all the time is pushed at
+    /// most this often, and its churn does not crowd out other tenants.
+    /// </summary>
+    public TimeSpan MeshPushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     public static DpServerOptions From(KumaSettings settings) => new()
     {
@@ -20,5 +26,6 @@ public sealed record DpServerOptions
         TlsEnabled = settings.GetBool("KUMA_DP_SERVER_TLS_ENABLED", true),
         SelfRegisteredCleanupDelay = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY", TimeSpan.FromSeconds(10)),
         WriteTimeout = settings.GetDuration("KUMA_DP_SERVER_WRITE_TIMEOUT", TimeSpan.FromSeconds(30)),
+        MeshPushInterval = settings.GetDuration("KUMA_DP_SERVER_MESH_PUSH_INTERVAL", TimeSpan.FromMilliseconds(100)),
     };
 }

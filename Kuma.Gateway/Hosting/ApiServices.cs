@@ -38,7 +38,8 @@ public static class ApiServices
         services.AddSingleton<DpCertificateProvider>();
         services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton(sp => new MeshHub<MeshContext>(
-            sp.GetRequiredService<IGrainFactory>(), MeshContext.Build, sp.GetRequiredService<ILogger<MeshHub<MeshContext>>>()));
+            sp.GetRequiredService<IGrainFactory>(), MeshContext.Build, sp.GetRequiredService<DpServerOptions>().MeshPushInterval,
+            sp.GetRequiredService<ILogger<MeshHub<MeshContext>>>()));
         services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = 4 * 1024 * 1024;

@@ -9,7 +9,7 @@ namespace Kuma.Xds.Hub;
 /// snapshot crosses to the node once however many proxies of the mesh are connected to it. A mesh
 /// nobody here serves costs nothing: its watch ends with its last stream.
 /// </summary>
-public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TView?, TView> derive, ILogger<MeshHub<TView>> logger) : IAsyncDisposable
+public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TView?, TView> derive, TimeSpan pushInterval, ILogger<MeshHub<TView>> logger) : IAsyncDisposable
     where TView : class
 {
     private readonly ConcurrentDictionary<(string Tenant, string Mesh), MeshWatch<TView>> _watches = new();
@@ -23,7 +23,7 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
         {
             var watch = _watches.GetOrAdd((tenant, mesh), key =>
             {
-                var created = new MeshWatch<TView>(grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(key.Tenant, key.Mesh)), derive, logger);
+                var created = new MeshWatch<TView>(grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(key.Tenant, key.Mesh)), derive, pushInterval, logger);
                 created.Start();
                 return created;
             });

@@ -14,6 +14,7 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
 
     private readonly IMeshGrain _grain;
     private readonly Func<MeshSnapshot, TView?, TView> _derive;
+    private readonly TimeSpan _pushInterval;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Signal> _subscribers = [];
@@ -21,10 +22,11 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
     private Task? _loop;
     private volatile Versioned? _current;
 
-    internal MeshWatch(IMeshGrain grain, Func<MeshSnapshot, TView?, TView> derive, ILogger logger)
+    internal MeshWatch(IMeshGrain grain, Func<MeshSnapshot, TView?, TView> derive, TimeSpan pushInterval, ILogger logger)
     {
         _grain = grain;
         _derive = derive;
+        _pushInterval = pushInterval;
         _logger = logger;
     }
 
@@ -74,6 +76,8 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
                     _current = snapshot is null ? null : new Versioned(generation, _derive(snapshot, _current?.View));
                     _firstAnswer.TrySetResult();
                     Ring();
+                    // Changes arriving meanwhile are taken together by the next poll.
+                    if (_pushInterval > TimeSpan.Zero) await Task.Delay(_pushInterval, _stop.Token);
                 }
             }
             catch (Exception e) when (!_stop.IsCancellationRequested)

@@ -61,7 +61,7 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
                 Events.Add(new XdsEvent(typeUrl, XdsEventKind.Acked, request.VersionInfo, null, clock.GetUtcNow()));
             }
         }
-        var added = state.Subscription.ReplaceWith([.. request.ResourceNames], typeUrl, first);
+        var added = state.Subscription.ReplaceWith(request.ResourceNames, typeUrl, first);
         // A first request, or newly named resources, are answered even when nothing changed.
         Respond(typeUrl, state, force: first || added.Count > 0, responses);
         return responses;

@@ -5,7 +5,8 @@ namespace Kuma.Xds.Protocol;
 /// <summary>What a stream asked for on one type: everything (wildcard) and/or these names.</summary>
 public sealed class Subscription
 {
-    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private HashSet<string> _names = new(StringComparer.Ordinal);
+    private HashSet<string>? _spare;
     private NamesKey? _key;
 
     public bool Wildcard { get; private set; }
@@ -17,16 +18,20 @@ public sealed class Subscription
     /// </summary>
     public IReadOnlyCollection<string> ReplaceWith(IReadOnlyCollection<string> requested, string typeUrl, bool first)
     {
-        var wildcardType = TypeUrls.RequiresFullState(typeUrl);
-        Wildcard = wildcardType && (requested.Contains("*") || (requested.Count == 0 && (first || (Wildcard && Names.Count == 0))));
-        var explicitNames = requested.Where(n => n != "*").ToHashSet(StringComparer.Ordinal);
-        var added = explicitNames.Where(n => !_names.Contains(n)).ToList();
-        if (added.Count > 0 || explicitNames.Count != _names.Count)
+        // An ACK repeats the names it had: tell that apart without allocating, by filling a spare set.
+        var star = false;
+        var scratch = _spare ??= new HashSet<string>(StringComparer.Ordinal);
+        scratch.Clear();
+        foreach (var name in requested)
         {
-            _names.Clear();
-            _names.UnionWith(explicitNames);
-            _key = null;
+            if (name == "*") star = true;
+            else scratch.Add(name);
         }
+        Wildcard = TypeUrls.RequiresFullState(typeUrl) && (star || (requested.Count == 0 && (first || (Wildcard && _names.Count == 0))));
+        if (scratch.SetEquals(_names)) return [];
+        var added = scratch.Where(n => !_names.Contains(n)).ToList();
+        (_names, _spare) = (scratch, _names);
+        _key = null;
         return added;
     }
 
