@@ -12,9 +12,18 @@ namespace Kuma.LoadTest;
 public sealed class PostgresServer
 {
     private static readonly Lazy<Task<PostgresServer>> Shared = new(() => StartAsync(durable: false));
+    private const string FolderPrefix = "kuma-test-pg-";
     private readonly string _adminConnectionString;
+    private readonly Func<Task>? _stop;
 
-    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+    private PostgresServer(string adminConnectionString, Func<Task>? stop = null)
+    {
+        _adminConnectionString = adminConnectionString;
+        _stop = stop;
+    }
+
+    /// <summary>Stops a server this process started (the shared one stops when the process exits).</summary>
+    public Task StopAsync() => _stop?.Invoke() ?? Task.CompletedTask;
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
 
@@ -36,11 +45,12 @@ public sealed class PostgresServer
         if (Environment.GetEnvironmentVariable("KUMA_TEST_POSTGRES") is { Length: > 0 } given) return new PostgresServer(given);
 
         var bin = FindBinaries();
-        var root = Path.Combine(Path.GetTempPath(), $"kuma-test-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        await StopAbandonedAsync(bin);
+        var root = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var data = Path.Combine(root, "data");
         Directory.CreateDirectory(root);
         // initdb refuses to run as root; run the server as an unprivileged system user then.
-        var runAs = Environment.UserName == "root" ? (Exists("postgres") ? "postgres" : "nobody") : null;
+        var runAs = RunAs();
         if (runAs is not null) await Run("chown", ["-R", runAs, root]);
 
         var port = FreePort.Next();
@@ -51,20 +61,48 @@ public sealed class PostgresServer
         if (runAs is not null) await Run("chown", ["-R", runAs, root]);
         await Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
 
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        var stopped = 0;
+        async Task Stop()
         {
+            if (Interlocked.Exchange(ref stopped, 1) == 1) return;
             try
             {
-                Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], runAs).GetAwaiter().GetResult();
+                await Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], runAs);
                 Directory.Delete(root, recursive: true);
             }
             catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
             {
-                // best effort: the temp folder is the only thing left behind
+                // best effort: a later start reaps what is left (see StopAbandonedAsync)
             }
-        };
-        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false");
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop().GetAwaiter().GetResult();
+        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop);
     }
+
+    /// <summary>
+    /// A test host that is killed never runs its exit handlers, and its server lives on: stop the servers
+    /// of processes that are gone. The owner's pid is part of the folder name.
+    /// </summary>
+    private static async Task StopAbandonedAsync(string bin)
+    {
+        foreach (var root in Directory.GetDirectories(Path.GetTempPath(), FolderPrefix + "*"))
+        {
+            var owner = Path.GetFileName(root)[FolderPrefix.Length..].Split('-')[0];
+            if (!int.TryParse(owner, out var pid) || pid == Environment.ProcessId || Directory.Exists($"/proc/{pid}")) continue;
+            try
+            {
+                if (File.Exists(Path.Combine(root, "data", "postmaster.pid")))
+                    await Run(Path.Combine(bin, "pg_ctl"), ["-D", Path.Combine(root, "data"), "-m", "immediate", "stop"], RunAs());
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException)
+            {
+                // another process may be reaping it at the same moment
+            }
+        }
+    }
+
+    private static string? RunAs() => Environment.UserName == "root" ? (Exists("postgres") ? "postgres" : "nobody") : null;
 
     private static string FindBinaries()
     {

@@ -16,9 +16,20 @@ public sealed class ApiScenario(FleetShape shape, int clients, TimeSpan phase) :
 
     public async Task<RunResult> RunAsync()
     {
-        var result = new RunResult();
         var postgres = await PostgresServer.StartAsync(durable: true);
-        var database = await postgres.CreateDatabaseAsync("load");
+        try
+        {
+            return await RunAsync(await postgres.CreateDatabaseAsync("load"));
+        }
+        finally
+        {
+            await postgres.StopAsync();
+        }
+    }
+
+    private async Task<RunResult> RunAsync(string database)
+    {
+        var result = new RunResult();
         await using var cp = await ControlPlaneProcess.StartAsync(new Dictionary<string, string>
         {
             ["KUMA_STORE_TYPE"] = "postgres",
