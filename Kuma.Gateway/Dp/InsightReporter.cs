@@ -48,10 +48,13 @@ public sealed partial class InsightReporter : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
-                var deliveries = new List<Task>();
                 for (var count = _waiting.Count; count > 0 && _waiting.TryDequeue(out var next); count--)
-                    deliveries.Add(Deliver(next.Id, next.Pending));
-                await Task.WhenAll(deliveries);
+                {
+                    // One call in flight per session: a slow grain gathers its events meanwhile and
+                    // holds up no other session.
+                    if (next.Pending.Tail.IsCompleted) _ = Deliver(next.Id, next.Pending);
+                    else _waiting.Enqueue(next);
+                }
             }
         }
         catch (OperationCanceledException)

@@ -92,9 +92,19 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
         _cleanup = null;
         if (_session is not null) return; // it came back
         // Forget the insight first: once the dataplane is gone, nothing may still describe it.
+        var (everConnected, types) = (_everConnected, _types);
         _everConnected = false;
         _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
-        var result = await GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, _mesh)).Delete(ResourceTypes.Dataplane.Name, _name, null);
+        WriteResult result;
+        try
+        {
+            result = await GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, _mesh)).Delete(ResourceTypes.Dataplane.Name, _name, null);
+        }
+        catch
+        {
+            (_everConnected, _types) = (everConnected, types); // the dataplane is still there
+            throw;
+        }
         LogSelfRegisteredDeleted(logger, _tenant, _mesh, _name, result.Status);
         DeactivateOnIdle();
     }

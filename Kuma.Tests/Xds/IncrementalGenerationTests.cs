@@ -64,7 +64,7 @@ public sealed class IncrementalGenerationTests
     }
 
     [Fact]
-    public void State_of_the_world_endpoints_carry_only_what_changed_until_the_client_rejects_a_response()
+    public void State_of_the_world_endpoints_carry_what_changed_since_the_client_last_accepted()
     {
         var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
         var engine = new SotwStream(TimeProvider.System);
@@ -78,13 +78,14 @@ public sealed class IncrementalGenerationTests
         Assert.Equal(["svc-2"], update.Resources.Select(r => r.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>().ClusterName));
         Assert.NotEqual(first.VersionInfo, update.VersionInfo);
 
-        // After a NACK the client holds its older endpoints, so the next change goes out whole.
+        // After a NACK the client holds what it last accepted, so the next change carries everything since then.
         var nack = Eds(update);
         nack.VersionInfo = first.VersionInfo;
         nack.ErrorDetail = new Google.Rpc.Status { Message = "rejected by test" };
         Assert.Empty(engine.OnRequest(nack));
         dataplanes.Add(("dp-10", Dataplane(10, "svc-3", "http")));
-        Assert.Equal(4, Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 3).ForProxy("dp-0"))).Resources.Count);
+        var after = Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 3).ForProxy("dp-0")));
+        Assert.Equal(["svc-2", "svc-3"], after.Resources.Select(r => r.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>().ClusterName));
     }
 
     [Fact]
@@ -108,6 +109,28 @@ public sealed class IncrementalGenerationTests
         var remaining = dataplanes.Where(d => d.Item1 != "dp-3").Select(d => (d.Item1, d.Item2.Replace(",{\"port\":10003,\"tags\":{\"kuma.io/service\":\"svc-3\"}}", ""))).ToList();
         var removal = Assert.Single(engine.OnConfig(InProcessMesh.Build(remaining, generation: 4).ForProxy("dp-0")));
         Assert.Equal(["svc-3"], removal.RemovedResources);
+    }
+
+    [Fact]
+    public void A_response_answered_only_with_a_stale_nonce_is_sent_again_with_the_next_change()
+    {
+        var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
+        var engine = new SotwStream(TimeProvider.System);
+        engine.OnConfig(InProcessMesh.Build(dataplanes).ForProxy("dp-0"));
+        var first = Single(engine.OnRequest(Eds(null)));
+        Assert.Empty(engine.OnRequest(Eds(first)));
+
+        // Two changes go out before the client answers; it rejects the first (by then a stale nonce)
+        // and accepts the second, so it still lacks the first change's svc-1.
+        dataplanes.Add(("dp-8", Dataplane(8, "svc-1", "http")));
+        var second = Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 2).ForProxy("dp-0")));
+        dataplanes.Add(("dp-9", Dataplane(9, "svc-2", "http")));
+        var third = Single(engine.OnConfig(InProcessMesh.Build(dataplanes, generation: 3).ForProxy("dp-0")));
+        var staleNack = Eds(second);
+        staleNack.ErrorDetail = new Google.Rpc.Status { Message = "rejected by test" };
+        Assert.Empty(engine.OnRequest(staleNack));
+
+        Assert.Equal(["svc-1", "svc-2"], third.Resources.Select(r => r.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>().ClusterName));
     }
 
     private static DiscoveryRequest Eds(DiscoveryResponse? answering)

@@ -82,8 +82,8 @@ public sealed class MeshContext
 
     private void CarryOver(MeshContext previous)
     {
-        // Outbound listeners are cached under every input they depend on, so they stay valid.
-        foreach (var (key, listener) in previous._outboundListeners) _outboundListeners.TryAdd(key, listener);
+        // Outbound listeners are not carried: the proxies carried over hold theirs, and a cache that only
+        // ever grew would keep every listener any past generation had.
         // Service resources depend on the service's name, and endpoints on the dataplanes they come from.
         foreach (var (key, resource) in previous._shared)
         {

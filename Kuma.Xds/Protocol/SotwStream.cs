@@ -52,12 +52,13 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
             if (request.ErrorDetail is { } error)
             {
                 state.RejectedVersion = state.SentVersion;
-                state.Sent = null; // the client kept its older config: the next change goes out whole
+                state.Sent = null; // the client kept what it last accepted: the next change is measured from that
                 Events.Add(new XdsEvent(typeUrl, XdsEventKind.Nacked, state.SentVersion ?? "", error.Message, clock.GetUtcNow()));
             }
             else
             {
                 state.RejectedVersion = null;
+                state.Accepted = state.Sent;
                 Events.Add(new XdsEvent(typeUrl, XdsEventKind.Acked, request.VersionInfo, null, clock.GetUtcNow()));
             }
         }
@@ -77,7 +78,9 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
         if (!force && version == state.RejectedVersion) return false;
 
         // EDS and RDS may carry only what changed; the client keeps the rest (LDS and CDS travel whole).
-        var content = force || TypeUrls.RequiresFullState(typeUrl) ? resources : Changed(resources, state.Sent ?? []);
+        // Against what the client last accepted, not what was last sent: a response it rejected, or one
+        // it answered only with a stale nonce, may not be what it holds.
+        var content = force || TypeUrls.RequiresFullState(typeUrl) ? resources : Changed(resources, state.Accepted ?? []);
         var chunks = Chunk(content, typeUrl);
         if (chunks is null)
         {
@@ -138,8 +141,10 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
     {
         public Subscription Subscription { get; } = new();
         public string? SentVersion { get; set; }
-        /// <summary>The selection last sent, in name order; null when the client's holdings are unknown.</summary>
+        /// <summary>The selection last sent, in name order; null after a rejection.</summary>
         public IReadOnlyList<XdsResource>? Sent { get; set; }
+        /// <summary>The selection the client last acknowledged on the latest nonce; null when unknown.</summary>
+        public IReadOnlyList<XdsResource>? Accepted { get; set; }
         public string? RejectedVersion { get; set; }
         public string Nonce { get; set; } = "";
     }
