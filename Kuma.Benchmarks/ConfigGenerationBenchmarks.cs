@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
-using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using Envoy.Service.Discovery.V3;
 using Kuma.Grains;
 using Kuma.Resources;
-using Kuma.Validation;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Protocol;
 
@@ -36,26 +34,18 @@ public class ConfigGenerationBenchmarks
             for (var replica = 0; replica < 2; replica++)
             {
                 var name = $"svc-{i}-{replica}";
-                dataplanes[name] = Dataplane(name, $$$"""{"networking":{"address":"10.{{{replica}}}.{{{i / 250}}}.{{{i % 250 + 1}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"svc-{{{i}}}","kuma.io/protocol":"http"}}]}}""");
+                dataplanes[name] = BenchmarkMesh.Dataplane(name, $$$"""{"networking":{"address":"10.{{{replica}}}.{{{i / 250}}}.{{{i % 250 + 1}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"svc-{{{i}}}","kuma.io/protocol":"http"}}]}}""");
             }
         }
         var outbounds = string.Join(',', _services.Select((s, i) => $$$"""{"port":{{{10000 + i}}},"tags":{"kuma.io/service":"{{{s}}}"}}"""));
         foreach (var client in new[] { "client", "client-2" })
-            dataplanes[client] = Dataplane(client, $$$"""{"networking":{"address":"10.9.0.1","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"web","kuma.io/protocol":"http"}}],"outbound":[{{{outbounds}}}]}}""");
-        var mesh = new StoredResource { Key = new ResourceKey("t", "Mesh", "", "m"), SpecJson = "{}", Version = 1 };
-        _snapshot = new MeshSnapshot("t", "m", 1, mesh, ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("Dataplane", dataplanes.ToImmutable())]));
+            dataplanes[client] = BenchmarkMesh.Dataplane(client, $$$"""{"networking":{"address":"10.9.0.1","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"web","kuma.io/protocol":"http"}}],"outbound":[{{{outbounds}}}]}}""");
+        _snapshot = BenchmarkMesh.Snapshot(dataplanes.ToImmutable());
 
         // Warm: another proxy of the mesh already made this generation encode its shared resources.
         _warm = MeshContext.Build(_snapshot);
         Respond(_warm.ForProxy("client-2"));
     }
-
-    private static StoredResource Dataplane(string name, string spec) => new()
-    {
-        Key = new ResourceKey("t", "Dataplane", "m", name),
-        SpecJson = ResourceTypes.Dataplane.BindAndValidate(JsonNode.Parse(spec), FieldPath.Root, new ValidationErrors())!,
-        Version = 1,
-    };
 
     [Benchmark(Baseline = true, Description = "from scratch (no sharing)")]
     public int FromScratch() => Respond(MeshContext.Build(_snapshot).ForProxy("client"));

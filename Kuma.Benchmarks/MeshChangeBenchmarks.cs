@@ -1,10 +1,8 @@
 using System.Collections.Immutable;
-using System.Text.Json.Nodes;
 using BenchmarkDotNet.Attributes;
 using Envoy.Service.Discovery.V3;
 using Kuma.Grains;
 using Kuma.Resources;
-using Kuma.Validation;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Protocol;
 
@@ -42,7 +40,7 @@ public class MeshChangeBenchmarks
             dataplanes[_proxies[p]] = Dataplane(_proxies[p], p, _services[p % services], outbounds);
         var without = dataplanes.ToImmutable();
         var with = without.Add("extra", Dataplane("extra", proxies, _services[0], ""));
-        _snapshots = [Snapshot(without, 1), Snapshot(with, 2)];
+        _snapshots = [BenchmarkMesh.Snapshot(without, 1), BenchmarkMesh.Snapshot(with, 2)];
 
         _current = MeshContext.Build(_snapshots[0]);
         _streams = [.. _proxies.Select(p =>
@@ -77,16 +75,6 @@ public class MeshChangeBenchmarks
         return bytes;
     }
 
-    private static MeshSnapshot Snapshot(ImmutableSortedDictionary<string, StoredResource> dataplanes, long generation) =>
-        new("t", "m", generation, new StoredResource { Key = new ResourceKey("t", "Mesh", "", "m"), SpecJson = "{}", Version = 1 },
-            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create("Dataplane", dataplanes)]));
-
-    private static StoredResource Dataplane(string name, int index, string service, string outbounds) => new()
-    {
-        Key = new ResourceKey("t", "Dataplane", "m", name),
-        SpecJson = ResourceTypes.Dataplane.BindAndValidate(JsonNode.Parse(
-            $$$"""{"networking":{"address":"10.0.{{{index / 250}}}.{{{index % 250 + 1}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"http"}}],"outbound":[{{{outbounds}}}]}}"""),
-            FieldPath.Root, new ValidationErrors())!,
-        Version = 1,
-    };
+    private static StoredResource Dataplane(string name, int index, string service, string outbounds) => BenchmarkMesh.Dataplane(name,
+        $$$"""{"networking":{"address":"10.0.{{{index / 250}}}.{{{index % 250 + 1}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"http"}}],"outbound":[{{{outbounds}}}]}}""");
 }

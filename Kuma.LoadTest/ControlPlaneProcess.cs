@@ -1,4 +1,3 @@
-using System.Diagnostics;
 
 namespace Kuma.LoadTest;
 
@@ -9,10 +8,9 @@ namespace Kuma.LoadTest;
 /// </summary>
 public sealed class ControlPlaneProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private int _disposed;
+    private readonly ChildProcess _process;
 
-    private ControlPlaneProcess(Process process, int apiPort, int dpPort)
+    private ControlPlaneProcess(ChildProcess process, int apiPort, int dpPort)
     {
         _process = process;
         ApiPort = apiPort;
@@ -33,24 +31,19 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     public static async Task<ControlPlaneProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var (api, dp) = (FreePort.Next(), FreePort.Next());
-        var start = new ProcessStartInfo("dotnet", [SiloDll]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["KUMA_API_SERVER_HTTP_PORT"] = api.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KUMA_DP_SERVER_PORT"] = dp.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1";
-        start.Environment["KUMA_DP_SERVER_TLS_ENABLED"] = "false";
-        start.Environment["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["KUMA_TENANT_API_REQUESTS_PER_SECOND"] = "100000";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) start.Environment[key] = value;
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, e) =>
+        var environment = new Dictionary<string, string>
         {
-            if (e.Data is not null) Console.Error.WriteLine($"[cp] {e.Data}");
+            ["KUMA_API_SERVER_HTTP_PORT"] = api.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DP_SERVER_PORT"] = dp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
+            ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",
+            ["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_TENANT_API_REQUESTS_PER_SECOND"] = "100000",
+            ["Logging__LogLevel__Default"] = "Warning",
         };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) environment[key] = value;
+        var process = ChildProcess.Start(SiloDll, [], environment, "cp");
         var cp = new ControlPlaneProcess(process, api, dp);
         // For attaching dotnet-counters or dotnet-trace while a scenario runs.
         Console.Error.WriteLine($"control plane: pid {process.Id}, API {cp.ApiAddress}, DP {cp.DpAddress}");
@@ -58,7 +51,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"control plane exited with {process.ExitCode}");
+            if (process.HasExited) throw new InvalidOperationException($"control plane exited with {await process.ExitAsync()}");
             try
             {
                 if ((await http.GetAsync("/")).IsSuccessStatusCode) return cp;
@@ -82,14 +75,5 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS line");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -31,7 +31,6 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
     private Task? _run;
     private long _lastEndpoints;
     private long _endpointResponses;
-    private long _responses;
     private long _errors;
     private long _nacks;
 
@@ -40,7 +39,6 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
     public string NodeId => $"{Mesh}.{Name}";
     public bool Delta { get; } = delta;
 
-    public long Responses => Interlocked.Read(ref _responses);
     /// <summary>Streams that failed, other than by <see cref="DropConnection"/> or disposal (each is followed by a reconnect).</summary>
     public long Errors => Interlocked.Read(ref _errors);
     /// <summary>Responses this proxy rejected.</summary>
@@ -55,14 +53,6 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
         }
     }
 
-    /// <summary>When the latest endpoints response arrived and was acknowledged (Stopwatch ticks).</summary>
-    public long LastEndpointsAt
-    {
-        get
-        {
-            lock (_lock) return _lastEndpoints;
-        }
-    }
     public long EndpointResponses => Interlocked.Read(ref _endpointResponses);
 
     /// <summary>When set, every response received is kept, tagged with the phase current at its arrival.</summary>
@@ -163,11 +153,7 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
                 var ack = new DiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
                 if (problem is null) accepted[response.TypeUrl] = response.VersionInfo;
                 ack.VersionInfo = accepted.GetValueOrDefault(response.TypeUrl, "");
-                if (problem is not null)
-                {
-                    Interlocked.Increment(ref _nacks);
-                    ack.ErrorDetail = new Google.Rpc.Status { Code = 3, Message = problem };
-                }
+                ack.ErrorDetail = Rejection(problem);
                 if (response.TypeUrl == Endpoints) ack.ResourceNames.AddRange(endpointNames);
                 await call.RequestStream.WriteAsync(ack, cancel.Token);
                 if (problem is not null) continue;
@@ -205,12 +191,7 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
             {
                 Received(response);
                 var problem = Check(response);
-                var ack = new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
-                if (problem is not null)
-                {
-                    Interlocked.Increment(ref _nacks);
-                    ack.ErrorDetail = new Google.Rpc.Status { Code = 3, Message = problem };
-                }
+                var ack = new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce, ErrorDetail = Rejection(problem) };
                 await call.RequestStream.WriteAsync(ack, cancel.Token);
                 if (problem is not null) continue;
                 if (response.TypeUrl == Cluster)
@@ -240,10 +221,14 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
         return true;
     }
 
-    private void Received(IMessage response)
+    private void Received(IMessage response) => Log?.Add(response.ToByteArray());
+
+    /// <summary>The error detail of an ACK for a response with <paramref name="problem"/> (none when it is well-formed).</summary>
+    private Google.Rpc.Status? Rejection(string? problem)
     {
-        Interlocked.Increment(ref _responses);
-        Log?.Add(response.ToByteArray());
+        if (problem is null) return null;
+        Interlocked.Increment(ref _nacks);
+        return new Google.Rpc.Status { Code = 3, Message = problem };
     }
 
     /// <summary>What Envoy would refuse in the envelope: a nonce missing, resources of another type.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Kuma.LoadTest.Baseline;
@@ -12,10 +11,10 @@ public sealed class BaselineProcess : IAsyncDisposable
     public const string Command = "baseline-server";
     public const string ReadyLine = "baseline ready";
 
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly HttpClient _control;
 
-    private BaselineProcess(Process process, int port)
+    private BaselineProcess(ChildProcess process, int port)
     {
         _process = process;
         DpAddress = $"http://127.0.0.1:{port}";
@@ -27,27 +26,18 @@ public sealed class BaselineProcess : IAsyncDisposable
     public static async Task<BaselineProcess> StartAsync(string recordingPath)
     {
         var port = FreePort.Next();
-        var tool = typeof(BaselineProcess).Assembly.Location;
-        var start = new ProcessStartInfo("dotnet", [tool, Command, recordingPath, port.ToString(CultureInfo.InvariantCulture)])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        var process = Process.Start(start)!;
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
+        var process = ChildProcess.Start(typeof(BaselineProcess).Assembly.Location, [Command, recordingPath, port.ToString(CultureInfo.InvariantCulture)], [], "baseline",
+            line =>
+            {
+                if (line == ReadyLine) ready.TrySetResult();
+            });
+        var exited = process.ExitAsync();
+        if (await Task.WhenAny(ready.Task, exited).WaitAsync(TimeSpan.FromMinutes(2)) == exited)
         {
-            if (e.Data == ReadyLine) ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null) Console.Error.WriteLine($"[baseline] {e.Data}");
-        };
-        process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"baseline server exited with {process.ExitCode}"));
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        await ready.Task.WaitAsync(TimeSpan.FromMinutes(2));
+            await process.DisposeAsync();
+            throw new InvalidOperationException($"baseline server exited with {await exited}");
+        }
         return new BaselineProcess(process, port);
     }
 
@@ -58,11 +48,6 @@ public sealed class BaselineProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _control.Dispose();
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
     }
 }
