@@ -2,17 +2,24 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace Kuma.Gateway.Api;
 
 /// <summary>
 /// YAML bodies (as kumactl and people write them) into the same tree JSON bodies produce. Plain scalars
-/// get YAML 1.2 core types; quoted scalars stay strings. Alias expansion is bounded.
+/// get YAML 1.2 core types; quoted scalars stay strings.
 /// </summary>
+/// <remarks>
+/// Built from the parser's event stream with an explicit stack, never with YamlStream: its node
+/// constructors recurse once per nesting level, so a body nested tens of thousands deep overflows the
+/// stack (which .NET cannot catch) before any depth check could run. Here depth and node count are
+/// checked as each event arrives, and alias expansion is charged at its full size.
+/// </remarks>
 public static partial class YamlToJson
 {
-    private const int MaxNodes = 100_000;
+    public const int MaxDepth = 64;
+    public const int MaxNodes = 100_000;
 
     [GeneratedRegex(@"^[-+]?(0|[1-9][0-9]*)$")]
     private static partial Regex Integer();
@@ -22,49 +29,117 @@ public static partial class YamlToJson
 
     public static JsonNode? Convert(string yaml)
     {
-        var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            return new Builder().Run(new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {
             throw ApiException.BadRequest($"could not parse the body as YAML: {e.Message}");
         }
-        if (stream.Documents.Count != 1) throw ApiException.BadRequest("request body must hold exactly one YAML document");
-        var budget = MaxNodes;
-        return ToJson(stream.Documents[0].RootNode, ref budget, 0);
     }
 
-    private static JsonNode? ToJson(YamlNode node, ref int budget, int depth)
+    private sealed class Frame(JsonNode container, AnchorName anchor, int budgetAtStart)
     {
-        if (--budget < 0 || depth > 64) throw ApiException.BadRequest("YAML body is too deeply nested or expands to too many nodes");
-        switch (node)
+        public JsonNode Container { get; } = container;
+        public AnchorName Anchor { get; } = anchor;
+        public int BudgetAtStart { get; } = budgetAtStart;
+        public string? PendingKey { get; set; }
+    }
+
+    private sealed class Builder
+    {
+        private readonly Stack<Frame> _open = new();
+        private readonly Dictionary<string, (JsonNode? Node, int Size)> _anchors = new(StringComparer.Ordinal);
+        private int _budget = MaxNodes;
+        private int _documents;
+        private JsonNode? _root;
+        private bool _rootSet;
+
+        public JsonNode? Run(Parser parser)
         {
-            case YamlMappingNode map:
-                var obj = new JsonObject();
-                foreach (var (key, value) in map.Children)
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
                 {
-                    if (key is not YamlScalarNode { Value: { } name })
-                        throw ApiException.BadRequest("YAML mapping keys must be plain strings");
-                    if (obj.ContainsKey(name)) throw ApiException.BadRequest($"duplicate key '{name}' in YAML body");
-                    obj[name] = ToJson(value, ref budget, depth + 1);
+                    case DocumentStart:
+                        if (++_documents > 1) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+                        break;
+                    case MappingStart start:
+                        Open(new JsonObject(), start.Anchor);
+                        break;
+                    case SequenceStart start:
+                        Open(new JsonArray(), start.Anchor);
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        var frame = _open.Pop();
+                        Place(frame.Container, frame.Anchor, frame.BudgetAtStart - _budget);
+                        break;
+                    case Scalar scalar:
+                        Charge(1);
+                        if (ExpectingKey() is { } mapping)
+                        {
+                            if (((JsonObject)mapping.Container).ContainsKey(scalar.Value))
+                                throw ApiException.BadRequest($"duplicate key '{scalar.Value}' in YAML body");
+                            mapping.PendingKey = scalar.Value;
+                            break;
+                        }
+                        Place(ScalarValue(scalar), scalar.Anchor, 1);
+                        break;
+                    case AnchorAlias alias:
+                        if (ExpectingKey() is not null) throw ApiException.BadRequest("YAML mapping keys must be plain strings");
+                        if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
+                            throw ApiException.BadRequest($"YAML alias *{alias.Value.Value} names no anchor");
+                        Charge(anchored.Size);
+                        Place(anchored.Node?.DeepClone(), AnchorName.Empty, anchored.Size);
+                        break;
                 }
-                return obj;
-            case YamlSequenceNode seq:
-                var array = new JsonArray();
-                foreach (var item in seq.Children) array.Add(ToJson(item, ref budget, depth + 1));
-                return array;
-            case YamlScalarNode scalar:
-                return Scalar(scalar);
-            default:
-                throw ApiException.BadRequest("unsupported YAML node");
+            }
+            if (_documents == 0) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+            return _root;
+        }
+
+        /// <summary>The open mapping whose next event is a key, if that is where the parser is.</summary>
+        private Frame? ExpectingKey() =>
+            _open.TryPeek(out var top) && top.Container is JsonObject && top.PendingKey is null ? top : null;
+
+        private void Open(JsonNode container, AnchorName anchor)
+        {
+            if (ExpectingKey() is not null)
+                throw ApiException.BadRequest("YAML mapping keys must be plain strings");
+            if (_open.Count >= MaxDepth) throw ApiException.BadRequest($"YAML body is nested deeper than {MaxDepth} levels");
+            Charge(1);
+            _open.Push(new Frame(container, anchor, _budget + 1));
+        }
+
+        private void Charge(int nodes)
+        {
+            _budget -= nodes;
+            if (_budget < 0) throw ApiException.BadRequest($"YAML body expands to more than {MaxNodes} nodes");
+        }
+
+        private void Place(JsonNode? node, AnchorName anchor, int size)
+        {
+            if (!anchor.IsEmpty) _anchors[anchor.Value] = (node, size);
+            if (!_open.TryPeek(out var parent))
+            {
+                if (_rootSet) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+                (_root, _rootSet) = (node, true);
+                return;
+            }
+            if (parent.Container is JsonArray array)
+            {
+                array.Add(node);
+                return;
+            }
+            ((JsonObject)parent.Container)[parent.PendingKey!] = node;
+            parent.PendingKey = null;
         }
     }
 
-    private static JsonValue? Scalar(YamlScalarNode scalar)
+    private static JsonValue? ScalarValue(Scalar scalar)
     {
-        var value = scalar.Value ?? "";
+        var value = scalar.Value;
         if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return JsonValue.Create(value);
         switch (value)
         {
@@ -77,7 +152,7 @@ public static partial class YamlToJson
         }
         if (Integer().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             return JsonValue.Create(l);
-        if (Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        if (Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
             return JsonValue.Create(d);
         return JsonValue.Create(value);
     }

@@ -35,3 +35,49 @@ public sealed class YamlToJsonTests
     public void Duplicate_keys_are_refused() =>
         Assert.Equal(400, Assert.Throws<ApiException>(() => YamlToJson.Convert("a: 1\na: 2\n")).Status);
 }
+
+public sealed class YamlNestingLimitTests
+{
+    public static TheoryData<string, string> DeepBodies() => new()
+    {
+        { "flow sequences", new string('[', 40_000) + new string(']', 40_000) },
+        { "flow mappings", string.Concat(Enumerable.Repeat("{a: ", 40_000)) + "x" + new string('}', 40_000) },
+        { "block sequences", string.Concat(Enumerable.Repeat("- ", 40_000)) + "x\n" },
+    };
+
+    /// <summary>Each body overflowed the stack of the whole process (uncatchable) before the parser was event-driven.</summary>
+    [Theory]
+    [MemberData(nameof(DeepBodies))]
+    public void Deep_nesting_is_refused_while_parsing(string shape, string body)
+    {
+        var error = Assert.Throws<ApiException>(() => YamlToJson.Convert(body));
+        Assert.Equal(400, error.Status);
+        Assert.Contains("nested deeper than 64", error.Detail, StringComparison.Ordinal);
+        Assert.NotEmpty(shape);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_is_accepted()
+    {
+        var body = new string('[', YamlToJson.MaxDepth) + new string(']', YamlToJson.MaxDepth);
+        var node = YamlToJson.Convert(body);
+        var depth = 0;
+        for (var n = node; n is JsonArray { Count: > 0 } a; n = a[0]) depth++;
+        Assert.Equal(YamlToJson.MaxDepth - 1, depth);
+    }
+
+    [Theory]
+    [InlineData("*x: 1\n")]
+    [InlineData("? [a]\n: 1\n")]
+    [InlineData("a: *missing\n")]
+    [InlineData("a: 1\n---\nb: 2\n")]
+    public void Odd_keys_aliases_and_documents_are_refused(string body) =>
+        Assert.Equal(400, Assert.Throws<ApiException>(() => YamlToJson.Convert(body)).Status);
+
+    [Fact]
+    public void Anchors_and_aliases_still_expand()
+    {
+        var node = YamlToJson.Convert("base: &b {port: 80}\ncopy: *b\n")!;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"base":{"port":80},"copy":{"port":80}}"""), node), node.ToJsonString());
+    }
+}
