@@ -11,7 +11,7 @@ namespace Kuma.Gateway.Api;
 /// <c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none).
 /// <c>POST /tokens/dataplane</c>: a tenant issues tokens for its proxies.
 /// </summary>
-public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants, ApiOptions options)
+public sealed class TokenEndpoints(IGrainFactory grains, ApiOptions options)
 {
     public async Task IssueUserTokenAsync(HttpContext context)
     {
@@ -27,6 +27,7 @@ public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants
 
         if (string.IsNullOrEmpty(name)) errors.Add("name", "must be defined");
         var validFor = ReadValidFor(validForText, errors);
+        string? tenantUid = null;
 
         if (string.IsNullOrEmpty(tenant))
         {
@@ -34,11 +35,19 @@ public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants
                 errors.Add("tenant", $"must be defined (only tokens of group {Caller.AdminGroup} may be issued without a tenant)");
         }
         else if (Names.CheckDnsLabel(tenant) is { } problem) errors.Add("tenant", problem);
-        else if (await tenants.GetLimitsAsync(tenant) is null) errors.Add("tenant", $"tenant {tenant} does not exist");
+        // Read from the tenant itself, not the edge's cache: the token must name the incarnation that exists now.
+        else if (await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetLimits() is { } limits) tenantUid = limits.Uid;
+        else errors.Add("tenant", $"tenant {tenant} does not exist");
         if (!errors.IsEmpty) throw ApiException.Invalid(errors.ToImmutable());
 
-        var token = await grains.GetGrain<IUserTokenGrain>(IUserTokenGrain.Key)
-            .Issue(new UserTokenRequest(name!, groups, string.IsNullOrEmpty(tenant) ? null : tenant, validFor));
+        var token = await grains.GetGrain<ITokenIssuerGrain>(ITokenIssuerGrain.UserTokens).Issue(new TokenClaims
+        {
+            Name = name!,
+            Groups = groups,
+            Tenant = string.IsNullOrEmpty(tenant) ? null : tenant,
+            TenantUid = tenantUid,
+            ValidFor = validFor,
+        });
         await WriteTokenAsync(context, token);
     }
 
@@ -60,9 +69,20 @@ public sealed class TokenEndpoints(IGrainFactory grains, TenantDirectory tenants
         var validFor = ReadValidFor(validForText, errors);
         if (!errors.IsEmpty) throw ApiException.Invalid(errors.ToImmutable());
 
-        var meshGrain = grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh!));
-        if (await meshGrain.GetSnapshot() is null) throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
-        var token = await meshGrain.IssueDataplaneToken(new DataplaneTokenRequest(name ?? "", tags, validFor));
+        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh!)).GetSnapshot()
+            ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+        var tenantUid = (await grains.GetGrain<ITenantGrain>(GrainKeys.Tenant(tenant)).GetLimits())?.Uid
+            ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+        var token = await grains.GetGrain<ITokenIssuerGrain>(ITokenIssuerGrain.DataplaneTokens).Issue(new TokenClaims
+        {
+            Name = name ?? "",
+            Tenant = tenant,
+            TenantUid = tenantUid,
+            Mesh = mesh,
+            MeshUid = snapshot.MeshResource.Uid,
+            Tags = tags,
+            ValidFor = validFor,
+        });
         await WriteTokenAsync(context, token);
     }
 

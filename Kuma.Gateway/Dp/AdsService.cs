@@ -50,7 +50,7 @@ public sealed partial class AdsService(
             if (nodeOf(first) is not { Id.Length: > 0 } proxyNode)
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
 
-            var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id);
+            var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id, context.GetHttpContext().Connection.RemoteIpAddress);
             var selfRegistered = await SelfRegistration.RegisterAsync(grains, identity, proxyNode);
             var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
             await session.Connect(sessionId, node.InstanceId, node.Reference, selfRegistered ? options.SelfRegisteredCleanupDelay : null);
@@ -86,7 +86,7 @@ public sealed partial class AdsService(
         MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
     {
         var writeTimeout = options.WriteTimeout;
-        engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name));
+        engine.OnConfig(ConfigFor(signal, identity));
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
 
         // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
@@ -110,7 +110,7 @@ public sealed partial class AdsService(
             {
                 await nextChange;
                 nextChange = null;
-                await Send(engine.OnConfig(signal.Watch.Current?.ForProxy(identity.Name)), responses, writeTimeout, ct);
+                await Send(engine.OnConfig(ConfigFor(signal, identity)), responses, writeTimeout, ct);
             }
             if (engine.Events.Count > 0)
             {
@@ -119,6 +119,15 @@ public sealed partial class AdsService(
             }
         }
         await pump;
+    }
+
+    /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in.</summary>
+    private static ProxyConfig? ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity)
+    {
+        var mesh = signal.Watch.Current;
+        if (mesh is not null && mesh.Snapshot.MeshResource.Uid != identity.MeshUid)
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"mesh {identity.Mesh} was deleted and created again since this token was issued"));
+        return mesh?.ForProxy(identity.Name);
     }
 
     private static async Task PumpAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ChannelWriter<TRequest> inbox, CancellationToken ct)

@@ -56,11 +56,11 @@ public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticat
         DataplaneIdentity identity;
         try
         {
-            identity = await authenticator.AuthenticateAsync(token, $"{mesh}.{name}");
+            identity = await authenticator.AuthenticateAsync(token, $"{mesh}.{name}", context.Connection.RemoteIpAddress);
         }
         catch (RpcException e)
         {
-            await Plain(context, StatusCodes.Status401Unauthorized, e.Status.Detail);
+            await Plain(context, e.StatusCode == StatusCode.ResourceExhausted ? StatusCodes.Status429TooManyRequests : StatusCodes.Status401Unauthorized, e.Status.Detail);
             return;
         }
         var resource = Text(body, "dataplaneResource");

@@ -1,82 +1,68 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
+using System.Net;
 using System.Text.Json;
 using Grpc.Core;
+using Kuma.Gateway.Auth;
 using Kuma.Grains;
 using Kuma.Tokens;
 
 namespace Kuma.Gateway.Dp;
 
 /// <summary>Who is on a stream: decided by the dataplane token alone, which the node id must agree with.</summary>
-public sealed record DataplaneIdentity(string Tenant, string Mesh, string Name);
+/// <param name="MeshUid">The incarnation of the mesh the token was issued in; a stream serves no other.</param>
+public sealed record DataplaneIdentity(string Tenant, string Mesh, string Name, string? MeshUid = null);
 
 /// <summary>
-/// Verifies dataplane tokens with their mesh's public keys, fetched from the mesh grain and cached;
-/// an unknown key refreshes the cache at most every few seconds, so forged tokens cannot flood the cluster.
+/// Verifies dataplane tokens. The signature is checked with the cluster's dataplane keys, held on this
+/// node, before any claim is read: a forged token leaves nothing behind and makes no grain or store
+/// call. Only then is the tenant looked up, by the name and incarnation the token was issued in.
 /// </summary>
-public sealed class DataplaneAuthenticator(IGrainFactory grains, TimeProvider clock)
+public sealed class DataplaneAuthenticator(IGrainFactory grains, TenantDirectory tenants, FailedAuthLimiter failures, TimeProvider clock) : IDisposable
 {
-    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<(string Tenant, string Mesh), (Dictionary<string, RSA> Keys, DateTimeOffset Fetched)> _keys = new();
+    private readonly VerificationKeys _keys = new(grains, ITokenIssuerGrain.DataplaneTokens, clock);
 
-    public async Task<DataplaneIdentity> AuthenticateAsync(string? token, string nodeId)
+    public async Task<DataplaneIdentity> AuthenticateAsync(string? token, string nodeId, IPAddress? source)
+    {
+        if (failures.IsBlocked(source))
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many refused dataplane tokens from this address; try again later"));
+        try
+        {
+            return await Verify(token, nodeId);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Unauthenticated)
+        {
+            failures.RecordFailure(source);
+            throw;
+        }
+    }
+
+    private async Task<DataplaneIdentity> Verify(string? token, string nodeId)
     {
         if (string.IsNullOrEmpty(token))
             throw Refuse("a dataplane token is required: send it as gRPC metadata 'authorization' or node metadata 'dataplane.token'");
-        var (tenant, mesh) = ReadScope(token);
-        var keys = await KeysFor(tenant, mesh, refresh: false);
-        if (!Jwt.TryVerify(token, kid => keys.GetValueOrDefault(kid), clock.GetUtcNow(), out var claims, out var error))
-        {
-            keys = await KeysFor(tenant, mesh, refresh: true);
-            if (!Jwt.TryVerify(token, kid => keys.GetValueOrDefault(kid), clock.GetUtcNow(), out claims, out error)) throw Refuse(error);
-        }
-        if (Claim(claims, "Type") is { } type && type != "dataplane") throw Refuse($"a {type} token cannot open a dataplane stream");
+        if (!Jwt.TryReadKeyId(token, out var kid)) throw Refuse("token is malformed");
+        await _keys.EnsureAsync(kid);
+        if (!Jwt.TryVerify(token, _keys.Find, clock.GetUtcNow(), out var claims, out var error)) throw Refuse(error);
+
+        var tenant = UserTokenVerifier.Claim(claims, "Tenant");
+        var mesh = UserTokenVerifier.Claim(claims, "Mesh");
+        if (UserTokenVerifier.Claim(claims, "Type") != "dataplane" || string.IsNullOrEmpty(tenant) || string.IsNullOrEmpty(mesh))
+            throw Refuse("not a dataplane token");
+        if (await tenants.GetLimitsAsync(tenant) is not { } limits || limits.Uid != UserTokenVerifier.Claim(claims, "TenantUid"))
+            throw Refuse("token's tenant does not exist");
 
         var dot = nodeId.IndexOf('.', StringComparison.Ordinal);
-        if (dot <= 0 || dot == nodeId.Length - 1) throw Refuse($"node id '{nodeId}' is not of the form <mesh>.<name>");
+        if (dot <= 0 || dot == nodeId.Length - 1) throw Refuse($"node id '{Shorten(nodeId)}' is not of the form <mesh>.<name>");
         var (nodeMesh, nodeName) = (nodeId[..dot], nodeId[(dot + 1)..]);
-        if (nodeMesh != mesh) throw Refuse($"node id '{nodeId}' names mesh '{nodeMesh}' but the token is for mesh '{mesh}'");
-        if (Claim(claims, "Name") is { Length: > 0 } name && name != nodeName)
-            throw Refuse($"node id '{nodeId}' names dataplane '{nodeName}' but the token is for '{name}'");
-        return new DataplaneIdentity(tenant, mesh, nodeName);
+        if (nodeMesh != mesh) throw Refuse($"node id '{Shorten(nodeId)}' names mesh '{Shorten(nodeMesh)}' but the token is for mesh '{mesh}'");
+        if (UserTokenVerifier.Claim(claims, "Name") is { Length: > 0 } name && name != nodeName)
+            throw Refuse($"node id '{Shorten(nodeId)}' names dataplane '{Shorten(nodeName)}' but the token is for '{name}'");
+        return new DataplaneIdentity(tenant, mesh, nodeName, UserTokenVerifier.Claim(claims, "MeshUid"));
     }
 
-    private static (string Tenant, string Mesh) ReadScope(string token)
-    {
-        // The claims are read unverified only to find which mesh's key must verify them.
-        var parts = token.Split('.');
-        if (parts.Length != 3) throw Refuse("token is not a JWT");
-        try
-        {
-            using var payload = JsonDocument.Parse(System.Buffers.Text.Base64Url.DecodeFromChars(parts[1]));
-            var tenant = Claim(payload.RootElement, "Tenant");
-            var mesh = Claim(payload.RootElement, "Mesh");
-            if (string.IsNullOrEmpty(tenant) || string.IsNullOrEmpty(mesh)) throw Refuse("token names no tenant and mesh");
-            return (tenant, mesh);
-        }
-        catch (Exception e) when (e is FormatException or JsonException)
-        {
-            throw Refuse("token is malformed");
-        }
-    }
-
-    private async Task<Dictionary<string, RSA>> KeysFor(string tenant, string mesh, bool refresh)
-    {
-        var now = clock.GetUtcNow();
-        if (_keys.TryGetValue((tenant, mesh), out var cached) && (!refresh || now - cached.Fetched < RefreshInterval)) return cached.Keys;
-        var fetched = new Dictionary<string, RSA>(StringComparer.Ordinal);
-        foreach (var key in await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetDataplaneTokenKeys())
-        {
-            var rsa = RSA.Create();
-            rsa.ImportFromPem(key.PublicKeyPem);
-            fetched[key.KeyId] = rsa;
-        }
-        _keys[(tenant, mesh)] = (fetched, now);
-        return fetched;
-    }
-
-    private static string? Claim(JsonElement claims, string name) =>
-        claims.ValueKind == JsonValueKind.Object && claims.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    /// <summary>Refusals echo what the caller sent, cut short so a huge node id is not copied around.</summary>
+    private static string Shorten(string text) => text.Length <= 128 ? text : text[..128] + "…";
 
     private static RpcException Refuse(string reason) => new(new Status(StatusCode.Unauthenticated, reason));
+
+    public void Dispose() => _keys.Dispose();
 }

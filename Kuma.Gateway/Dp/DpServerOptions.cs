@@ -18,6 +18,8 @@ public sealed record DpServerOptions
     /// most this often, and its churn does not crowd out other tenants.
     /// </summary>
     public TimeSpan MeshPushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Refused dataplane tokens one source address may present per minute before it is refused unheard (0: no limit).</summary>
+    public int AuthFailuresPerMinute { get; init; } = 600;
 
     public static DpServerOptions From(KumaSettings settings) => new()
     {
@@ -27,5 +29,6 @@ public sealed record DpServerOptions
         SelfRegisteredCleanupDelay = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY", TimeSpan.FromSeconds(10)),
         WriteTimeout = settings.GetDuration("KUMA_DP_SERVER_WRITE_TIMEOUT", TimeSpan.FromSeconds(30)),
         MeshPushInterval = settings.GetDuration("KUMA_DP_SERVER_MESH_PUSH_INTERVAL", TimeSpan.FromMilliseconds(100)),
+        AuthFailuresPerMinute = settings.GetInt("KUMA_DP_SERVER_AUTH_FAILURES_PER_MINUTE", 600),
     };
 }

@@ -32,6 +32,7 @@ public static class ApiServices
         services.AddSingleton<ApiDispatcher>();
 
         services.AddSingleton(DpServerOptions.From(settings));
+        services.AddSingleton(sp => new FailedAuthLimiter(sp.GetRequiredService<DpServerOptions>().AuthFailuresPerMinute, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
         services.AddSingleton<InsightReporter>();

@@ -20,12 +20,6 @@ public sealed record MeshSnapshot(
         ByType.TryGetValue(type, out var byName) ? byName.Values : [];
 }
 
-[GenerateSerializer, Immutable, Alias("kuma.DataplaneTokenRequest")]
-public sealed record DataplaneTokenRequest(
-    [property: Id(0)] string Name,
-    [property: Id(1)] ImmutableSortedDictionary<string, ImmutableArray<string>> Tags,
-    [property: Id(2)] TimeSpan ValidFor);
-
 /// <summary>One mesh of one tenant: the single writer of its resources and the owner of its snapshot.</summary>
 [Alias("kuma.IMeshGrain")]
 public interface IMeshGrain : IGrainWithStringKey
@@ -48,11 +42,6 @@ public interface IMeshGrain : IGrainWithStringKey
     /// call per mesh it serves.
     /// </summary>
     [AlwaysInterleave, Alias("WaitForChange")] Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait);
-
-    [Alias("IssueDataplaneToken")] Task<string> IssueDataplaneToken(DataplaneTokenRequest request);
-
-    /// <summary>Public keys that verify this mesh's dataplane tokens.</summary>
-    [Alias("GetDataplaneTokenKeys")] Task<ImmutableArray<VerificationKey>> GetDataplaneTokenKeys();
 
     /// <summary>The tenant was deleted: drop everything held in memory.</summary>
     [Alias("Forget")] Task Forget();

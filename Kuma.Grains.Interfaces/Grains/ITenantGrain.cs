@@ -3,9 +3,9 @@ using Orleans.Concurrency;
 
 namespace Kuma.Grains;
 
-/// <summary>Limits the edge needs on every request of a tenant; cached there briefly.</summary>
+/// <summary>What the edge needs on every request of a tenant, cached there briefly: its limits and which incarnation of the name it is.</summary>
 [GenerateSerializer, Immutable, Alias("kuma.TenantLimits")]
-public sealed record TenantLimits([property: Id(0)] int? ApiRequestsPerSecond);
+public sealed record TenantLimits([property: Id(0)] int? ApiRequestsPerSecond, [property: Id(1)] string Uid);
 
 /// <summary>One tenant: its own resource, its quotas and the lifecycle of its meshes.</summary>
 [Alias("kuma.ITenantGrain")]

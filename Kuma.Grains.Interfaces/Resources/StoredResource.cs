@@ -18,6 +18,12 @@ public sealed record StoredResource
     [Id(4)] public DateTimeOffset CreationTime { get; init; }
     [Id(5)] public DateTimeOffset ModificationTime { get; init; }
 
+    /// <summary>
+    /// Which incarnation of this name the resource is: its creation time in microseconds (the store's
+    /// resolution). A name deleted and created again gets another, so tokens can be bound to it.
+    /// </summary>
+    public string Uid => (CreationTime.UtcTicks / 10).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Value equality, labels included, so "unchanged" can be told by comparing resources.</summary>
     public bool Equals(StoredResource? other) =>
         other is not null && Key == other.Key && Version == other.Version && SpecJson == other.SpecJson

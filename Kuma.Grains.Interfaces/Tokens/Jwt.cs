@@ -20,6 +20,26 @@ public static class Jwt
         return $"{signingInput}.{Base64Url.EncodeToString(signature)}";
     }
 
+    /// <summary>The unverified key id in a token's header: only to pick the key that must then verify it.</summary>
+    public static bool TryReadKeyId(string token, out string keyId)
+    {
+        keyId = "";
+        var dot = token.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0 || dot > 1024) return false;
+        try
+        {
+            using var header = JsonDocument.Parse(Base64Url.DecodeFromChars(token.AsSpan(0, dot)));
+            if (header.RootElement.ValueKind != JsonValueKind.Object
+                || !header.RootElement.TryGetProperty("kid", out var kid) || kid.ValueKind != JsonValueKind.String) return false;
+            keyId = kid.GetString()!;
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Checks signature, algorithm and time window; returns the claims or a reason for refusal.</summary>
     public static bool TryVerify(string token, Func<string, RSA?> findKey, DateTimeOffset now, out JsonElement claims, out string error)
     {
@@ -53,7 +73,7 @@ public static class Jwt
             using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
             claims = payload.RootElement.Clone();
         }
-        catch (Exception e) when (e is FormatException or JsonException or CryptographicException)
+        catch (Exception e) when (e is FormatException or JsonException or CryptographicException or InvalidOperationException)
         {
             error = "token is malformed";
             return false;

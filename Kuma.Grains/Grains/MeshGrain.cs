@@ -3,8 +3,6 @@ using Kuma.Policies;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
-using Kuma.Tokens;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Grains;
@@ -23,7 +21,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
     /// <summary>What leaves the grain: <see cref="_state"/> without secrets.</summary>
     private MeshSnapshot? _published;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private RSA? _tokenKey;
 
     /// <summary>Assigning replaces the snapshot and wakes every waiter.</summary>
     private MeshSnapshot? _snapshot
@@ -77,38 +74,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         return _published;
     }
 
-    public async Task<string> IssueDataplaneToken(DataplaneTokenRequest request)
-    {
-        var key = await TokenKey() ?? throw new InvalidOperationException($"mesh {_mesh} has no dataplane token signing key");
-        var now = clock.GetUtcNow();
-        var claims = new Dictionary<string, object?>
-        {
-            ["Name"] = request.Name,
-            ["Mesh"] = _mesh,
-            ["Tenant"] = _tenant,
-            ["Tags"] = request.Tags,
-            ["Type"] = "dataplane",
-            ["jti"] = Guid.NewGuid().ToString(),
-            ["iat"] = now.ToUnixTimeSeconds(),
-            ["nbf"] = now.AddMinutes(-5).ToUnixTimeSeconds(),
-            ["exp"] = now.Add(request.ValidFor).ToUnixTimeSeconds(),
-        };
-        return Jwt.Sign(key, DataplaneTokenKeyId, claims);
-    }
-
-    public async Task<ImmutableArray<VerificationKey>> GetDataplaneTokenKeys() =>
-        await TokenKey() is { } key ? [new VerificationKey(DataplaneTokenKeyId, key.ExportSubjectPublicKeyInfoPem())] : [];
-
-    private const string DataplaneTokenKeyId = "1";
-
-    private async Task<RSA?> TokenKey()
-    {
-        if (_tokenKey is not null || _snapshot is null) return _tokenKey;
-        var secret = await store.GetAsync(new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, SigningKeys.DataplaneTokenKeyName(_mesh, 1)));
-        _tokenKey = secret is null ? null : SigningKeys.FromSecretSpecJson(secret.SpecJson);
-        return _tokenKey;
-    }
-
     public async Task<WriteResult> PutMesh(ResourceWrite write)
     {
         if (_snapshot is null)
@@ -131,7 +96,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         {
             writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type.Name, _mesh, name), SpecJson = specJson });
         }
-        writes.Add(DataplaneTokenSigningKey());
         try
         {
             await store.CreateAsync(writes, Scope);
@@ -145,13 +109,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         LogMeshCreated(logger, _tenant, _mesh, writes.Count - 1);
         return new WriteResult(WriteStatus.Created, _snapshot!.MeshResource);
     }
-
-    /// <summary>Kuma creates the key that signs this mesh's dataplane tokens together with the mesh.</summary>
-    private ResourceWrite DataplaneTokenSigningKey() => new()
-    {
-        Key = new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, SigningKeys.DataplaneTokenKeyName(_mesh, 1)),
-        SpecJson = SigningKeys.NewSecretSpecJson(),
-    };
 
     public async Task<WriteResult> DeleteMesh(long? expectedVersion)
     {
@@ -167,7 +124,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         {
             return new WriteResult(WriteStatus.Conflict, Message: e.Message);
         }
-        _tokenKey = null;
         _snapshot = null;
         DeactivateOnIdle();
         return new WriteResult(WriteStatus.Deleted);
@@ -243,7 +199,6 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
 
     public Task Forget()
     {
-        _tokenKey = null;
         _snapshot = null;
         DeactivateOnIdle();
         return Task.CompletedTask;

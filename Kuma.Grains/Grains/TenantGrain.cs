@@ -30,7 +30,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
     public Task<StoredResource?> Get() => Task.FromResult(_resource);
 
     public Task<TenantLimits?> GetLimits() =>
-        Task.FromResult(_resource is null ? null : new TenantLimits(_spec.ApiRateLimit?.RequestsPerSecond));
+        Task.FromResult(_resource is null ? null : new TenantLimits(_spec.ApiRateLimit?.RequestsPerSecond, _resource.Uid));
 
     public async Task<WriteResult> Put(ResourceWrite write)
     {

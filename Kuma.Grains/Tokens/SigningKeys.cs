@@ -12,8 +12,6 @@ public static class SigningKeys
 
     public static string UserTokenKeyName(int serial) => $"{UserTokenKeyPrefix}{serial}";
 
-    public static string DataplaneTokenKeyName(string mesh, int serial) => $"dataplane-token-signing-key-{mesh}-{serial}";
-
     public static string NewSecretSpecJson()
     {
         using var rsa = RSA.Create(2048);

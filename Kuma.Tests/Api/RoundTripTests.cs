@@ -75,7 +75,7 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
     }
 
     [Fact]
-    public async Task Creating_a_mesh_creates_kuma_default_policies_and_signing_key()
+    public async Task Creating_a_mesh_creates_kuma_default_policies()
     {
         await Client.PutAsync("/meshes/with-defaults", ControlPlane.Json("""{"type":"Mesh","name":"with-defaults"}"""));
         async Task<string[]> Names(string plural) =>
@@ -83,7 +83,8 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
         Assert.Equal(["mesh-gateways-timeout-all-with-defaults", "mesh-timeout-all-with-defaults"], await Names("meshtimeouts"));
         Assert.Equal(["mesh-retry-all-with-defaults"], await Names("meshretries"));
         Assert.Equal(["mesh-circuit-breaker-all-with-defaults"], await Names("meshcircuitbreakers"));
-        Assert.Equal(["dataplane-token-signing-key-with-defaults-1"], await Names("secrets"));
+        // Dataplane tokens are signed with a cluster-wide key (verified before any claim is trusted), so no per-mesh key secret.
+        Assert.Empty(await Names("secrets"));
 
         var timeout = JsonNode.Parse(await Client.GetStringAsync("/meshes/with-defaults/meshtimeouts/mesh-timeout-all-with-defaults"))!;
         Assert.Equal("10s", timeout["spec"]!["from"]![0]!["default"]!["connectionTimeout"]!.GetValue<string>());
@@ -99,6 +100,7 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
     {
         await Client.PutAsync("/meshes/doomed", ControlPlane.Json("{}"));
         await Client.PutAsync("/meshes/doomed/dataplanes/dp-1", ControlPlane.Json(Samples.Dataplane("doomed", "dp-1")));
+        Assert.Equal(HttpStatusCode.Created, (await Client.PutAsync("/meshes/doomed/secrets/old", ControlPlane.Json(""" {"type":"Secret","mesh":"doomed","name":"old","data":"c2VjcmV0"} """))).StatusCode);
         var refused = await Client.DeleteAsync("/meshes/doomed");
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("dataplanes attached", await refused.Content.ReadAsStringAsync());
@@ -109,7 +111,7 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
 
         await Client.PutAsync("/meshes/doomed", ControlPlane.Json("""{"skipCreatingInitialPolicies":["*"]}"""));
         var secrets = JsonNode.Parse(await Client.GetStringAsync("/meshes/doomed/secrets"))!;
-        Assert.Equal(1, secrets["total"]!.GetValue<int>()); // only the new signing key: nothing of the old mesh survived
+        Assert.Equal(0, secrets["total"]!.GetValue<int>()); // nothing of the old mesh survived
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using System.Collections.Immutable;
+
+namespace Kuma.Grains;
+
+/// <summary>
+/// What a token says. <see cref="TenantUid"/> and <see cref="MeshUid"/> name the incarnation of the
+/// tenant and mesh it was issued in, so deleting one and creating another under the same name voids
+/// every token of the old one.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("kuma.TokenClaims")]
+public sealed record TokenClaims
+{
+    [Id(0)] public required string Name { get; init; }
+    [Id(1)] public ImmutableArray<string> Groups { get; init; } = [];
+    [Id(2)] public string? Tenant { get; init; }
+    [Id(3)] public string? TenantUid { get; init; }
+    [Id(4)] public string? Mesh { get; init; }
+    [Id(5)] public string? MeshUid { get; init; }
+    [Id(6)] public ImmutableSortedDictionary<string, ImmutableArray<string>>? Tags { get; init; }
+    [Id(7)] public required TimeSpan ValidFor { get; init; }
+}
+
+/// <summary>Public half of a token signing key, enough for the edge to verify tokens.</summary>
+[GenerateSerializer, Immutable, Alias("kuma.VerificationKey")]
+public sealed record VerificationKey([property: Id(0)] string KeyId, [property: Id(1)] string PublicKeyPem);
+
+/// <summary>
+/// Signs one kind of token with a cluster-wide key kept in the store. Private keys stay in the silo;
+/// the edge only ever sees public keys, and verifies a token's signature before it trusts any claim.
+/// </summary>
+[Alias("kuma.ITokenIssuerGrain")]
+public interface ITokenIssuerGrain : IGrainWithStringKey
+{
+    public const string UserTokens = "user-tokens";
+    public const string DataplaneTokens = "dataplane-tokens";
+
+    [Alias("Issue")] Task<string> Issue(TokenClaims claims);
+
+    [Alias("GetVerificationKeys")] Task<ImmutableArray<VerificationKey>> GetVerificationKeys();
+}
