@@ -22,7 +22,7 @@ internal sealed class UserTokenGrain(IResourceStore store, TimeProvider clock) :
         {
             try
             {
-                stored = (await store.CreateAsync([new ResourceWrite { Key = StoreKey, SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct)).Resources[0];
+                stored = (await store.CreateAsync([new ResourceWrite { Key = StoreKey, SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct: ct)).Resources[0];
             }
             catch (ResourceConflictException)
             {
