@@ -33,7 +33,10 @@ public interface ITenantGrain : IGrainWithStringKey
 
     [Alias("DeleteGlobal")] Task<WriteResult> DeleteGlobal(string type, string name, long? expectedVersion);
 
-    /// <summary>Asked by a mesh before it creates a resource of <paramref name="type"/>; null when allowed, else why not.</summary>
+    /// <summary>
+    /// The quota a create of <paramref name="type"/> must respect, or null when unlimited. The asking mesh hands
+    /// it to the store, which enforces it atomically with the insert.
+    /// </summary>
     // Interleaves: a mesh asks while this grain may be waiting on that same mesh in PutMesh.
-    [AlwaysInterleave, Alias("CheckQuota")] Task<string?> CheckQuota(string type);
+    [AlwaysInterleave, Alias("GetQuota")] Task<Quota?> GetQuota(string type);
 }

@@ -36,6 +36,7 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
     }
 
     private Generation Scope => new(_tenant, _mesh);
+    private ITenantGrain Tenant => GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant));
     private ResourceKey MeshKey => ResourceKey.Global(_tenant, ResourceTypes.Mesh.Name, _mesh);
 
     public override async Task OnActivateAsync(CancellationToken ct)
@@ -96,14 +97,21 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         {
             writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type.Name, _mesh, name), SpecJson = specJson });
         }
+        // Only the Mesh row counts here: default policies come with the mesh even past the policies quota
+        // (they do count against it afterwards).
+        var quota = await Tenant.GetQuota(ResourceTypes.Mesh.Name);
         try
         {
-            await store.CreateAsync(writes, Scope);
+            await store.CreateAsync(writes, Scope, quota);
         }
         catch (ResourceConflictException)
         {
             await Reload();
             return new WriteResult(WriteStatus.Conflict, Message: "mesh was created meanwhile");
+        }
+        catch (QuotaExceededException e)
+        {
+            return new WriteResult(WriteStatus.QuotaExceeded, Message: e.Message);
         }
         await Reload();
         LogMeshCreated(logger, _tenant, _mesh, writes.Count - 1);
@@ -139,13 +147,16 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
             return await Update(write, existing, committed => Apply(committed.Resources[0], committed.Generation));
         }
         if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "resource does not exist");
-        var refusal = await GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant)).CheckQuota(type);
-        if (refusal is not null) return new WriteResult(WriteStatus.QuotaExceeded, Message: refusal);
+        var quota = await Tenant.GetQuota(type);
         try
         {
-            var committed = await store.CreateAsync([write], Scope);
+            var committed = await store.CreateAsync([write], Scope, quota);
             Apply(committed.Resources[0], committed.Generation);
             return new WriteResult(WriteStatus.Created, committed.Resources[0]);
+        }
+        catch (QuotaExceededException e)
+        {
+            return new WriteResult(WriteStatus.QuotaExceeded, Message: e.Message);
         }
         catch (ResourceConflictException e)
         {

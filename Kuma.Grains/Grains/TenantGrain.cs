@@ -12,6 +12,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
     private string _tenant = "";
     private StoredResource? _resource;
     private TenantSpec _spec = new();
+    private Quota? _meshQuota, _dataplaneQuota, _policyQuota;
 
     private ResourceKey Key => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, _tenant);
 
@@ -25,7 +26,14 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
     {
         _resource = resource;
         _spec = resource is null ? new TenantSpec() : ResourceTypes.Tenant.Parse(resource.SpecJson);
+        var quotas = _spec.Quotas;
+        _meshQuota = QuotaOf(quotas?.Meshes, [ResourceTypes.Mesh], "meshes");
+        _dataplaneQuota = QuotaOf(quotas?.Dataplanes, [ResourceTypes.Dataplane], "dataplanes");
+        _policyQuota = QuotaOf(quotas?.Policies, ResourceTypes.Policies, "policies");
     }
+
+    private static Quota? QuotaOf(int? limit, IEnumerable<ResourceDescriptor> types, string noun) =>
+        limit is { } max ? new Quota(max, [.. types.Select(t => t.Name)], noun) : null;
 
     public Task<StoredResource?> Get() => Task.FromResult(_resource);
 
@@ -99,13 +107,8 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
     public async Task<WriteResult> PutMesh(ResourceWrite write)
     {
         if (_resource is null) return TenantNotFound();
-        var mesh = GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, write.Key.Name));
-        if (await store.GetAsync(write.Key) is null)
-        {
-            var refusal = await CheckQuota(ResourceTypes.Mesh.Name);
-            if (refusal is not null) return new WriteResult(WriteStatus.QuotaExceeded, Message: refusal);
-        }
-        return await mesh.PutMesh(write);
+        // The mesh grain asks GetQuota when it creates the mesh; the store enforces the meshes quota.
+        return await GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, write.Key.Name)).PutMesh(write);
     }
 
     public Task<WriteResult> DeleteMesh(string mesh, long? expectedVersion) =>
@@ -148,20 +151,11 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
         }
     }
 
-    public async Task<string?> CheckQuota(string type)
-    {
-        var (limit, types, what) = type switch
-        {
-            _ when type == ResourceTypes.Mesh.Name => (_spec.Quotas?.Meshes, new[] { type }, "meshes"),
-            _ when type == ResourceTypes.Dataplane.Name => (_spec.Quotas?.Dataplanes, new[] { type }, "dataplanes"),
-            _ when ResourceTypes.FindByName(type)?.IsPolicy == true =>
-                (_spec.Quotas?.Policies, ResourceTypes.Policies.Select(p => p.Name).ToArray(), "policies"),
-            _ => ((int?)null, Array.Empty<string>(), ""),
-        };
-        if (limit is not { } max) return null;
-        var count = await store.CountAsync(_tenant, types);
-        return count >= max ? $"tenant {_tenant} has reached its quota of {max} {what}" : null;
-    }
+    public Task<Quota?> GetQuota(string type) => Task.FromResult(
+        type == ResourceTypes.Mesh.Name ? _meshQuota
+        : type == ResourceTypes.Dataplane.Name ? _dataplaneQuota
+        : ResourceTypes.FindByName(type)?.IsPolicy == true ? _policyQuota
+        : null);
 
     private WriteResult TenantNotFound() => new(WriteStatus.NotFound, Message: $"tenant {_tenant} is not found");
 

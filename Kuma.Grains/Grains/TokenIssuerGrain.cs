@@ -21,7 +21,7 @@ internal sealed class TokenIssuerGrain(IResourceStore store, TimeProvider clock)
         {
             try
             {
-                stored = (await store.CreateAsync([new ResourceWrite { Key = storeKey, SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct)).Resources[0];
+                stored = (await store.CreateAsync([new ResourceWrite { Key = storeKey, SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct: ct)).Resources[0];
             }
             catch (ResourceConflictException)
             {

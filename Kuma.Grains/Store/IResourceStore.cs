@@ -15,8 +15,12 @@ public interface IResourceStore
     /// <summary>Every resource inside one mesh (not the Mesh resource itself), for rebuilding its snapshot.</summary>
     Task<IReadOnlyList<StoredResource>> ListMeshAsync(string tenant, string mesh, CancellationToken ct = default);
 
-    /// <summary>Creates all or none. Throws <see cref="ResourceConflictException"/> when any key exists.</summary>
-    Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, CancellationToken ct = default);
+    /// <summary>
+    /// Creates all or none. Throws <see cref="ResourceConflictException"/> when any key exists. With a
+    /// <paramref name="quota"/>, throws <see cref="QuotaExceededException"/> when the tenant's rows of the quota's
+    /// types plus the new ones would exceed its limit; counting and inserting are one atomic step.
+    /// </summary>
+    Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, Quota? quota = null, CancellationToken ct = default);
 
     /// <summary>Replaces spec and labels when the stored version equals <paramref name="expectedVersion"/>; else throws <see cref="ResourceConflictException"/>.</summary>
     Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default);
@@ -46,6 +50,24 @@ public sealed record StoreCommit(IReadOnlyList<StoredResource> Resources, long G
 public sealed class ResourceConflictException(ResourceKey key, string message) : Exception(message)
 {
     public ResourceKey Key { get; } = key;
+}
+
+/// <summary>A quota-checked create was refused: the tenant already holds as many rows as its quota allows.</summary>
+public sealed class QuotaExceededException(string tenant, Quota quota) : Exception(quota.Refusal(tenant))
+{
+    public string Tenant { get; } = tenant;
+    public Quota Quota { get; } = quota;
+}
+
+/// <summary>What a quota-checked create adds: the one tenant its writes belong to, and how many rows the quota counts.</summary>
+public static class QuotaUse
+{
+    public static (string Tenant, int Adding) Of(Quota quota, IReadOnlyList<ResourceWrite> writes)
+    {
+        var tenants = writes.Select(w => w.Key.Tenant).Distinct().ToList();
+        if (tenants.Count != 1) throw new ArgumentException("a quota-checked create writes rows of exactly one tenant", nameof(writes));
+        return (tenants[0], writes.Count(w => quota.Counts(w.Key.Type)));
+    }
 }
 
 /// <summary>Which row a row belongs to: both stores refuse a row whose owner is gone, so no write can outlive a deleted mesh or tenant.</summary>

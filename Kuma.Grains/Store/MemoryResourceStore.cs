@@ -50,10 +50,11 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
         }
     }
 
-    public Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, CancellationToken ct = default)
+    public Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, Quota? quota = null, CancellationToken ct = default)
     {
         lock (_lock)
         {
+            if (quota is not null) EnforceQuota(quota, writes);
             var keys = writes.Select(w => w.Key).ToHashSet();
             foreach (var w in writes)
             {
@@ -69,6 +70,15 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
             foreach (var r in created) _rows[r.Key] = r;
             return Task.FromResult(new StoreCommit(created, Bump(generation)));
         }
+    }
+
+    // Same order as the Postgres store: the quota is judged before keys and parents.
+    private void EnforceQuota(Quota quota, IReadOnlyList<ResourceWrite> writes)
+    {
+        var (tenant, adding) = QuotaUse.Of(quota, writes);
+        if (adding == 0) return;
+        var held = _rows.Keys.Count(k => k.Tenant == tenant && quota.Counts(k.Type));
+        if (held + adding > quota.Limit) throw new QuotaExceededException(tenant, quota);
     }
 
     public Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default)

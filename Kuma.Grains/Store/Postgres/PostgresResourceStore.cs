@@ -92,11 +92,12 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         return result;
     }
 
-    public async Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, CancellationToken ct = default)
+    public async Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, Quota? quota = null, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        if (quota is not null) await EnforceQuota(connection, tx, quota, writes, ct);
         await using var batch = new NpgsqlBatch(connection, tx);
         foreach (var w in writes)
         {
@@ -138,6 +139,35 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         }
         await tx.CommitAsync(ct);
         return new StoreCommit(created, gen);
+    }
+
+    /// <summary>
+    /// Quota-checked creates of one tenant take turns on its Tenant row. NO KEY UPDATE leaves the KEY SHARE
+    /// that rows created under the tenant take on it free, so only quota-checked creates (and updates of the
+    /// tenant itself) wait. The count is a separate statement: under READ COMMITTED it takes its snapshot after
+    /// the lock is granted, so it sees every row the previous holder committed.
+    /// </summary>
+    private static async Task EnforceQuota(NpgsqlConnection connection, NpgsqlTransaction tx, Quota quota, IReadOnlyList<ResourceWrite> writes, CancellationToken ct)
+    {
+        var (tenant, adding) = QuotaUse.Of(quota, writes);
+        if (adding == 0) return;
+        await using var batch = new NpgsqlBatch(connection, tx);
+        var lockTenant = new NpgsqlBatchCommand($"SELECT 1 FROM kuma_resources WHERE {KeyMatch} FOR NO KEY UPDATE");
+        AddKey(lockTenant.Parameters, ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, tenant));
+        var count = new NpgsqlBatchCommand("SELECT count(*) FROM kuma_resources WHERE tenant = $1 AND type = ANY($2)");
+        count.Parameters.AddWithValue(tenant);
+        count.Parameters.AddWithValue(quota.Types.ToArray());
+        batch.BatchCommands.Add(lockTenant);
+        batch.BatchCommands.Add(count);
+        long held;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            await reader.NextResultAsync(ct);
+            await reader.ReadAsync(ct);
+            held = reader.GetInt64(0);
+        }
+        // A missing Tenant row leaves nothing to lock; then no mesh of it exists either, and the parent check below refuses the rows.
+        if (held + adding > quota.Limit) throw new QuotaExceededException(tenant, quota);
     }
 
     public async Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default)
