@@ -10,7 +10,8 @@ public enum StoreType
 }
 
 /// <summary>Where resources are kept, from <c>KUMA_STORE_*</c> (Kuma's names).</summary>
-public sealed record StoreOptions(StoreType Type, string? PostgresConnectionString, bool AutoMigrate)
+/// <param name="Timeout">How long one store call may take before it counts as failed (503 at the edge).</param>
+public sealed record StoreOptions(StoreType Type, string? PostgresConnectionString, bool AutoMigrate, TimeSpan Timeout)
 {
     public static StoreOptions From(KumaSettings settings)
     {
@@ -23,7 +24,8 @@ public sealed record StoreOptions(StoreType Type, string? PostgresConnectionStri
         return new StoreOptions(
             type,
             type == StoreType.Postgres ? BuildPostgresConnectionString(settings) : null,
-            settings.GetBool("KUMA_STORE_POSTGRES_AUTO_MIGRATE", true));
+            settings.GetBool("KUMA_STORE_POSTGRES_AUTO_MIGRATE", true),
+            settings.GetDuration("KUMA_STORE_TIMEOUT", TimeSpan.FromSeconds(5)));
     }
 
     private static string BuildPostgresConnectionString(KumaSettings settings)

@@ -2,6 +2,7 @@ using Kuma.Configuration;
 using Kuma.Store;
 using Kuma.Store.Postgres;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Kuma.Hosting;
@@ -16,7 +17,13 @@ public static class StoreServices
         if (options.Type == StoreType.Postgres)
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(options.PostgresConnectionString!));
-            services.AddSingleton<IResourceStore, PostgresResourceStore>();
+            services.AddSingleton<IResourceStore>(sp =>
+            {
+                var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
+                var postgres = new PostgresResourceStore(dataSource, sp.GetRequiredService<TimeProvider>());
+                var outages = new OutageLog("Store", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<GuardedStore>());
+                return new GuardedStore(postgres, outages, options.Timeout, dataSource.Clear);
+            });
         }
         else
         {

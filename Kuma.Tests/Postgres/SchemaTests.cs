@@ -12,7 +12,7 @@ public sealed class SchemaTests
     public async Task Migrating_concurrently_and_repeatedly_is_harmless()
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("migrate");
-        var store = new StoreOptions(StoreType.Postgres, database, AutoMigrate: true);
+        var store = new StoreOptions(StoreType.Postgres, database, AutoMigrate: true, Timeout: TimeSpan.FromSeconds(5));
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => ControlPlaneHost.MigrateAsync(store)));
         await ControlPlaneHost.MigrateAsync(store);
 
