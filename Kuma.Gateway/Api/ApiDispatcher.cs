@@ -1,5 +1,8 @@
 using System.Net;
 using Kuma.Gateway.Auth;
+using Kuma.Validation;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Gateway.Api;
@@ -30,6 +33,11 @@ public sealed partial class ApiDispatcher(
         {
             await e.WriteAsync(context);
         }
+        catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+        {
+            // Kestrel's verdict on the request's framing (bad chunk, short body, body too slow or too large).
+            await new ApiException(e.StatusCode, ReasonPhrases.GetReasonPhrase(e.StatusCode), e.Message).WriteAsync(context);
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // the client went away; nothing to answer
@@ -44,7 +52,7 @@ public sealed partial class ApiDispatcher(
 
     private async Task Dispatch(HttpContext context)
     {
-        var route = ApiRoute.Parse(context.Request.Path.Value ?? "/") ?? throw ApiException.NotFound();
+        var route = ApiRoute.Parse(RawPath(context)) ?? throw ApiException.NotFound();
         switch (route.Kind)
         {
             case RouteKind.Index:
@@ -69,6 +77,8 @@ public sealed partial class ApiDispatcher(
                 return;
             case RouteKind.TenantList or RouteKind.Tenant:
                 RequireAdmin(caller);
+                if (route.Kind == RouteKind.Tenant && !HttpMethods.IsPut(context.Request.Method) && Names.CheckDnsLabel(route.Name) is not null)
+                    throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
                 await tenantEndpoints.HandleAsync(context, route);
                 return;
         }
@@ -78,13 +88,17 @@ public sealed partial class ApiDispatcher(
         {
             // Same answer whether or not the tenant exists, so a foreign token learns nothing.
             if (!caller.MayActIn(explicitTenant)) throw ApiException.Unauthorized("token does not grant access to this tenant");
-            if (await tenants.GetLimitsAsync(explicitTenant) is null) throw ApiException.NotFound($"tenant {explicitTenant} is not found");
+            // A name no tenant can have (it would break grain keys) is simply not there.
+            if (Names.CheckDnsLabel(explicitTenant) is not null || await tenants.GetLimitsAsync(explicitTenant) is null) throw ApiException.NotFound($"tenant {explicitTenant} is not found");
             tenant = explicitTenant;
         }
         else
         {
             tenant = caller.HomeTenant!;
         }
+        // Tenant and mesh names become parts of grain keys: a name none can have (a%2Fb) is not there, and reaches no grain.
+        if (route.Mesh is not null && Names.CheckDnsLabel(route.Mesh) is not null)
+            throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
         if (route.Kind == RouteKind.Inspect)
         {
             RequireMethod(context, HttpMethods.Get);
@@ -97,6 +111,18 @@ public sealed partial class ApiDispatcher(
             return;
         }
         await resources.HandleAsync(context, route, tenant);
+    }
+
+    /// <summary>
+    /// The path as the client sent it. Kestrel's decoded path keeps <c>%2F</c> encoded but decodes <c>%25</c>,
+    /// so decoding it again would read <c>%252F</c> as a slash; the route decodes each segment once itself.
+    /// </summary>
+    private static string RawPath(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/') return context.Request.Path.Value ?? "/";
+        var query = raw.IndexOf('?');
+        return query < 0 ? raw : raw[..query];
     }
 
     private async Task<Caller> Authenticate(HttpContext context)

@@ -22,9 +22,13 @@ public enum RouteKind
 /// </summary>
 public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null, string? View = null)
 {
+    /// <param name="path">The path as sent: each segment is percent-decoded once here, so <c>a%2Fb</c> is one segment.</param>
     public static ApiRoute? Parse(string path)
     {
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
+        // Kestrel already refuses %00; this keeps a NUL from any other server away from the stores.
+        if (segments.Any(s => s.Contains('\0')))
+            throw ApiException.BadRequest("a path segment must not contain a NUL character (%00)");
         switch (segments)
         {
             case []: return new(RouteKind.Index);

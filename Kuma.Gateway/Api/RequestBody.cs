@@ -15,6 +15,7 @@ public static class RequestBody
         if (bytes.Length == 0) throw ApiException.BadRequest("request body is empty");
         var text = DecodeUtf8(bytes);
         var node = LooksLikeYaml(request.ContentType, text) ? YamlToJson.Convert(text) : ParseJson(text);
+        StorableText.RequireIn(node);
         return node as JsonObject ?? throw ApiException.BadRequest("request body must be an object");
     }
 
@@ -25,7 +26,7 @@ public static class RequestBody
         try
         {
             int read;
-            while ((read = await body.ReadAsync(chunk, ct)) > 0)
+            while ((read = await ReadSome(body, chunk, ct)) > 0)
             {
                 if (buffer.Length + read > limit) throw ApiException.TooLarge(limit);
                 buffer.Write(chunk, 0, read);
@@ -36,6 +37,22 @@ public static class RequestBody
             ArrayPool<byte>.Shared.Return(chunk);
         }
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// A body the client cut off is the client's fault: answer 400, not 500. Kestrel reports broken framing
+    /// itself as <see cref="BadHttpRequestException"/>, which the dispatcher answers with its own status.
+    /// </summary>
+    private static async ValueTask<int> ReadSome(Stream body, byte[] chunk, CancellationToken ct)
+    {
+        try
+        {
+            return await body.ReadAsync(chunk, ct);
+        }
+        catch (IOException e) when (!ct.IsCancellationRequested)
+        {
+            throw ApiException.BadRequest($"request body could not be read: {e.Message}");
+        }
     }
 
     private static string DecodeUtf8(byte[] bytes)
@@ -67,6 +84,11 @@ public static class RequestBody
         catch (JsonException e)
         {
             throw ApiException.BadRequest($"could not parse the body as JSON: {e.Message}");
+        }
+        catch (InvalidOperationException e)
+        {
+            // The duplicate-name check reads every field name, and one escaping an unpaired surrogate cannot be read.
+            throw ApiException.BadRequest($"could not parse the body as JSON: a field name {StorableText.UnpairedSurrogate}: {e.Message}");
         }
     }
 }

@@ -32,6 +32,9 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             return ListAsync(context, descriptor, tenant, route.Mesh);
         }
         var key = new ResourceKey(tenant, descriptor.Name, route.Mesh ?? "", route.Name!);
+        // A name no resource of this type can have is not there; a PUT of one is answered by the body's checks.
+        if (!HttpMethods.IsPut(context.Request.Method) && descriptor.CheckName(key.Name) is not null)
+            throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
         return context.Request.Method switch
         {
             var m when HttpMethods.IsGet(m) => GetAsync(context, descriptor, key),
@@ -135,6 +138,11 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
 
     private static ResourceQuery ParseQuery(IQueryCollection q, string tenant, ResourceDescriptor descriptor, string? mesh)
     {
+        foreach (var (key, values) in q)
+        {
+            if ((StorableText.Problem(key) ?? values.Select(v => StorableText.Problem(v ?? "")).FirstOrDefault(p => p is not null)) is { } problem)
+                throw ApiException.BadRequest($"query parameter {key} is not valid", [new FieldError(key, problem)]);
+        }
         var size = DefaultPageSize;
         if (q.TryGetValue("size", out var sizeText))
         {
@@ -171,14 +179,17 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
     private static string EncodeOffset(string mesh, string name) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new[] { mesh, name }));
 
+    /// <summary>Our cursors are short; a longer one was not made here.</summary>
+    private const int MaxOffsetLength = 1024;
+
     private static (string, string) DecodeOffset(string offset)
     {
         try
         {
-            var parts = JsonSerializer.Deserialize<string[]>(Base64Url.DecodeFromChars(offset));
-            if (parts is [var mesh, var name]) return (mesh, name);
+            var parts = offset.Length <= MaxOffsetLength ? JsonSerializer.Deserialize<string?[]>(Base64Url.DecodeFromChars(offset)) : null;
+            if (parts is [{ } mesh, { } name] && StorableText.Problem(mesh) is null && StorableText.Problem(name) is null) return (mesh, name);
         }
-        catch (Exception e) when (e is FormatException or JsonException)
+        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException)
         {
         }
         throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);

@@ -27,6 +27,9 @@ public static partial class YamlToJson
     [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
     private static partial Regex Float();
 
+    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\z")]
+    private static partial Regex JsonNumber();
+
     public static JsonNode? Convert(string yaml)
     {
         try
@@ -152,8 +155,10 @@ public static partial class YamlToJson
         }
         if (Integer().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
             return JsonValue.Create(l);
-        if (Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
-            return JsonValue.Create(d);
+        // A number JSON can spell keeps its exact text, so YAML and JSON bodies are judged alike (1e400 included).
+        if (JsonNumber().IsMatch(value)) return JsonNode.Parse(value)!.AsValue();
+        if (Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+            return double.IsFinite(d) ? JsonValue.Create(d) : throw ApiException.BadRequest($"YAML number {value} is out of range");
         return JsonValue.Create(value);
     }
 }

@@ -3,12 +3,13 @@ using System.Text.RegularExpressions;
 namespace Kuma.Validation;
 
 /// <summary>Name rules for resources, meshes and tenants, with Kuma's wording.</summary>
+/// <remarks>Patterns end in <c>\z</c>: <c>$</c> also matches before a final newline, which let <c>a\n</c> through.</remarks>
 public static partial class Names
 {
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc1123Subdomain();
 
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?\\z", RegexOptions.CultureInvariant)]
     private static partial Regex DnsLabel();
 
     /// <summary>Any resource name: a lower-case RFC 1123 subdomain.</summary>

@@ -1,4 +1,6 @@
 using System.Collections;
+using System.Globalization;
+using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -36,7 +38,17 @@ public static class SpecBinder
         if (node is null) return new T();
         var working = node.DeepClone();
         if (!Check(working, typeof(T), path, errors, tainted)) return new T();
-        return working.Deserialize<T>(Options) ?? new T();
+        try
+        {
+            return working.Deserialize<T>(Options) ?? new T();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            // Check should have caught every misfit; should one slip through, it is still the input's fault.
+            errors.Add(path, $"could not be read: {e.Message}");
+            tainted.Add(path);
+            return new T();
+        }
     }
 
     /// <summary>True when <paramref name="field"/> lies at or under one of the <paramref name="tainted"/> paths.</summary>
@@ -75,16 +87,30 @@ public static class SpecBinder
             tainted.Add(path);
             return false;
         }
+        if (IsInteger(type) && node.Parent is not null)
+        {
+            // 1e2 and 8080.0 fit (see IntegerMisfit); the deserializer wants plain digits.
+            JsonIntegers.TryRead(node.ToJsonString(), out var integer);
+            node.ReplaceWith(JsonNode.Parse(integer.ToString(CultureInfo.InvariantCulture)));
+        }
         if (TryDictionaryValueType(type, out var valueType))
         {
             var map = (JsonObject)node;
             foreach (var (key, value) in map.ToList())
             {
-                if (!Check(value, valueType, path.Key(key), errors, tainted)) map.Remove(key);
+                if (value is null && valueType == typeof(string))
+                    map[key] = ""; // as protobuf and Go read a null string: empty, which the rules then judge
+                else if (value is null && !AcceptsNull(valueType))
+                    RejectNull(map, key, valueType, path.Key(key), errors, tainted);
+                else if (!Check(value, valueType, path.Key(key), errors, tainted)) map.Remove(key);
             }
         }
         else if (TryElementType(type, out var elementType) && node is JsonArray array)
         {
+            for (var i = 0; i < array.Count; i++)
+            {
+                if (array[i] is null && !AcceptsNull(elementType)) RejectNull(array, i, elementType, path.Index(i), errors, tainted);
+            }
             for (var i = array.Count - 1; i >= 0; i--)
             {
                 if (Check(array[i], elementType, path.Index(i), errors, tainted)) continue;
@@ -112,6 +138,33 @@ public static class SpecBinder
         return true;
     }
 
+    /// <summary>
+    /// A null list element or map value is an error once, here, for every type. An empty stand-in keeps the
+    /// other elements at their indexes, so their own errors still name the right path; whatever the rules
+    /// say about the stand-in is dropped as tainted.
+    /// </summary>
+    private static void RejectNull<TSlot>(JsonNode container, TSlot slot, Type type, FieldPath path, ValidationErrors errors, ISet<string> tainted)
+    {
+        errors.Add(path, "must not be null");
+        tainted.Add(path);
+        var standIn = EmptyOf(Nullable.GetUnderlyingType(type) ?? type);
+        if (container is JsonArray array && slot is int index) array[index] = standIn;
+        else if (container is JsonObject map && slot is string key) map[key] = standIn;
+    }
+
+    private static JsonNode EmptyOf(Type type)
+    {
+        if (type == typeof(string)) return JsonValue.Create("");
+        if (type == typeof(bool)) return JsonValue.Create(false);
+        if (IsInteger(type) || IsFloatingPoint(type)) return JsonValue.Create(0);
+        if (TryDictionaryValueType(type, out _)) return new JsonObject();
+        if (TryElementType(type, out _)) return new JsonArray();
+        return new JsonObject();
+    }
+
+    /// <summary>Only a slot for any JSON value can hold null; a free-form object cannot.</summary>
+    private static bool AcceptsNull(Type type) => type == typeof(JsonNode) || type == typeof(JsonElement);
+
     private static bool IsFreeForm(Type type) => type == typeof(JsonNode) || type == typeof(JsonElement) || type == typeof(JsonObject);
 
     /// <summary>Why a node cannot be read as the type, or null when it can (its children are checked separately).</summary>
@@ -123,7 +176,7 @@ public static class SpecBinder
         if (type == typeof(string)) return kind == JsonValueKind.String ? null : "must be a string";
         if (type == typeof(bool)) return kind is JsonValueKind.True or JsonValueKind.False ? null : "must be a boolean";
         if (IsInteger(type)) return IntegerMisfit(node, type);
-        if (type == typeof(double) || type == typeof(float) || type == typeof(decimal)) return kind == JsonValueKind.Number ? null : "must be a number";
+        if (IsFloatingPoint(type)) return kind == JsonValueKind.Number ? FloatingPointMisfit(node.ToJsonString(), type) : "must be a number";
         if (TryDictionaryValueType(type, out _)) return kind == JsonValueKind.Object ? null : "must be an object";
         if (TryElementType(type, out _)) return kind == JsonValueKind.Array ? null : "must be an array";
         return kind == JsonValueKind.Object ? null : "must be an object";
@@ -132,25 +185,36 @@ public static class SpecBinder
     private static bool IsInteger(Type t) =>
         t == typeof(int) || t == typeof(long) || t == typeof(uint) || t == typeof(ulong) || t == typeof(short) || t == typeof(ushort);
 
+    private static bool IsFloatingPoint(Type t) => t == typeof(double) || t == typeof(float) || t == typeof(decimal);
+
+    /// <summary>JSON numbers have no limit; ours do (1e400 is no double).</summary>
+    private static string? FloatingPointMisfit(string text, Type type)
+    {
+        const NumberStyles style = NumberStyles.Float;
+        var fits = type == typeof(decimal)
+            ? decimal.TryParse(text, style, CultureInfo.InvariantCulture, out _)
+            : type == typeof(float)
+                ? float.TryParse(text, style, CultureInfo.InvariantCulture, out var f) && float.IsFinite(f)
+                : double.TryParse(text, style, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d);
+        return fits ? null : "number is out of range";
+    }
+
     private static string? IntegerMisfit(JsonNode node, Type type)
     {
         // The node may wrap a CLR number (from YAML) or raw JSON text; its JSON text reads the same either way.
-        if (node.GetValueKind() != JsonValueKind.Number
-            || !decimal.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number)
-            || number != decimal.Truncate(number))
-        {
-            return "must be an integer";
-        }
+        if (node.GetValueKind() != JsonValueKind.Number) return "must be an integer";
+        var reading = JsonIntegers.TryRead(node.ToJsonString(), out var number);
+        if (reading == JsonIntegers.Reading.NotInteger) return "must be an integer";
         var (min, max) = type switch
         {
-            _ when type == typeof(int) => ((decimal)int.MinValue, (decimal)int.MaxValue),
-            _ when type == typeof(uint) => (0m, uint.MaxValue),
+            _ when type == typeof(int) => ((BigInteger)int.MinValue, (BigInteger)int.MaxValue),
+            _ when type == typeof(uint) => (BigInteger.Zero, uint.MaxValue),
             _ when type == typeof(short) => (short.MinValue, short.MaxValue),
-            _ when type == typeof(ushort) => (0m, ushort.MaxValue),
-            _ when type == typeof(ulong) => (0m, ulong.MaxValue),
-            _ => (long.MinValue, (decimal)long.MaxValue),
+            _ when type == typeof(ushort) => (BigInteger.Zero, ushort.MaxValue),
+            _ when type == typeof(ulong) => (BigInteger.Zero, ulong.MaxValue),
+            _ => (long.MinValue, (BigInteger)long.MaxValue),
         };
-        return number < min || number > max ? $"must be between {min} and {max}" : null;
+        return reading == JsonIntegers.Reading.TooLarge || number < min || number > max ? $"must be between {min} and {max}" : null;
     }
 
     private static bool TryDictionaryValueType(Type type, out Type valueType)

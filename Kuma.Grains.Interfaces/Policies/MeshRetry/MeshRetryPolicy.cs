@@ -29,7 +29,7 @@ public static partial class MeshRetryPolicy
     private static readonly string[] HeaderMatchTypes = ["Exact", "Prefix", "RegularExpression", "Absent", "Present"];
     private static readonly string[] HostPredicates = ["OmitPreviousHosts", "OmitHostsWithTags", "OmitPreviousPriorities"];
 
-    [GeneratedRegex("^[1-5][0-9][0-9]$")]
+    [GeneratedRegex("^[1-5][0-9][0-9]\\z")]
     private static partial Regex StatusCode();
 
     public static readonly ResourceDescriptor<PolicySpec<MeshRetryConf>> Descriptor = new()

@@ -97,10 +97,10 @@ internal static partial class CoreValidators
             errors.Add(path.Key("kuma.io/protocol"), $"tag \"kuma.io/protocol\" has an invalid value \"{protocol}\". Allowed values: {string.Join(", ", Protocols)}");
     }
 
-    [GeneratedRegex(@"^[a-zA-Z0-9.\-_:/]*$")]
+    [GeneratedRegex(@"^[a-zA-Z0-9.\-_:/]*\z")]
     private static partial Regex TagName();
 
-    [GeneratedRegex(@"^[a-zA-Z0-9.\-_:]*$")]
+    [GeneratedRegex(@"^[a-zA-Z0-9.\-_:]*\z")]
     private static partial Regex TagValue();
 
     public static void Port(uint? port, FieldPath path, ValidationErrors errors, bool required)
