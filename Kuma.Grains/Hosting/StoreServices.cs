@@ -1,3 +1,4 @@
+using Kuma.Cleanup;
 using Kuma.Configuration;
 using Kuma.Store;
 using Kuma.Store.Postgres;
@@ -17,11 +18,15 @@ public static class StoreServices
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(options.PostgresConnectionString!));
             services.AddSingleton<IResourceStore, PostgresResourceStore>();
+            services.AddSingleton<ISelfRegisteredLeaseStore, PostgresSelfRegisteredLeaseStore>();
         }
         else
         {
             services.AddSingleton<IResourceStore, MemoryResourceStore>();
+            services.AddSingleton<ISelfRegisteredLeaseStore, MemorySelfRegisteredLeaseStore>();
         }
+        // Every silo sweeps the leases: the cleanup of a self-registered dataplane survives the silo that scheduled it.
+        services.AddHostedService<SelfRegisteredSweeper>();
         return services;
     }
 }
