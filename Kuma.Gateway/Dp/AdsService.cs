@@ -55,8 +55,8 @@ public sealed partial class AdsService(
             var dataplane = SelfRegistration.Parse(identity, proxyNode);
             var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
             // The session holds a self-registered dataplane before it is written, so no cleanup can slip in between.
-            await session.Connect(sessionId, node.InstanceId, node.Reference,
-                dataplane is null ? null : new SelfRegisteredHold(options.SelfRegisteredCleanupDelay, options.SelfRegisteredLease));
+            var hold = dataplane is null ? null : new SelfRegisteredHold(options.SelfRegisteredCleanupDelay, options.SelfRegisteredLease);
+            await session.Connect(sessionId, node.InstanceId, node.Reference, hold);
             try
             {
                 if (dataplane is not null)
@@ -78,7 +78,7 @@ public sealed partial class AdsService(
             }
             finally
             {
-                await Goodbye(session.Disconnect(sessionId));
+                await Goodbye(session.Disconnect(sessionId, hold));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)

@@ -62,7 +62,11 @@ public interface IDataplaneSessionGrain : IGrainWithStringKey
 
     [Alias("Report")] Task Report(Guid sessionId, ImmutableArray<XdsEvent> events);
 
-    [Alias("Disconnect")] Task Disconnect(Guid sessionId);
+    /// <summary>
+    /// The stream ended. A self-registering stream passes its hold again: an activation that never saw the
+    /// stream (it moved with a dead silo) can still start the cleanup delay instead of waiting out the lease.
+    /// </summary>
+    [Alias("Disconnect")] Task Disconnect(Guid sessionId, SelfRegisteredHold? selfRegistered);
 
     /// <summary>
     /// Deletes the self-registered dataplane when <paramref name="sessionId"/> still holds it in the store, its

@@ -84,16 +84,23 @@ internal sealed partial class DataplaneSessionGrain(
         return Task.CompletedTask;
     }
 
-    public async Task Disconnect(Guid sessionId)
+    public async Task Disconnect(Guid sessionId, SelfRegisteredHold? selfRegistered)
     {
-        if (_session != sessionId) return;
-        _session = null;
-        _closer = null;
-        _disconnectTime = clock.GetUtcNow();
-        if (_hold is { } hold)
+        if (_session == sessionId)
         {
-            // Should this write fail, the stream's last renewal still runs out on its own: the cleanup is later, not lost.
-            await leases.ExtendAsync([Holder(sessionId)], _disconnectTime.Value + hold.CleanupDelay);
+            _session = null;
+            _closer = null;
+            _disconnectTime = clock.GetUtcNow();
+        }
+        else if (_session is not null)
+        {
+            return; // a newer stream holds the dataplane
+        }
+        if (selfRegistered is not null)
+        {
+            // The store moves the deadline only while this session still holds the row. Should this write
+            // fail, the stream's last renewal still runs out on its own: the cleanup is later, not lost.
+            await leases.ExtendAsync([Holder(sessionId)], clock.GetUtcNow() + selfRegistered.CleanupDelay);
         }
     }
 
