@@ -32,6 +32,14 @@ public sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(process);
     }
 
+    /// <summary>Sends a signal by name (<c>TERM</c>, <c>KILL</c>, <c>STOP</c>), as an orchestrator or an operator would.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-s", name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))!;
+        kill.WaitForExit();
+        if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -s {name} {_process.Id} failed with {kill.ExitCode}");
+    }
+
     /// <summary>Completes when the process ends (its exit code), to race against readiness.</summary>
     public async Task<int> ExitAsync()
     {

@@ -17,6 +17,9 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         DpPort = dpPort;
     }
 
+    /// <summary>The process itself: for signals and its exit code.</summary>
+    public ChildProcess Child => _process;
+
     public int ApiPort { get; }
     public int DpPort { get; }
     public string ApiAddress => $"http://127.0.0.1:{ApiPort}";

@@ -15,12 +15,23 @@ public sealed class PostgresServer
     private const string FolderPrefix = "kuma-test-pg-";
     private readonly string _adminConnectionString;
     private readonly Func<Task>? _stop;
+    private readonly Func<string, Task>? _pgCtl;
 
-    private PostgresServer(string adminConnectionString, Func<Task>? stop = null)
+    private PostgresServer(string adminConnectionString, Func<Task>? stop = null, Func<string, Task>? pgCtl = null)
     {
         _adminConnectionString = adminConnectionString;
         _stop = stop;
+        _pgCtl = pgCtl;
     }
+
+    /// <summary>Takes a server this process started down, keeping its data, to play a store outage (open connections are cut).</summary>
+    public Task StopServingAsync() => Control("stop");
+
+    /// <summary>Brings a server taken down by <see cref="StopServingAsync"/> back on the same port.</summary>
+    public Task ResumeServingAsync() => Control("start");
+
+    private Task Control(string action) =>
+        _pgCtl?.Invoke(action) ?? throw new InvalidOperationException("only a server this process started can be stopped and restarted");
 
     /// <summary>Stops a server this process started (the shared one stops when the process exits).</summary>
     public Task StopAsync() => _stop?.Invoke() ?? Task.CompletedTask;
@@ -76,7 +87,10 @@ public sealed class PostgresServer
             }
         }
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop().GetAwaiter().GetResult();
-        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop);
+        Task PgCtl(string action) => action == "stop"
+            ? Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], runAs)
+            : Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
+        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop, PgCtl);
     }
 
     /// <summary>

@@ -39,6 +39,7 @@ public sealed partial class AdsService(
         where TRequest : class
     {
         var sessionId = Guid.NewGuid();
+        if (node.ShuttingDown) throw ShuttingDown();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         node.Register(sessionId, stop);
         try
@@ -51,24 +52,38 @@ public sealed partial class AdsService(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
 
             var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id, context.GetHttpContext().Connection.RemoteIpAddress);
-            var selfRegistered = await SelfRegistration.RegisterAsync(grains, identity, proxyNode);
+            var dataplane = SelfRegistration.Parse(identity, proxyNode);
             var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
-            await session.Connect(sessionId, node.InstanceId, node.Reference, selfRegistered ? options.SelfRegisteredCleanupDelay : null);
-            LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
-            var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
+            // The session holds a self-registered dataplane before it is written, so no cleanup can slip in between.
+            var hold = dataplane is null ? null : new SelfRegisteredHold(options.SelfRegisteredCleanupDelay, options.SelfRegisteredLease);
+            await session.Connect(sessionId, node.InstanceId, node.Reference, hold);
             try
             {
-                await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
+                if (dataplane is not null)
+                {
+                    await SelfRegistration.WriteAsync(grains, identity, dataplane);
+                    node.Hold(new LeaseHolder(identity.Tenant, identity.Mesh, identity.Name, sessionId));
+                }
+                LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
+                var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
+                try
+                {
+                    await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
+                }
+                finally
+                {
+                    hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
+                    await Goodbye(insight.FlushAsync(sessionId));
+                }
             }
             finally
             {
-                await insight.FlushAsync(sessionId);
-                await session.Disconnect(sessionId);
-                hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
+                await Goodbye(session.Disconnect(sessionId, hold));
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
+            if (node.ShuttingDown) throw ShuttingDown();
             throw new RpcException(new Status(StatusCode.Cancelled, "a newer stream of this dataplane replaced this one"));
         }
         catch (XdsProtocolException e)
@@ -78,6 +93,31 @@ public sealed partial class AdsService(
         finally
         {
             node.Unregister(sessionId);
+        }
+    }
+
+    /// <summary>UNAVAILABLE is what proxies take as "try again, elsewhere": Envoy and gRPC clients reconnect at once.</summary>
+    private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "server shutting down"));
+
+    /// <summary>
+    /// The last words of a stream to its session grain. While the host stops they get the drain timeout at
+    /// most: a silo that does not answer must not hold the stream, and the process, open.
+    /// </summary>
+    private async Task Goodbye(Task call)
+    {
+        if (!node.ShuttingDown)
+        {
+            await call;
+            return;
+        }
+        try
+        {
+            await call.WaitAsync(options.DrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            _ = call.ContinueWith(static t => t.Exception, TaskScheduler.Default);
+            LogGoodbyeDropped(logger, options.DrainTimeout);
         }
     }
 
@@ -175,6 +215,9 @@ public sealed partial class AdsService(
             return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : header.Trim();
         return node.Metadata?.Fields.TryGetValue("dataplane.token", out var value) == true ? value.StringValue : null;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A stream's disconnect was not confirmed within the drain timeout {Timeout}; its insight may show it connected until it reconnects")]
+    private static partial void LogGoodbyeDropped(ILogger logger, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dataplane {Tenant}/{Mesh}/{Name} connected as session {Session}")]
     private static partial void LogConnected(ILogger logger, string tenant, string mesh, string name, Guid session);

@@ -10,6 +10,13 @@ public sealed record DpServerOptions
     public bool TlsEnabled { get; init; } = true;
     /// <summary>How long a dataplane that registered itself outlives its last stream.</summary>
     public TimeSpan SelfRegisteredCleanupDelay { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long a self-registering stream's hold on its dataplane lasts unless its gateway renews it (a third
+    /// of this apart). When a gateway dies without a word, its proxies' dataplanes go after this plus the delay.
+    /// </summary>
+    public TimeSpan SelfRegisteredLease { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>On shutdown, how long streams get to end cleanly (UNAVAILABLE, then GOAWAY) before connections are cut.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>A proxy that does not take a response within this time loses its stream (it reconnects and catches up).</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>
@@ -27,6 +34,8 @@ public sealed record DpServerOptions
         Port = settings.GetInt("KUMA_DP_SERVER_PORT", 5678),
         TlsEnabled = settings.GetBool("KUMA_DP_SERVER_TLS_ENABLED", true),
         SelfRegisteredCleanupDelay = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY", TimeSpan.FromSeconds(10)),
+        SelfRegisteredLease = settings.GetDuration("KUMA_DP_SERVER_SELF_REGISTERED_LEASE", TimeSpan.FromSeconds(30)),
+        DrainTimeout = settings.GetDuration("KUMA_DP_SERVER_DRAIN_TIMEOUT", TimeSpan.FromSeconds(5)),
         WriteTimeout = settings.GetDuration("KUMA_DP_SERVER_WRITE_TIMEOUT", TimeSpan.FromSeconds(30)),
         MeshPushInterval = settings.GetDuration("KUMA_DP_SERVER_MESH_PUSH_INTERVAL", TimeSpan.FromMilliseconds(100)),
         AuthFailuresPerMinute = settings.GetInt("KUMA_DP_SERVER_AUTH_FAILURES_PER_MINUTE", 600),

@@ -13,11 +13,11 @@ public static class SelfRegistration
 {
     public const string MetadataKey = "dataplane.resource";
 
-    /// <summary>True when the node carried a Dataplane and it was written.</summary>
-    public static async Task<bool> RegisterAsync(IGrainFactory grains, DataplaneIdentity identity, Node node)
+    /// <summary>The Dataplane the node carries, validated; null when it carries none. Nothing is written yet.</summary>
+    public static ResourceWrite? Parse(DataplaneIdentity identity, Node node)
     {
         if (node.Metadata?.Fields.TryGetValue(MetadataKey, out var value) != true || value!.KindCase != Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue)
-            return false;
+            return null;
         ParsedResource parsed;
         try
         {
@@ -31,19 +31,28 @@ public static class SelfRegistration
             var detail = e is ApiException api && api.Fields.Count > 0 ? string.Join("; ", api.Fields.Select(f => $"{f.Field}: {f.Reason}")) : e.Message;
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"node metadata {MetadataKey} is not a valid Dataplane: {detail}"));
         }
-        var write = new ResourceWrite
+        return new ResourceWrite
         {
             Key = new ResourceKey(identity.Tenant, ResourceTypes.Dataplane.Name, identity.Mesh, identity.Name),
             SpecJson = parsed.SpecJson,
             Labels = parsed.Labels,
         };
+    }
+
+    /// <summary>Writes the Dataplane through its mesh; a refusal ends the stream with the matching gRPC status.</summary>
+    public static async Task WriteAsync(IGrainFactory grains, DataplaneIdentity identity, ResourceWrite write)
+    {
         var result = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)).Put(write);
-        return result.Status switch
+        switch (result.Status)
         {
-            WriteStatus.Created or WriteStatus.Updated => true,
-            WriteStatus.QuotaExceeded => throw new RpcException(new Status(StatusCode.ResourceExhausted, result.Message ?? "quota exceeded")),
-            WriteStatus.NotFound => throw new RpcException(new Status(StatusCode.NotFound, $"mesh {identity.Mesh} is not found")),
-            _ => throw new RpcException(new Status(StatusCode.InvalidArgument, result.Message ?? "dataplane refused")),
-        };
+            case WriteStatus.Created or WriteStatus.Updated:
+                return;
+            case WriteStatus.QuotaExceeded:
+                throw new RpcException(new Status(StatusCode.ResourceExhausted, result.Message ?? "quota exceeded"));
+            case WriteStatus.NotFound:
+                throw new RpcException(new Status(StatusCode.NotFound, $"mesh {identity.Mesh} is not found"));
+            default:
+                throw new RpcException(new Status(StatusCode.InvalidArgument, result.Message ?? "dataplane refused"));
+        }
     }
 }

@@ -16,6 +16,8 @@ namespace Kuma.Gateway.Hosting;
 /// </summary>
 public static class ApiServices
 {
+    private static readonly TimeSpan SiloLeaveAllowance = TimeSpan.FromSeconds(5);
+
     public static IServiceCollection AddKumaApi(this IServiceCollection services, KumaSettings settings)
     {
         var options = ApiOptions.From(settings);
@@ -31,8 +33,13 @@ public static class ApiServices
         services.AddSingleton<InspectEndpoints>();
         services.AddSingleton<ApiDispatcher>();
 
-        services.AddSingleton(DpServerOptions.From(settings));
-        services.AddSingleton(sp => new FailedAuthLimiter(sp.GetRequiredService<DpServerOptions>().AuthFailuresPerMinute, sp.GetRequiredService<TimeProvider>()));
+        var dp = DpServerOptions.From(settings);
+        services.AddSingleton(dp);
+        services.AddSingleton(sp => new FailedAuthLimiter(dp.AuthFailuresPerMinute, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<SelfRegisteredLeaseRenewer>();
+        // Streams end when stopping begins (see MapKumaApi); what is left after the drain is cut, and the
+        // silo gets a short allowance to leave the cluster in good order: never the host's default 30 s.
+        services.Configure<HostOptions>(host => host.ShutdownTimeout = dp.DrainTimeout + SiloLeaveAllowance);
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
         services.AddSingleton<InsightReporter>();
@@ -89,6 +96,10 @@ public static class ApiServices
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
         app.MapWhen(context => context.Connection.LocalPort == apiPort, api => api.Run(dispatcher.HandleAsync));
         app.MapGrpcService<AdsService>();
+        // Before Kestrel stops (it then says GOAWAY and waits for open streams), end every ADS stream with
+        // UNAVAILABLE so proxies reconnect elsewhere now rather than when the connection is cut.
+        var node = app.Services.GetRequiredService<GatewayNode>();
+        app.Lifetime.ApplicationStopping.Register(node.CloseAll);
         var bootstrap = app.Services.GetRequiredService<BootstrapEndpoint>();
         app.MapPost("/bootstrap", bootstrap.HandleAsync);
     }

@@ -41,23 +41,38 @@ public sealed record DataplaneInsight(
     [property: Id(4)] DateTimeOffset? DisconnectTime,
     [property: Id(5)] ImmutableArray<XdsTypeStatus> Types);
 
-/// <summary>A gateway node's handle for closing a stream that a newer one replaced.</summary>
+/// <summary>A gateway node's handle for closing a stream that a newer one replaced, and for asking whether a stream is still open there.</summary>
 [Alias("kuma.IStreamCloser")]
 public interface IStreamCloser : IGrainObserver
 {
     [Alias("Close")] void Close(Guid sessionId);
+
+    [Alias("IsOpen")] Task<bool> IsOpen(Guid sessionId);
 }
 
 /// <summary>One dataplane's connection: at most one live stream, its insight, and the cleanup of self-registered dataplanes.</summary>
 [Alias("kuma.IDataplaneSessionGrain")]
 public interface IDataplaneSessionGrain : IGrainWithStringKey
 {
-    /// <summary>Takes over as the live stream; a previous stream is told to close through its gateway's closer.</summary>
-    [Alias("Connect")] Task Connect(Guid sessionId, string gatewayInstance, IStreamCloser closer, TimeSpan? deleteAfterDisconnect);
+    /// <summary>
+    /// Takes over as the live stream; a previous stream is told to close through its gateway's closer. With
+    /// <paramref name="selfRegistered"/>, the stream holds its dataplane in the store before the caller writes it.
+    /// </summary>
+    [Alias("Connect")] Task Connect(Guid sessionId, string gatewayInstance, IStreamCloser closer, SelfRegisteredHold? selfRegistered);
 
     [Alias("Report")] Task Report(Guid sessionId, ImmutableArray<XdsEvent> events);
 
-    [Alias("Disconnect")] Task Disconnect(Guid sessionId);
+    /// <summary>
+    /// The stream ended. A self-registering stream passes its hold again: an activation that never saw the
+    /// stream (it moved with a dead silo) can still start the cleanup delay instead of waiting out the lease.
+    /// </summary>
+    [Alias("Disconnect")] Task Disconnect(Guid sessionId, SelfRegisteredHold? selfRegistered);
+
+    /// <summary>
+    /// Deletes the self-registered dataplane when <paramref name="sessionId"/> still holds it in the store, its
+    /// deadline has passed and no stream is open; true when it is gone. Throws when the delete failed (retry later).
+    /// </summary>
+    [Alias("DeleteIfAbandoned")] Task<bool> DeleteIfAbandoned(Guid sessionId);
 
     /// <summary>Null when no stream ever connected since this grain was activated.</summary>
     [AlwaysInterleave, Alias("GetInsight")] Task<DataplaneInsight?> GetInsight();

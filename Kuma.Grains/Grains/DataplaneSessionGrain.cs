@@ -1,15 +1,25 @@
 using System.Collections.Immutable;
 using Kuma.Resources;
+using Kuma.Store;
 using Microsoft.Extensions.Logging;
+using Orleans.Placement;
 
 namespace Kuma.Grains;
 
 /// <summary>
 /// Tracks the one live ADS stream of a dataplane. Insight lives in memory only: it is rebuilt by the
 /// next reports after a move, and writing it to Postgres on every ACK is what made Kuma's store suffer.
+/// The cleanup of a self-registered dataplane lives in the store (<see cref="ISelfRegisteredLeaseStore"/>),
+/// not here, so it outlives this activation; this grain is where connects and cleanups meet, one at a time.
+/// Placed beside the gateway that first calls it: the stream's reports are then local calls.
 /// </summary>
-internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<DataplaneSessionGrain> logger) : Grain, IDataplaneSessionGrain
+[PreferLocalPlacement]
+internal sealed partial class DataplaneSessionGrain(
+    ISelfRegisteredLeaseStore leases, TimeProvider clock, ILogger<DataplaneSessionGrain> logger) : Grain, IDataplaneSessionGrain
 {
+    // A gateway that does not answer within this is taken for gone, as is its stream.
+    private static readonly TimeSpan StreamCheckTimeout = TimeSpan.FromSeconds(2);
+
     private string _tenant = "";
     private string _mesh = "";
     private string _name = "";
@@ -18,8 +28,7 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
     private string? _gateway;
     private DateTimeOffset? _connectTime;
     private DateTimeOffset? _disconnectTime;
-    private TimeSpan? _deleteAfterDisconnect;
-    private IGrainTimer? _cleanup;
+    private SelfRegisteredHold? _hold;
     private ImmutableSortedDictionary<string, XdsTypeStatus> _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
     private bool _everConnected;
 
@@ -29,8 +38,13 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
         return Task.CompletedTask;
     }
 
-    public Task Connect(Guid sessionId, string gatewayInstance, IStreamCloser closer, TimeSpan? deleteAfterDisconnect)
+    public async Task Connect(Guid sessionId, string gatewayInstance, IStreamCloser closer, SelfRegisteredHold? selfRegistered)
     {
+        if (selfRegistered is not null)
+        {
+            // Held before the caller writes the Dataplane: a cleanup already due meets this hold here and stops.
+            await leases.HoldAsync(new SelfRegisteredLease(_tenant, _mesh, _name, sessionId, clock.GetUtcNow() + selfRegistered.Lease + selfRegistered.CleanupDelay));
+        }
         if (_session is { } previous && previous != sessionId)
         {
             LogReplaced(logger, _tenant, _mesh, _name, previous, sessionId);
@@ -43,17 +57,14 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
                 LogCloseFailed(logger, e, previous); // that gateway is gone; its stream went with it
             }
         }
-        _cleanup?.Dispose();
-        _cleanup = null;
         _session = sessionId;
         _closer = closer;
         _gateway = gatewayInstance;
         _connectTime = clock.GetUtcNow();
         _disconnectTime = null;
-        _deleteAfterDisconnect = deleteAfterDisconnect;
+        _hold = selfRegistered;
         _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
         _everConnected = true;
-        return Task.CompletedTask;
     }
 
     public Task Report(Guid sessionId, ImmutableArray<XdsEvent> events)
@@ -73,24 +84,64 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
         return Task.CompletedTask;
     }
 
-    public Task Disconnect(Guid sessionId)
+    public async Task Disconnect(Guid sessionId, SelfRegisteredHold? selfRegistered)
     {
-        if (_session != sessionId) return Task.CompletedTask;
-        _session = null;
-        _closer = null;
-        _disconnectTime = clock.GetUtcNow();
-        if (_deleteAfterDisconnect is { } delay)
+        if (_session == sessionId)
         {
-            _cleanup = this.RegisterGrainTimer(DeleteSelfRegistered, new GrainTimerCreationOptions(delay, Timeout.InfiniteTimeSpan) { KeepAlive = true });
+            _session = null;
+            _closer = null;
+            _disconnectTime = clock.GetUtcNow();
         }
-        return Task.CompletedTask;
+        else if (_session is not null)
+        {
+            return; // a newer stream holds the dataplane
+        }
+        if (selfRegistered is not null)
+        {
+            // The store moves the deadline only while this session still holds the row. Should this write
+            // fail, the stream's last renewal still runs out on its own: the cleanup is later, not lost.
+            await leases.ExtendAsync([Holder(sessionId)], clock.GetUtcNow() + selfRegistered.CleanupDelay);
+        }
     }
 
-    private async Task DeleteSelfRegistered(CancellationToken ct)
+    public async Task<bool> DeleteIfAbandoned(Guid sessionId)
     {
-        _cleanup?.Dispose();
-        _cleanup = null;
-        if (_session is not null) return; // it came back
+        var lease = await leases.GetAsync(_tenant, _mesh, _name);
+        if (lease is null || lease.Session != sessionId) return lease is null; // gone already, or a newer stream holds it
+        if (lease.DeleteAfter > clock.GetUtcNow()) return false; // renewed since the sweep read it
+        if (_session is { } live && await IsOpen(live))
+        {
+            if (live == sessionId && _hold is { } hold)
+            {
+                // Its renewals were lost (the store was down), yet the stream is there: it keeps its dataplane.
+                await leases.ExtendAsync([Holder(live)], clock.GetUtcNow() + hold.Lease + hold.CleanupDelay);
+            }
+            else
+            {
+                // A stream that brought no Dataplane holds it now: as for any dataplane it did not register, no cleanup.
+                await leases.ForgetAsync(Holder(sessionId));
+            }
+            return false;
+        }
+        await DeleteDataplane();
+        await leases.ForgetAsync(Holder(sessionId));
+        return true;
+    }
+
+    private async Task<bool> IsOpen(Guid live)
+    {
+        try
+        {
+            return _closer is not null && await _closer.IsOpen(live).WaitAsync(StreamCheckTimeout);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return false; // the gateway does not answer: its process, and the stream with it, is gone
+        }
+    }
+
+    private async Task DeleteDataplane()
+    {
         // Forget the insight first: once the dataplane is gone, nothing may still describe it.
         var (everConnected, types) = (_everConnected, _types);
         _everConnected = false;
@@ -105,9 +156,13 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
             (_everConnected, _types) = (everConnected, types); // the dataplane is still there
             throw;
         }
+        _session = null;
+        _closer = null;
         LogSelfRegisteredDeleted(logger, _tenant, _mesh, _name, result.Status);
         DeactivateOnIdle();
     }
+
+    private LeaseHolder Holder(Guid sessionId) => new(_tenant, _mesh, _name, sessionId);
 
     public Task<DataplaneInsight?> GetInsight() => Task.FromResult(_everConnected
         ? new DataplaneInsight(_session is not null, _gateway, _session, _connectTime, _disconnectTime, [.. _types.Values])
@@ -119,6 +174,6 @@ internal sealed partial class DataplaneSessionGrain(TimeProvider clock, ILogger<
     [LoggerMessage(Level = LogLevel.Debug, Message = "Could not tell stream {Session} to close")]
     private static partial void LogCloseFailed(ILogger logger, Exception exception, Guid session);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Self-registered dataplane {Tenant}/{Mesh}/{Name} stayed away; deleted: {Status}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Self-registered dataplane {Tenant}/{Mesh}/{Name} has no stream left; deleted: {Status}")]
     private static partial void LogSelfRegisteredDeleted(ILogger logger, string tenant, string mesh, string name, WriteStatus status);
 }

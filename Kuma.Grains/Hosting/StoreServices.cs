@@ -1,3 +1,4 @@
+using Kuma.Cleanup;
 using Kuma.Configuration;
 using Kuma.Store;
 using Kuma.Store.Postgres;
@@ -24,11 +25,15 @@ public static class StoreServices
                 var outages = new OutageLog("Store", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<GuardedStore>());
                 return new GuardedStore(postgres, outages, options.Timeout, dataSource.Clear);
             });
+            services.AddSingleton<ISelfRegisteredLeaseStore, PostgresSelfRegisteredLeaseStore>();
         }
         else
         {
             services.AddSingleton<IResourceStore, MemoryResourceStore>();
+            services.AddSingleton<ISelfRegisteredLeaseStore, MemorySelfRegisteredLeaseStore>();
         }
+        // Every silo sweeps the leases: the cleanup of a self-registered dataplane survives the silo that scheduled it.
+        services.AddHostedService<SelfRegisteredSweeper>();
         return services;
     }
 }

@@ -56,21 +56,24 @@ public abstract class AdsStream<TRequest, TResponse> : IAsyncDisposable
     }
 
     /// <summary>The status the server ended the stream with; DeadlineExceeded when it is still open after the timeout.</summary>
-    public async Task<StatusCode> StatusAsync(TimeSpan? timeout = null)
+    public async Task<StatusCode> StatusAsync(TimeSpan? timeout = null) => (await EndAsync(timeout)).StatusCode;
+
+    /// <summary>The status (code and detail) the stream ended with, reading past any responses still queued.</summary>
+    public async Task<Status> EndAsync(TimeSpan? timeout = null)
     {
         try
         {
             using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
             while (await _received.Reader.WaitToReadAsync(cts.Token)) _received.Reader.TryRead(out _);
-            return StatusCode.OK;
+            return Status.DefaultSuccess;
         }
         catch (RpcException e)
         {
-            return e.StatusCode;
+            return e.Status;
         }
         catch (OperationCanceledException)
         {
-            return StatusCode.DeadlineExceeded;
+            return new Status(StatusCode.DeadlineExceeded, "the stream is still open");
         }
     }
 

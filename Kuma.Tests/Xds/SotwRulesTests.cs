@@ -137,6 +137,29 @@ public sealed class SotwRulesTests(PlaintextDpFixture fixture) : IClassFixture<P
     }
 
     [Fact]
+    public async Task A_self_registered_dataplane_whose_proxy_moved_to_a_new_stream_is_kept()
+    {
+        using var tenant = await Tenant("rules-self-moved");
+        var metadata = new Struct { Fields = { ["dataplane.resource"] = Value.ForString(Samples.Dataplane("m1", "self-2", "selfie", "10.0.0.6", 7000)) } };
+        var before = await Connect(tenant, "self-2", metadata);
+        await before.SendAsync(TypeUrls.Cluster);
+        await before.NextAsync();
+        // The proxy is on its new stream (another gateway, in production) before the old one's end is noticed.
+        await using var after = await Connect(tenant, "self-2", metadata);
+        await after.SendAsync(TypeUrls.Cluster);
+        await after.NextAsync();
+        await before.DisposeAsync();
+
+        // Nothing to wait on for a deletion that must not happen: give it the delay three times over, plus sweeps.
+        await Task.Delay(TimeSpan.FromSeconds(4));
+        Assert.Equal(HttpStatusCode.OK, (await tenant.GetAsync("/meshes/m1/dataplanes/self-2")).StatusCode);
+        Assert.True((await Overview(tenant, "self-2"))["dataplaneInsight"]!["connected"]!.GetValue<bool>());
+
+        await after.DisposeAsync();
+        await WaitFor(async () => (await tenant.GetAsync("/meshes/m1/dataplanes/self-2")).StatusCode == HttpStatusCode.NotFound, TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task Bad_requests_end_only_their_own_stream()
     {
         using var tenant = await Tenant("rules-bad", ("b1", "backend", 9001));

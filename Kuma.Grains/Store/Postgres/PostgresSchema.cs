@@ -37,6 +37,7 @@ public static partial class PostgresSchema
             );
             """),
         (2, "orleans clustering", OrleansClusteringSchema.Tables),
+        (3, "self-registered dataplane leases", PostgresSelfRegisteredLeaseStore.Table),
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, ILogger logger, CancellationToken ct = default)
