@@ -16,12 +16,45 @@ public sealed class PostgresServer
     private readonly string _adminConnectionString;
     private readonly Func<Task>? _stop;
     private readonly Func<string, Task>? _pgCtl;
+    private readonly string? _dataDirectory;
 
-    private PostgresServer(string adminConnectionString, Func<Task>? stop = null, Func<string, Task>? pgCtl = null)
+    private PostgresServer(string adminConnectionString, Func<Task>? stop = null, Func<string, Task>? pgCtl = null, string? dataDirectory = null)
     {
         _adminConnectionString = adminConnectionString;
         _stop = stop;
         _pgCtl = pgCtl;
+        _dataDirectory = dataDirectory;
+    }
+
+    /// <summary>
+    /// Stops every process of a server this process started (SIGSTOP), as a network black hole looks to
+    /// its clients: connections stay open, nothing answers, new connections hang.
+    /// </summary>
+    public Task FreezeAsync() => SignalAll("STOP");
+
+    /// <summary>Lets a server frozen by <see cref="FreezeAsync"/> go on where it stopped.</summary>
+    public Task ThawAsync() => SignalAll("CONT");
+
+    private async Task SignalAll(string signal)
+    {
+        if (_dataDirectory is null) throw new InvalidOperationException("only a server this process started can be frozen");
+        var postmaster = int.Parse(File.ReadLines(Path.Combine(_dataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture);
+        var pids = new List<string> { postmaster.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        foreach (var stat in Directory.GetDirectories("/proc").Select(d => Path.Combine(d, "stat")))
+        {
+            try
+            {
+                // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after the last ')'.
+                var text = await File.ReadAllTextAsync(stat);
+                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+                if (fields[1] == pids[0]) pids.Add(text[..text.IndexOf(' ')]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+            {
+                // a process that ended meanwhile, or not a process folder
+            }
+        }
+        await Run("kill", [$"-{signal}", .. pids]);
     }
 
     /// <summary>Takes a server this process started down, keeping its data, to play a store outage (open connections are cut).</summary>
@@ -90,7 +123,7 @@ public sealed class PostgresServer
         Task PgCtl(string action) => action == "stop"
             ? Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], runAs)
             : Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
-        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop, PgCtl);
+        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop, PgCtl, data);
     }
 
     /// <summary>

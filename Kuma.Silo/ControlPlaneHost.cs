@@ -16,7 +16,8 @@ namespace Kuma.Silo;
 /// </summary>
 public static class ControlPlaneHost
 {
-    public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, CancellationToken ct = default)
+    /// <param name="configureServices">Last word on the services, after the control plane's own (tests put fault-injecting stores here).</param>
+    public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, Action<IServiceCollection>? configureServices = null, CancellationToken ct = default)
     {
         OpenFileLimit.Raise();
         var store = StoreOptions.From(settings);
@@ -49,6 +50,7 @@ public static class ControlPlaneHost
         });
         builder.Services.AddKumaApi(settings);
         builder.ListenKumaApi(settings);
+        configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.MapKumaApi();

@@ -1,5 +1,6 @@
 using System.Net;
 using Kuma.Gateway.Auth;
+using Kuma.Store;
 using Kuma.Validation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -21,13 +22,17 @@ public sealed partial class ApiDispatcher(
     TokenEndpoints tokenEndpoints,
     IndexEndpoints index,
     InspectEndpoints inspect,
-    ILogger<ApiDispatcher> logger)
+    ILogger<ApiDispatcher> logger,
+    TimeProvider clock)
 {
+    private readonly OutageLog _outages = new("Cluster", clock, logger);
+
     public async Task HandleAsync(HttpContext context)
     {
         try
         {
             await Dispatch(context);
+            _outages.RecordSuccess();
         }
         catch (ApiException e)
         {
@@ -41,6 +46,12 @@ public sealed partial class ApiDispatcher(
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // the client went away; nothing to answer
+        }
+        catch (Exception e) when (Unavailability.Classify(e) is { } outage)
+        {
+            // The store's own outages are told by the silo that met them; the edge tells the cluster's.
+            if (outage.Kind != "store") _outages.RecordFailure(outage.Kind, e.Message);
+            if (!context.Response.HasStarted) await outage.Answer.WriteAsync(context);
         }
         catch (Exception e)
         {

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Envoy.Service.Discovery.V3;
 using Grpc.Core;
+using Kuma.Gateway.Api;
 using Kuma.Grains;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Hub;
@@ -89,6 +90,11 @@ public sealed partial class AdsService(
         catch (XdsProtocolException e)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, e.Message));
+        }
+        catch (Exception e) when (Unavailability.Classify(e) is { } outage)
+        {
+            // The proxy keeps its last config and reconnects; the outage itself is logged where it was met.
+            throw new RpcException(new Status(StatusCode.Unavailable, outage.Answer.Detail));
         }
         finally
         {

@@ -30,6 +30,19 @@ public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticat
 
     public async Task HandleAsync(HttpContext context)
     {
+        try
+        {
+            await Answer(context);
+        }
+        catch (Exception e) when (Unavailability.Classify(e) is { } outage && !context.Response.HasStarted)
+        {
+            context.Response.Headers.RetryAfter = "2";
+            await Plain(context, StatusCodes.Status503ServiceUnavailable, outage.Answer.Detail);
+        }
+    }
+
+    private async Task Answer(HttpContext context)
+    {
         JsonObject body;
         try
         {

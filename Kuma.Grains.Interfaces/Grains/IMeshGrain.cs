@@ -34,7 +34,8 @@ public interface IMeshGrain : IGrainWithStringKey
     [Alias("Delete")] Task<WriteResult> Delete(string type, string name, long? expectedVersion);
 
     /// <summary>Null when the mesh does not exist. Secrets are not part of it.</summary>
-    [Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
+    // Interleaves: it needs no store, so it must not queue behind a write that waits on one.
+    [AlwaysInterleave, Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
 
     /// <summary>
     /// Long poll: answers at once when the mesh is not at <paramref name="knownGeneration"/> (-1: absent),

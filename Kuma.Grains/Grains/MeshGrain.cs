@@ -21,6 +21,8 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
     /// <summary>What leaves the grain: <see cref="_state"/> without secrets.</summary>
     private MeshSnapshot? _published;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Set while a write's outcome is unknown: the snapshot may not be the store's truth until reconciled.</summary>
+    private IGrainTimer? _reconcile;
 
     /// <summary>Assigning replaces the snapshot and wakes every waiter.</summary>
     private MeshSnapshot? _snapshot
@@ -66,6 +68,62 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
 
     public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(_published);
 
+    /// <summary>
+    /// Every write starts from the store's truth. One whose outcome the store did not confirm (a timeout,
+    /// a lost connection) may still commit later, so the grain reconciles before it accepts anything
+    /// else, and keeps trying in the background meanwhile so readers and proxies converge on their own.
+    /// </summary>
+    private async Task<WriteResult> Writing(Func<Task<WriteResult>> write)
+    {
+        if (_reconcile is not null)
+        {
+            try
+            {
+                await Reconcile();
+            }
+            catch (StoreUnavailableException e)
+            {
+                // This write was not attempted, so its outcome is known: nothing happened.
+                throw new StoreUnavailableException(e.Message, outcomeUnknown: false);
+            }
+        }
+        try
+        {
+            return await write();
+        }
+        catch (StoreUnavailableException e) when (e.OutcomeUnknown)
+        {
+            LogOutcomeUnknown(logger, _tenant, _mesh);
+            _reconcile ??= this.RegisterGrainTimer(ReconcileInBackground, new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)));
+            throw;
+        }
+    }
+
+    private async Task ReconcileInBackground(CancellationToken ct)
+    {
+        try
+        {
+            await Reconcile(ct);
+        }
+        catch (StoreUnavailableException)
+        {
+            // still down: the next tick tries again, and the store's own log tells operators
+        }
+    }
+
+    /// <summary>
+    /// Raising the mesh's generation first waits for any write still held at the store (it holds that row
+    /// until it commits) and outdates it; what is read after that is final.
+    /// </summary>
+    private async Task Reconcile(CancellationToken ct = default)
+    {
+        await store.FenceAsync(Scope, ct);
+        await Reload(ct);
+        _reconcile?.Dispose();
+        _reconcile = null;
+        LogReconciled(logger, _tenant, _mesh, _snapshot?.Generation ?? -1);
+    }
+
     public async Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait)
     {
         // A mesh that does not exist is at generation -1, so waiting on its absence waits too.
@@ -75,7 +133,9 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         return _published;
     }
 
-    public async Task<WriteResult> PutMesh(ResourceWrite write)
+    public Task<WriteResult> PutMesh(ResourceWrite write) => Writing(() => PutMeshCore(write));
+
+    private async Task<WriteResult> PutMeshCore(ResourceWrite write)
     {
         if (_snapshot is null)
         {
@@ -118,7 +178,9 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         return new WriteResult(WriteStatus.Created, _snapshot!.MeshResource);
     }
 
-    public async Task<WriteResult> DeleteMesh(long? expectedVersion)
+    public Task<WriteResult> DeleteMesh(long? expectedVersion) => Writing(() => DeleteMeshCore(expectedVersion));
+
+    private async Task<WriteResult> DeleteMeshCore(long? expectedVersion)
     {
         if (_snapshot is null) return WriteResult.NotFound;
         if (_snapshot.OfType(ResourceTypes.Dataplane.Name).Any())
@@ -137,7 +199,9 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         return new WriteResult(WriteStatus.Deleted);
     }
 
-    public async Task<WriteResult> Put(ResourceWrite write)
+    public Task<WriteResult> Put(ResourceWrite write) => Writing(() => PutCore(write));
+
+    private async Task<WriteResult> PutCore(ResourceWrite write)
     {
         if (_snapshot is null) return MeshNotFound();
         var type = write.Key.Type;
@@ -184,7 +248,9 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         }
     }
 
-    public async Task<WriteResult> Delete(string type, string name, long? expectedVersion)
+    public Task<WriteResult> Delete(string type, string name, long? expectedVersion) => Writing(() => DeleteCore(type, name, expectedVersion));
+
+    private async Task<WriteResult> DeleteCore(string type, string name, long? expectedVersion)
     {
         if (_snapshot is null) return WriteResult.NotFound;
         var key = new ResourceKey(_tenant, type, _mesh, name);
@@ -228,6 +294,12 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
     }
 
     private WriteResult MeshNotFound() => new(WriteStatus.NotFound, Message: $"mesh of name {_mesh} is not found");
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mesh {Tenant}/{Mesh}: the store did not confirm a write; reconciling with the store before the next one")]
+    private static partial void LogOutcomeUnknown(ILogger logger, string tenant, string mesh);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Tenant}/{Mesh} reconciled with the store at generation {Generation}")]
+    private static partial void LogReconciled(ILogger logger, string tenant, string mesh, long generation);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created mesh {Tenant}/{Mesh} with {Defaults} default resources")]
     private static partial void LogMeshCreated(ILogger logger, string tenant, string mesh, int defaults);

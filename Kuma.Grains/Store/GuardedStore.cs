@@ -7,9 +7,10 @@ namespace Kuma.Store;
 /// <summary>
 /// Every call to the durable store, bounded in time and with failures told apart: a store that is down,
 /// stalled or dropped the connection surfaces as <see cref="StoreUnavailableException"/> (503 at the
-/// edge) instead of whatever the driver threw. Reads are retried once on a fresh connection, since
-/// after the server restarts the pool may hand out connections that died with it. A failed write is
-/// reported as of unknown outcome unless it provably never reached the server.
+/// edge) instead of whatever the driver threw. After the server restarts the pool may hand out
+/// connections that died with it, so a call that lost its connection is tried once more on a fresh one:
+/// reads always, writes when nothing was committed (the store's writes commit in a separate step, see
+/// <see cref="CommitUnconfirmedException"/>). Only an unanswered COMMIT leaves a write's outcome unknown.
 /// </summary>
 public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpan timeout, Action? dropIdleConnections = null) : IResourceStore
 {
@@ -43,25 +44,31 @@ public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpa
     public Task<long> GetGenerationAsync(Generation generation, CancellationToken ct = default) =>
         Read(c => inner.GetGenerationAsync(generation, c), ct);
 
-    private async Task<T> Read<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    public Task<long?> FenceAsync(Generation generation, CancellationToken ct = default) =>
+        Write(c => inner.FenceAsync(generation, c), ct);
+
+    private Task<T> Read<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) => Call(call, ct);
+
+    private Task<T> Write<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) => Call(call, ct);
+
+    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         try
         {
             return await Attempt(call, ct);
         }
-        catch (Exception e) when (Failure.Of(e, ct) is { } failure && failure.ConnectionLost)
+        catch (Exception e) when (e is not CommitUnconfirmedException && Failure.Of(e, ct) is { ConnectionLost: true } failure)
         {
-            return await Guarded(call, write: false, ct); // once more, on a connection opened now
+            dropIdleConnections?.Invoke();
+            return await Once(call, ct); // nothing was applied: once more, on a connection opened now
         }
         catch (Exception e) when (Failure.Of(e, ct) is { } failure)
         {
-            throw Unavailable(failure, write: false);
+            throw Unavailable(failure, e is CommitUnconfirmedException);
         }
     }
 
-    private async Task<T> Write<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) => await Guarded(call, write: true, ct);
-
-    private async Task<T> Guarded<T>(Func<CancellationToken, Task<T>> call, bool write, CancellationToken ct)
+    private async Task<T> Once<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         try
         {
@@ -69,7 +76,7 @@ public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpa
         }
         catch (Exception e) when (Failure.Of(e, ct) is { } failure)
         {
-            throw Unavailable(failure, write);
+            throw Unavailable(failure, e is CommitUnconfirmedException);
         }
     }
 
@@ -82,35 +89,39 @@ public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpa
         return result;
     }
 
-    private StoreUnavailableException Unavailable(Failure failure, bool write)
+    private StoreUnavailableException Unavailable(Failure failure, bool outcomeUnknown)
     {
         health.RecordFailure(failure.Kind, failure.Detail);
-        if (failure.ConnectionLost) dropIdleConnections?.Invoke();
-        var outcomeUnknown = write && !failure.NeverSent;
+        // Idle connections opened before the outage are likely dead; the next call should not meet them.
+        if (failure.Kind != "timeout") dropIdleConnections?.Invoke();
         return new StoreUnavailableException(
             outcomeUnknown ? $"the store did not confirm the write ({failure.Kind}); its outcome is unknown" : $"the store is unavailable ({failure.Kind})",
             outcomeUnknown);
     }
 
-    /// <summary>What went wrong, when it is the store's availability rather than a bug or a refusal.</summary>
-    private sealed record Failure(string Kind, string Detail, bool ConnectionLost, bool NeverSent)
+    /// <summary>
+    /// What went wrong, when it is the store's availability rather than a bug or a refusal.
+    /// <see cref="ConnectionLost"/>: the connection broke under the call, which a fresh one may not.
+    /// </summary>
+    private sealed record Failure(string Kind, string Detail, bool ConnectionLost)
     {
         public static Failure? Of(Exception e, CancellationToken callerToken)
         {
             if (callerToken.IsCancellationRequested) return null; // the caller gave up; not the store's fault
+            if (e is CommitUnconfirmedException { InnerException: { } inner }) e = inner;
             return e switch
             {
-                OperationCanceledException or TimeoutException => new("timeout", "no answer in time", false, false),
-                NpgsqlException { InnerException: TimeoutException } => new("timeout", "no answer in time", false, false),
-                NpgsqlException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } s } => new("refused", s.Message, true, true),
-                NpgsqlException { InnerException: SocketException s } => new("connection", s.Message, true, false),
-                NpgsqlException { InnerException: IOException io } => new("connection", io.Message, true, false),
+                OperationCanceledException or TimeoutException => new("timeout", "no answer in time", false),
+                NpgsqlException { InnerException: TimeoutException } => new("timeout", "no answer in time", false),
+                NpgsqlException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } s } => new("refused", s.Message, false),
+                NpgsqlException { InnerException: SocketException s } => new("connection", s.Message, true),
+                NpgsqlException { InnerException: IOException io } => new("connection", io.Message, true),
                 PostgresException p when p.SqlState.StartsWith("08", StringComparison.Ordinal) || p.SqlState.StartsWith("57P", StringComparison.Ordinal)
-                    || p.SqlState.StartsWith("53", StringComparison.Ordinal) => new("server", $"{p.SqlState} {p.MessageText}", true, false),
+                    || p.SqlState.StartsWith("53", StringComparison.Ordinal) => new("server", $"{p.SqlState} {p.MessageText}", true),
                 PostgresException => null, // a statement the server refused: a bug to see, not an outage
-                NpgsqlException n => new("connection", n.Message, true, false),
-                SocketException s => new("connection", s.Message, true, false),
-                IOException io => new("connection", io.Message, true, false),
+                NpgsqlException n => new("connection", n.Message, true),
+                SocketException s => new("connection", s.Message, true),
+                IOException io => new("connection", io.Message, true),
                 _ => null,
             };
         }

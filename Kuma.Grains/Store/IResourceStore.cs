@@ -37,6 +37,13 @@ public interface IResourceStore
     Task<long> CountAsync(string tenant, IReadOnlyCollection<string> types, CancellationToken ct = default);
 
     Task<long> GetGenerationAsync(Generation generation, CancellationToken ct = default);
+
+    /// <summary>
+    /// Raises an existing generation without writing anything else. Every write holds its generation's
+    /// row until it commits, so this returns only after any write still in flight has ended, and a
+    /// read after it sees the final state. Null when the generation does not exist.
+    /// </summary>
+    Task<long?> FenceAsync(Generation generation, CancellationToken ct = default);
 }
 
 /// <summary>The counter a write raises: one per (tenant, mesh); tenant-level writes use an empty mesh.</summary>
@@ -81,3 +88,6 @@ public static class Ownership
         _ => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, key.Tenant),
     };
 }
+
+/// <summary>A write's COMMIT was sent but not answered: it may or may not have been applied.</summary>
+public sealed class CommitUnconfirmedException(Exception inner) : Exception("the store did not confirm the commit", inner);

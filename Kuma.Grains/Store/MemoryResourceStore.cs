@@ -144,6 +144,11 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
         lock (_lock) return Task.FromResult(_generations.GetValueOrDefault(generation));
     }
 
+    public Task<long?> FenceAsync(Generation generation, CancellationToken ct = default)
+    {
+        lock (_lock) return Task.FromResult(_generations.ContainsKey(generation) ? Bump(generation) : (long?)null);
+    }
+
     private long Bump(Generation generation)
     {
         var next = _generations.GetValueOrDefault(generation) + 1;

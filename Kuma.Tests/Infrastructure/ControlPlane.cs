@@ -5,6 +5,7 @@ using System.Text;
 using Kuma.Configuration;
 using Kuma.Silo;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kuma.Tests.Infrastructure;
 
@@ -28,7 +29,7 @@ public sealed class ControlPlane : IAsyncDisposable
     public HttpClient Client { get; }
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<ControlPlane> StartAsync(string? postgresConnectionString = null, IDictionary<string, string>? extra = null)
+    public static async Task<ControlPlane> StartAsync(string? postgresConnectionString = null, IDictionary<string, string>? extra = null, Action<IServiceCollection>? configureServices = null)
     {
         var apiPort = FreePort.Next();
         var dpPort = FreePort.Next();
@@ -45,7 +46,7 @@ public sealed class ControlPlane : IAsyncDisposable
         if (postgresConnectionString is not null) values["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = postgresConnectionString;
         foreach (var (k, v) in extra ?? new Dictionary<string, string>()) values[k] = v;
         var settings = new KumaSettings(values);
-        var app = await ControlPlaneHost.StartAsync(settings, []);
+        var app = await ControlPlaneHost.StartAsync(settings, [], configureServices);
         return new ControlPlane(app, apiPort, dpPort, settings);
     }
 

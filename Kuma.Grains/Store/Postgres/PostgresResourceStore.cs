@@ -137,7 +137,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
             await reader.ReadAsync(ct);
             gen = reader.GetInt64(0);
         }
-        await tx.CommitAsync(ct);
+        await Commit(tx, ct);
         return new StoreCommit(created, gen);
     }
 
@@ -172,7 +172,12 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
 
     public async Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default)
     {
-        await using var cmd = dataSource.CreateCommand($"""
+        // An explicit transaction whose COMMIT is sent only after the update's result came back: a
+        // statement held at a stalled server then cannot commit on its own once the client gave up
+        // (see FenceAsync), and a COMMIT that was sent holds the generation's row until it lands.
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var cmd = new NpgsqlCommand($"""
             WITH updated AS (
                 UPDATE kuma_resources SET spec = @spec::json, labels = @labels::jsonb, version = version + 1, modification_time = @now
                 WHERE tenant = @tenant AND type = @type AND mesh = @mesh AND name = @name AND version = @expected
@@ -180,17 +185,22 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
             bumped AS (
                 {BumpGeneration.Replace("VALUES (@gen_tenant, @gen_mesh, 1)", "SELECT @gen_tenant, @gen_mesh, 1 WHERE EXISTS (SELECT 1 FROM updated)")})
             SELECT updated.*, bumped.generation FROM updated CROSS JOIN bumped
-            """);
+            """, connection, tx);
         AddNamedKey(cmd.Parameters, write.Key);
         cmd.Parameters.AddWithValue("spec", write.SpecJson);
         cmd.Parameters.AddWithValue("labels", JsonSerializer.Serialize(write.Labels));
         cmd.Parameters.AddWithValue("now", clock.GetUtcNow());
         cmd.Parameters.AddWithValue("expected", expectedVersion);
         AddGeneration(cmd.Parameters, generation);
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        if (!await reader.ReadAsync(ct))
-            throw new ResourceConflictException(write.Key, "resource was changed or deleted meanwhile");
-        return new StoreCommit([Read(reader)], reader.GetInt64(9));
+        StoreCommit commit;
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+                throw new ResourceConflictException(write.Key, "resource was changed or deleted meanwhile");
+            commit = new StoreCommit([Read(reader)], reader.GetInt64(9));
+        }
+        await Commit(tx, ct);
+        return commit;
     }
 
     public async Task<long?> DeleteAsync(ResourceKey key, long? expectedVersion, Generation generation, CancellationToken ct = default)
@@ -206,7 +216,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         batch.BatchCommands.Add(delete);
         batch.BatchCommands.Add(GenerationCommand(generation));
         var gen = (long)(await batch.ExecuteScalarAsync(ct))!;
-        await tx.CommitAsync(ct);
+        await Commit(tx, ct);
         return gen;
     }
 
@@ -235,7 +245,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
                 if (await reader.ReadAsync(ct)) gen = reader.GetInt64(0);
             } while (await reader.NextResultAsync(ct));
         }
-        await tx.CommitAsync(ct);
+        await Commit(tx, ct);
         return gen;
     }
 
@@ -265,7 +275,7 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         AddKey(tenantRow.Parameters, tenantKey);
         batch.BatchCommands.Add(tenantRow);
         await batch.ExecuteNonQueryAsync(ct);
-        await tx.CommitAsync(ct);
+        await Commit(tx, ct);
         return true;
     }
 
@@ -283,6 +293,31 @@ public sealed class PostgresResourceStore(NpgsqlDataSource dataSource, TimeProvi
         cmd.Parameters.AddWithValue(generation.Tenant);
         cmd.Parameters.AddWithValue(generation.Mesh);
         return await cmd.ExecuteScalarAsync(ct) is long g ? g : 0;
+    }
+
+    public async Task<long?> FenceAsync(Generation generation, CancellationToken ct = default)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE kuma_generations SET generation = generation + 1 WHERE tenant = $1 AND mesh = $2 RETURNING generation");
+        cmd.Parameters.AddWithValue(generation.Tenant);
+        cmd.Parameters.AddWithValue(generation.Mesh);
+        return await cmd.ExecuteScalarAsync(ct) is long g ? g : null;
+    }
+
+    /// <summary>
+    /// Every write is a transaction whose COMMIT goes out only after its statements answered, so a
+    /// failure before this point committed nothing (the server rolls back when the client leaves); only
+    /// a COMMIT that got no answer leaves the outcome unknown.
+    /// </summary>
+    private static async Task Commit(NpgsqlTransaction tx, CancellationToken ct)
+    {
+        try
+        {
+            await tx.CommitAsync(ct);
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or OperationCanceledException or TimeoutException)
+        {
+            throw new CommitUnconfirmedException(e);
+        }
     }
 
     private static async Task<long?> LockVersion(NpgsqlConnection connection, ResourceKey key, CancellationToken ct)
