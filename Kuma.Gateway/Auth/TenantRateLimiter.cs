@@ -3,10 +3,12 @@ using System.Threading.RateLimiting;
 namespace Kuma.Gateway.Auth;
 
 /// <summary>
-/// A token bucket per tenant: a burst of one second's worth, refilled every 100 ms. Partitions are keyed
-/// by tenant and rate, so a changed limit takes effect on the next request.
+/// A token bucket per tenant on this node, with no remote call per request: a burst of one second's worth,
+/// refilled every 100 ms. A tenant's limit is shared fairly across the nodes serving the API: each
+/// enforces ceil(limit / nodes), with nodes from <paramref name="nodes"/> (1 when not given or unknown).
+/// Partitions are keyed by tenant and rate, so a changed limit or node count takes effect on the next request.
 /// </summary>
-public sealed class TenantRateLimiter(int defaultRequestsPerSecond) : IDisposable
+public sealed class TenantRateLimiter(int defaultRequestsPerSecond, Func<int>? nodes = null) : IDisposable
 {
     private readonly PartitionedRateLimiter<(string Tenant, int Rate)> _limiter =
         PartitionedRateLimiter.Create<(string Tenant, int Rate), (string, int)>(key =>
@@ -24,9 +26,16 @@ public sealed class TenantRateLimiter(int defaultRequestsPerSecond) : IDisposabl
     /// <summary>Null when the request may proceed; otherwise how long to wait.</summary>
     public TimeSpan? TryAcquire(string tenant, int? requestsPerSecond)
     {
-        using var lease = _limiter.AttemptAcquire((tenant, requestsPerSecond ?? DefaultRequestsPerSecond));
+        using var lease = _limiter.AttemptAcquire((tenant, ShareOfThisNode(requestsPerSecond ?? DefaultRequestsPerSecond)));
         if (lease.IsAcquired) return null;
         return lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+    }
+
+    /// <summary>ceil(limit / nodes), at least 1.</summary>
+    public int ShareOfThisNode(int requestsPerSecond)
+    {
+        var n = Math.Max(1, nodes?.Invoke() ?? 1);
+        return Math.Max(1, (int)((requestsPerSecond + (long)n - 1) / n));
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -25,7 +25,13 @@ public static class ApiServices
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<UserTokenVerifier>();
-        services.AddSingleton(new TenantRateLimiter(options.TenantRequestsPerSecond));
+        services.AddSingleton<ApiNodeCount>();
+        services.AddHostedService(sp => sp.GetRequiredService<ApiNodeCount>());
+        services.AddSingleton(sp =>
+        {
+            var nodes = sp.GetRequiredService<ApiNodeCount>();
+            return new TenantRateLimiter(options.TenantRequestsPerSecond, () => nodes.Count);
+        });
         services.AddSingleton<ResourceEndpoints>();
         services.AddSingleton<TenantEndpoints>();
         services.AddSingleton<TokenEndpoints>();
