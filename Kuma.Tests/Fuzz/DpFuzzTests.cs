@@ -36,7 +36,8 @@ public sealed class DpFuzzTests(FuzzControlPlane fuzz, ITestOutputHelper output)
         const string suite = "bootstrap";
         output.WriteLine(FuzzSeed.Banner(suite));
         Console.WriteLine(FuzzSeed.Banner(suite));
-        using var client = new HttpClient
+        using var handler = new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 };
+        using var client = new HttpClient(handler)
         {
             BaseAddress = new Uri($"http://127.0.0.1:{fuzz.Cp.DpPort}"),
             DefaultRequestVersion = HttpVersion.Version20,
@@ -247,6 +248,19 @@ public sealed class DpFuzzTests(FuzzControlPlane fuzz, ITestOutputHelper output)
         public string Describe() =>
             $"#{Index} {(Delta ? "delta" : "sotw")} authorization={(Authorization is null ? "(none)" : FuzzBody.Literal(Authorization, 300))} " +
             (ReadFirst ? "reads after the first request; " : "") +
-            $"requests: {string.Join(" | ", Requests.Select(r => FuzzBody.Literal(r.ToString() ?? "", 1_500)))}";
+            $"requests: {string.Join(" | ", Requests.Select(r => Show((Google.Protobuf.IMessage)r)))}";
+
+        /// <summary>Protobuf's JSON refuses lone surrogates; such a request is shown as its wire bytes instead.</summary>
+        private static string Show(Google.Protobuf.IMessage request)
+        {
+            try
+            {
+                return FuzzBody.Literal(request.ToString() ?? "", 1_500);
+            }
+            catch (ArgumentException)
+            {
+                return "protobuf base64:" + Convert.ToBase64String(Google.Protobuf.MessageExtensions.ToByteArray(request));
+            }
+        }
     }
 }
