@@ -259,7 +259,8 @@ public sealed class DpFuzzTests(FuzzControlPlane fuzz, ITestOutputHelper output)
             }
             catch (ArgumentException)
             {
-                return "protobuf base64:" + Convert.ToBase64String(Google.Protobuf.MessageExtensions.ToByteArray(request));
+                var wire = Convert.ToBase64String(Google.Protobuf.MessageExtensions.ToByteArray(request));
+                return "protobuf base64:" + (wire.Length > 4_000 ? wire[..4_000] + $"…(+{wire.Length - 4_000} chars; replay by seed and index)" : wire);
             }
         }
     }
