@@ -174,7 +174,7 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException or IOException)
         {
-            return Failed(connection);
+            return Failed(e, connection);
         }
     }
 
@@ -210,13 +210,15 @@ public sealed class SimulatedProxy(string mesh, string name, bool delta) : IAsyn
         }
         catch (Exception e) when (e is RpcException or OperationCanceledException or IOException)
         {
-            return Failed(connection);
+            return Failed(e, connection);
         }
     }
 
-    private bool Failed(CancellationToken connection)
+    private bool Failed(Exception e, CancellationToken connection)
     {
         if (_stop.IsCancellationRequested || connection.IsCancellationRequested) return false;
+        // Said once per failure: a failed stream fails the run, and this says why.
+        Console.Error.WriteLine($"proxy {NodeId}: stream failed: {(e is RpcException r ? $"{r.StatusCode} {r.Status.Detail}" : e.GetType().Name + " " + e.Message)}");
         Interlocked.Increment(ref _errors);
         return true;
     }

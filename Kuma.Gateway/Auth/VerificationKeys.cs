@@ -23,7 +23,9 @@ public sealed class VerificationKeys(IGrainFactory grains, string kind, TimeProv
     /// <summary>Makes sure <paramref name="keyId"/> is known if the issuer has it, fetching at most once per interval.</summary>
     public async ValueTask EnsureAsync(string keyId)
     {
-        if (_keys.ContainsKey(keyId) || clock.GetUtcNow() < _nextRefresh) return;
+        if (_keys.ContainsKey(keyId)) return;
+        // Unknown ids queue here rather than being turned away while a fetch is under way: ten thousand
+        // proxies reconnecting to a fresh node all wait for its first fetch, and are all let in after it.
         await _refresh.WaitAsync();
         try
         {

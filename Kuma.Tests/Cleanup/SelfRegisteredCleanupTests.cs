@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Kuma.LoadTest;
 using Kuma.Tests.Infrastructure;
-using Npgsql;
 
 namespace Kuma.Tests.Cleanup;
 
@@ -48,24 +47,12 @@ public sealed class SelfRegisteredCleanupTests
     public async Task A_dataplane_whose_gateway_silo_was_killed_is_deleted_by_the_surviving_silo()
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("silokill");
-        var cluster = new Dictionary<string, string>
+        await using var silos = await TwoSiloCluster.StartAsync(database, "kill", new Dictionary<string, string>
         {
-            ["KUMA_CLUSTER_ID"] = "kill",
             ["KUMA_DP_SERVER_SELF_REGISTERED_CLEANUP_DELAY"] = "1s",
             ["KUMA_DP_SERVER_SELF_REGISTERED_LEASE"] = "3s",
-        };
-        await using var survivor = await ControlPlane.StartAsync(database, cluster);
-        await using var doomed = await ControlPlaneProcess.StartAsync(new Dictionary<string, string>(cluster)
-        {
-            ["KUMA_STORE_TYPE"] = "postgres",
-            ["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = database,
         });
-        await using (var connection = new NpgsqlConnection(database))
-        {
-            await connection.OpenAsync();
-            await using var active = new NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE deploymentid = 'kill' AND status = 3", connection);
-            await Eventually.HoldsAsync(async () => (long)(await active.ExecuteScalarAsync())! == 2, TimeSpan.FromSeconds(30), "both silos join");
-        }
+        var (survivor, doomed) = (silos.Survivor, silos.Doomed);
 
         var path = SelfRegisteringProxy.PathOf("self-orphan");
         await using var proxy = await SelfRegisteringProxy.ConnectAsync(doomed.DpAddress, survivor.Client, "self-orphan");

@@ -4,7 +4,6 @@ using Kuma.Grains;
 using Kuma.LoadTest;
 using Kuma.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Orleans.Runtime;
 
 namespace Kuma.Tests.Postgres;
@@ -19,19 +18,8 @@ public sealed class SiloDeathRateLimitTests
     public async Task A_tenant_whose_grain_dies_with_its_silo_is_still_served_by_the_survivor()
     {
         var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("ratekill");
-        var cluster = new Dictionary<string, string> { ["KUMA_CLUSTER_ID"] = "ratekill" };
-        await using var survivor = await ControlPlane.StartAsync(database, cluster);
-        await using var doomed = await ControlPlaneProcess.StartAsync(new Dictionary<string, string>(cluster)
-        {
-            ["KUMA_STORE_TYPE"] = "postgres",
-            ["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = database,
-        });
-        await using (var connection = new NpgsqlConnection(database))
-        {
-            await connection.OpenAsync();
-            await using var active = new NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE deploymentid = 'ratekill' AND status = 3", connection);
-            await Eventually.HoldsAsync(async () => (long)(await active.ExecuteScalarAsync())! == 2, TimeSpan.FromSeconds(30), "both silos join");
-        }
+        await using var silos = await TwoSiloCluster.StartAsync(database, "ratekill");
+        var (survivor, doomed) = (silos.Survivor, silos.Doomed);
 
         // A tenant created through the doomed silo's API, retried under other names until its grain lives there.
         var grains = survivor.Services.GetRequiredService<IGrainFactory>();
