@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Kuma.Configuration;
+using Kuma.Gateway.Hosting;
 using Kuma.LoadTest;
 using Kuma.Tests.Infrastructure;
 using Npgsql;
@@ -102,6 +104,34 @@ public sealed partial class StoreStartupTests
         {
             await server.StopAsync();
         }
+    }
+
+    [Fact]
+    public async Task A_standalone_gateway_started_before_any_silo_waits_for_one_and_then_serves()
+    {
+        var database = await (await PostgresServer.GetAsync()).CreateDatabaseAsync("gateway_first");
+        var cluster = new Dictionary<string, string> { ["KUMA_CLUSTER_ID"] = "gateway-first" };
+        var gatewayPort = FreePort.Next();
+        var starting = GatewayHost.StartAsync(new KumaSettings(new Dictionary<string, string>
+        {
+            ["KUMA_STORE_TYPE"] = "postgres",
+            ["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = database,
+            ["KUMA_STORE_POSTGRES_AUTO_MIGRATE"] = "false",
+            ["KUMA_STORE_POSTGRES_STARTUP_RETRY_MAX_DELAY"] = "2s",
+            ["KUMA_CLUSTER_ID"] = "gateway-first",
+            ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }), []);
+        // No silo (not even the membership table yet): the gateway keeps trying instead of failing its start.
+        Assert.NotSame(starting, await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(5))));
+
+        await using var silo = await ControlPlane.StartAsync(database, cluster);
+        var finished = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(60)));
+        Assert.True(finished == starting, "the gateway did not connect within 60 s of the silo starting");
+        await using var gateway = await starting;
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
+        var created = await client.PutAsync("/meshes/edge", ControlPlane.Json("{}"));
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
     }
 
     private static async Task<(int ExitCode, TimeSpan Elapsed, List<string> Lines)> RunUntilExitAsync(string connectionString)
