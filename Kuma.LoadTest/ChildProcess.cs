@@ -14,7 +14,9 @@ public sealed class ChildProcess : IAsyncDisposable
     public bool HasExited => _process.HasExited;
 
     /// <param name="onOutput">Sees every line the program writes to standard output.</param>
-    public static ChildProcess Start(string dll, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, string prefix, Action<string>? onOutput = null)
+    /// <param name="onError">Sees every line the program writes to standard error (they are echoed with the prefix as well).</param>
+    public static ChildProcess Start(string dll, IEnumerable<string> args, IEnumerable<KeyValuePair<string, string>> environment, string prefix,
+        Action<string>? onOutput = null, Action<string>? onError = null)
     {
         var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (key, value) in environment) start.Environment[key] = value;
@@ -25,7 +27,9 @@ public sealed class ChildProcess : IAsyncDisposable
         };
         process.ErrorDataReceived += (_, e) =>
         {
-            if (e.Data is not null) Console.Error.WriteLine($"[{prefix}] {e.Data}");
+            if (e.Data is null) return;
+            onError?.Invoke(e.Data);
+            Console.Error.WriteLine($"[{prefix}] {e.Data}");
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

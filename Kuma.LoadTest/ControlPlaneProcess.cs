@@ -33,6 +33,14 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public static async Task<ControlPlaneProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
+        var cp = Launch(settings);
+        await cp.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        return cp;
+    }
+
+    /// <summary>Starts the process without waiting for it to answer; <paramref name="onLine"/> sees every line it writes (stdout and stderr).</summary>
+    public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null)
+    {
         var (api, dp) = (FreePort.Next(), FreePort.Next());
         var environment = new Dictionary<string, string>
         {
@@ -46,23 +54,29 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) environment[key] = value;
-        var process = ChildProcess.Start(SiloDll, [], environment, "cp");
+        var process = ChildProcess.Start(SiloDll, [], environment, "cp", onLine, onLine);
         var cp = new ControlPlaneProcess(process, api, dp);
         // For attaching dotnet-counters or dotnet-trace while a scenario runs.
         Console.Error.WriteLine($"control plane: pid {process.Id}, API {cp.ApiAddress}, DP {cp.DpAddress}");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{api}") };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        return cp;
+    }
+
+    /// <summary>Polls <c>GET /</c> until it answers 2xx; fails when the process exits first or the deadline passes.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(ApiAddress) };
+        var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"control plane exited with {await process.ExitAsync()}");
+            if (_process.HasExited) throw new InvalidOperationException($"control plane exited with {await _process.ExitAsync()}");
             try
             {
-                if ((await http.GetAsync("/")).IsSuccessStatusCode) return cp;
+                if ((await http.GetAsync("/")).IsSuccessStatusCode) return;
             }
             catch (HttpRequestException)
             {
             }
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("control plane did not answer within 60 s");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"control plane did not answer within {timeout}");
             await Task.Delay(200);
         }
     }

@@ -84,9 +84,10 @@ public sealed class PostgresServer
         return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
     }
 
-    public static async Task<PostgresServer> StartAsync(bool durable)
+    /// <param name="password">When given, the server checks passwords (scram-sha-256) and this is the superuser's; otherwise it trusts every local connection.</param>
+    public static async Task<PostgresServer> StartAsync(bool durable, string? password = null)
     {
-        if (Environment.GetEnvironmentVariable("KUMA_TEST_POSTGRES") is { Length: > 0 } given) return new PostgresServer(given);
+        if (Environment.GetEnvironmentVariable("KUMA_TEST_POSTGRES") is { Length: > 0 } given && password is null) return new PostgresServer(given);
 
         var bin = FindBinaries();
         await StopAbandonedAsync(bin);
@@ -98,7 +99,15 @@ public sealed class PostgresServer
         if (runAs is not null) await Run("chown", ["-R", runAs, root]);
 
         var port = FreePort.Next();
-        await Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"], runAs);
+        string[] auth = ["--auth=trust"];
+        if (password is not null)
+        {
+            var passwordFile = Path.Combine(root, "password");
+            await File.WriteAllTextAsync(passwordFile, password + "\n");
+            if (runAs is not null) await Run("chown", [runAs, passwordFile]);
+            auth = ["--auth=scram-sha-256", $"--pwfile={passwordFile}"];
+        }
+        await Run(Path.Combine(bin, "initdb"), ["-D", data, "-U", "postgres", .. auth, "--no-sync", "-E", "UTF8"], runAs);
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.conf"),
             $"\nport = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{root}'\nmax_connections = 300\n" +
             (durable ? "" : "fsync = off\n"));
@@ -123,7 +132,9 @@ public sealed class PostgresServer
         Task PgCtl(string action) => action == "stop"
             ? Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "fast", "-w", "stop"], runAs)
             : Run(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start"], runAs);
-        return new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false", Stop, PgCtl, data);
+        var admin = new NpgsqlConnectionStringBuilder($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=false");
+        if (password is not null) admin.Password = password;
+        return new PostgresServer(admin.ConnectionString, Stop, PgCtl, data);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Kuma.Gateway.Hosting;
 using Kuma.Grains;
 using Kuma.Hosting;
 using Kuma.Resources;
+using Kuma.Store;
 using Kuma.Store.Postgres;
 using Npgsql;
 
@@ -12,9 +13,10 @@ namespace Kuma.Silo;
 
 /// <summary>
 /// A whole control plane in one process: an Orleans silo with the REST API co-hosted. Several of them
-/// on one Postgres database form one cluster.
+/// on one Postgres database form one cluster. Started while PostgreSQL is down, it waits for it (see
+/// <see cref="PostgresReadiness"/>) instead of exiting.
 /// </summary>
-public static class ControlPlaneHost
+public static partial class ControlPlaneHost
 {
     /// <param name="configureServices">Last word on the services, after the control plane's own (tests put fault-injecting stores here).</param>
     public static async Task<WebApplication> StartAsync(KumaSettings settings, string[] args, Action<IServiceCollection>? configureServices = null, CancellationToken ct = default)
@@ -22,7 +24,8 @@ public static class ControlPlaneHost
         OpenFileLimit.Raise();
         var store = StoreOptions.From(settings);
         var cluster = KumaClusterOptions.From(settings);
-        if (store is { Type: StoreType.Postgres, AutoMigrate: true }) await MigrateAsync(store, ct);
+        var maxDelay = StartupBackoff.MaxDelayFrom(settings);
+        if (store.Type == StoreType.Postgres) await PrepareStoreAsync(store, maxDelay, ct);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
@@ -54,10 +57,72 @@ public static class ControlPlaneHost
 
         var app = builder.Build();
         app.MapKumaApi();
-        await app.StartAsync(ct);
-        await SeedAsync(app.Services.GetRequiredService<IGrainFactory>(), settings);
+        try
+        {
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+            await app.StartAsync(starting.Token);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupLogging.Category);
+            await SeedWithRetryAsync(app.Services.GetRequiredService<IGrainFactory>(), settings, maxDelay, logger, starting.Token);
+        }
+        catch
+        {
+            await HostShutdown.AbandonAsync(app);
+            throw;
+        }
         return app;
     }
+
+    /// <summary>
+    /// Waits for PostgreSQL (logging one line per failed attempt) and applies the schema when
+    /// <c>KUMA_STORE_POSTGRES_AUTO_MIGRATE</c> is on; a store that goes away during the migration is waited
+    /// for again. Throws <see cref="StoreRejectedException"/> for what waiting cannot fix.
+    /// </summary>
+    private static async Task PrepareStoreAsync(StoreOptions store, TimeSpan maxDelay, CancellationToken ct)
+    {
+        using var loggers = StartupLogging.Create();
+        var logger = loggers.CreateLogger(StartupLogging.Category);
+        var backoff = new StartupBackoff(maxDelay);
+        while (true)
+        {
+            await PostgresReadiness.WaitAsync(store.PostgresConnectionString!, maxDelay, logger, ct);
+            if (!store.AutoMigrate) return;
+            try
+            {
+                await MigrateAsync(store, logger, ct);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && PostgresReadiness.Translate(store.PostgresConnectionString!, e) is { } translated)
+            {
+                if (translated is StoreRejectedException) throw translated;
+                var delay = backoff.Next();
+                LogMigrationInterrupted(logger, PostgresReadiness.Describe(e), delay.TotalSeconds);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+
+    /// <summary>Seeding runs right after the silo joined; a store that fails just then is retried, not fatal.</summary>
+    private static async Task SeedWithRetryAsync(IGrainFactory grains, KumaSettings settings, TimeSpan maxDelay, ILogger logger, CancellationToken ct)
+    {
+        var backoff = new StartupBackoff(maxDelay);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SeedAsync(grains, settings).WaitAsync(ct);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && IsRetryableSeedFailure(e))
+            {
+                var delay = backoff.Next();
+                LogSeedRetry(logger, attempt, e.GetType().Name, PostgresReadiness.Describe(e), delay.TotalSeconds);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+
+    private static bool IsRetryableSeedFailure(Exception e) =>
+        e is StoreUnavailableException or TimeoutException or OrleansException || PostgresReadiness.IsTransient(e);
 
     /// <summary>The default tenant always exists (plain paths from the admin act in it) and, as in Kuma, holds a mesh named default.</summary>
     private static async Task SeedAsync(IGrainFactory grains, KumaSettings settings)
@@ -76,11 +141,34 @@ public static class ControlPlaneHost
         }
     }
 
+    /// <summary>
+    /// The <c>migrate</c> command: one attempt; a store that cannot be reached or refuses this process is
+    /// reported as <see cref="StoreUnreachableException"/> or <see cref="StoreRejectedException"/> (one line each).
+    /// </summary>
     public static async Task MigrateAsync(StoreOptions store, CancellationToken ct = default)
     {
         if (store.Type != StoreType.Postgres) throw new KumaConfigurationException("migrate needs KUMA_STORE_TYPE=postgres");
-        using var loggers = LoggerFactory.Create(b => b.AddConsole());
-        await using var dataSource = NpgsqlDataSource.Create(store.PostgresConnectionString!);
-        await PostgresSchema.MigrateAsync(dataSource, loggers.CreateLogger("Kuma.Migrations"), ct);
+        using var loggers = StartupLogging.Create();
+        try
+        {
+            await MigrateAsync(store, loggers.CreateLogger("Kuma.Migrations"), ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested && PostgresReadiness.Translate(store.PostgresConnectionString!, e) is { } translated)
+        {
+            throw translated;
+        }
     }
+
+    private static async Task MigrateAsync(StoreOptions store, ILogger logger, CancellationToken ct)
+    {
+        await using var dataSource = NpgsqlDataSource.Create(store.PostgresConnectionString!);
+        await PostgresSchema.MigrateAsync(dataSource, logger, ct);
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Schema migration interrupted: {Reason}; waiting for PostgreSQL again in {RetryInSeconds:0.0} s")]
+    private static partial void LogMigrationInterrupted(ILogger logger, string reason, double retryInSeconds);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
+        Message = "Could not create the default tenant and mesh (attempt {Attempt}): {Kind}: {Reason}; retrying in {RetryInSeconds:0.0} s")]
+    private static partial void LogSeedRetry(ILogger logger, int attempt, string kind, string reason, double retryInSeconds);
 }

@@ -15,6 +15,9 @@ public static class GatewayHost
         if (store.Type != StoreType.Postgres)
             throw new KumaConfigurationException("a standalone gateway finds its silos through Postgres: set KUMA_STORE_TYPE=postgres and the KUMA_STORE_POSTGRES_* variables");
         var cluster = KumaClusterOptions.From(settings);
+        var maxDelay = StartupBackoff.MaxDelayFrom(settings);
+        using var startupLogging = StartupLogging.Create();
+        await PostgresReadiness.WaitAsync(store.PostgresConnectionString!, maxDelay, startupLogging.CreateLogger(StartupLogging.Category), ct);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
@@ -30,12 +33,24 @@ public static class GatewayHost
                 o.Invariant = "Npgsql";
                 o.ConnectionString = store.PostgresConnectionString;
             });
+            // No silo up yet, or the membership table unreadable: keep trying rather than exit.
+            client.Services.AddSingleton<IClientConnectionRetryFilter>(sp =>
+                new ClusterConnectionRetry(maxDelay, sp.GetRequiredService<ILoggerFactory>().CreateLogger(StartupLogging.Category)));
         });
         builder.Services.AddKumaApi(settings);
         builder.ListenKumaApi(settings);
         var app = builder.Build();
         app.MapKumaApi();
-        await app.StartAsync(ct);
+        try
+        {
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
+            await app.StartAsync(starting.Token);
+        }
+        catch
+        {
+            await HostShutdown.AbandonAsync(app);
+            throw;
+        }
         return app;
     }
 }
