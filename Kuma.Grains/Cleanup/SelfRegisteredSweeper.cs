@@ -8,8 +8,8 @@ namespace Kuma.Cleanup;
 
 /// <summary>
 /// Deletes self-registered dataplanes whose lease ran out, on every silo. A delete that fails (store
-/// down, the dataplane's grain on a silo not yet declared dead) stays due and is tried again, with the
-/// pause growing while failures go on. Two silos finding the same lease meet in the session grain, which
+/// down, the dataplane's grain on a silo not yet declared dead) stays due and is tried again, with a
+/// pause of its own growing while its failures go on, so one stuck dataplane delays no other. Two silos finding the same lease meet in the session grain, which
 /// takes one call at a time and re-reads the lease, so the second finds nothing to do.
 /// </summary>
 internal sealed partial class SelfRegisteredSweeper(
@@ -21,6 +21,8 @@ internal sealed partial class SelfRegisteredSweeper(
     private const int BatchSize = 100;
 
     private readonly FailureKinds _reported = new();
+    /// <summary>Leases whose delete failed: when each may be tried again, and its current pause. Only due leases are kept.</summary>
+    private readonly Dictionary<LeaseHolder, (DateTimeOffset NotBefore, TimeSpan Pause)> _retries = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +41,7 @@ internal sealed partial class SelfRegisteredSweeper(
         }
     }
 
-    /// <summary>One pass over what is due; false when anything failed.</summary>
+    /// <summary>One pass over what is due; false when the due leases could not even be listed.</summary>
     internal async Task<bool> SweepOnceAsync(CancellationToken ct)
     {
         IReadOnlyList<SelfRegisteredLease> due;
@@ -52,10 +54,22 @@ internal sealed partial class SelfRegisteredSweeper(
             if (_reported.IsNew("list", e)) LogListFailed(logger, e.GetType().Name, e.Message);
             return false;
         }
-        var outcomes = await Task.WhenAll(due.Select(lease => DeleteAsync(lease, ct)));
-        var succeeded = outcomes.All(ok => ok);
-        if (succeeded && _reported.Clear()) LogRecovered(logger);
-        return succeeded;
+        var now = clock.GetUtcNow();
+        foreach (var gone in _retries.Keys.Except(due.Select(l => l.Holder)).ToList()) _retries.Remove(gone);
+        var ready = due.Where(l => !_retries.TryGetValue(l.Holder, out var retry) || retry.NotBefore <= now).ToList();
+        var outcomes = await Task.WhenAll(ready.Select(lease => DeleteAsync(lease, ct)));
+        for (var i = 0; i < ready.Count; i++)
+        {
+            if (outcomes[i])
+            {
+                _retries.Remove(ready[i].Holder);
+                continue;
+            }
+            var pause = Backoff.Next(_retries.TryGetValue(ready[i].Holder, out var last) ? last.Pause : Interval, LongestPause);
+            _retries[ready[i].Holder] = (now + pause, pause);
+        }
+        if (_retries.Count == 0 && _reported.Clear()) LogRecovered(logger);
+        return true;
     }
 
     private async Task<bool> DeleteAsync(SelfRegisteredLease lease, CancellationToken ct)

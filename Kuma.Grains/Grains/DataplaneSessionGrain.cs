@@ -91,8 +91,16 @@ internal sealed partial class DataplaneSessionGrain(
             _session = null;
             _closer = null;
             _disconnectTime = clock.GetUtcNow();
+            if (selfRegistered is not null)
+            {
+                // The row passes to a holder no gateway renews: a renewal of the ended stream that was
+                // already on its way names the old session and no longer moves the deadline. This grain
+                // set that row on connect and no connect came since, so replacing it takes nothing from anyone.
+                await leases.HoldAsync(new SelfRegisteredLease(_tenant, _mesh, _name, Guid.NewGuid(), clock.GetUtcNow() + selfRegistered.CleanupDelay));
+            }
+            return;
         }
-        else if (_session is not null)
+        if (_session is not null)
         {
             return; // a newer stream holds the dataplane
         }
