@@ -17,7 +17,13 @@ public static class StoreServices
         services.AddSingleton(TimeProvider.System);
         if (options.Type == StoreType.Postgres)
         {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(options.PostgresConnectionString!));
+            // The server-side bound backs up each caller's own: no statement on this pool waits on a stalled
+            // server longer than the store timeout (Npgsql's default is 30 s).
+            var bounded = new NpgsqlConnectionStringBuilder(options.PostgresConnectionString!)
+            {
+                CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.Timeout.TotalSeconds)),
+            };
+            services.AddSingleton(_ => NpgsqlDataSource.Create(bounded.ConnectionString));
             services.AddSingleton<IResourceStore>(sp =>
             {
                 var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
