@@ -1,35 +1,8 @@
-using System.Runtime.InteropServices;
-using Kuma.Configuration;
 using Kuma.Gateway.Hosting;
 
-// SIGTERM or Ctrl-C while start-up still waits (for PostgreSQL, for a silo) ends the wait and exits 0;
-// once the host runs, its own console lifetime stops it gracefully as well.
-using var stopping = new CancellationTokenSource();
-void Stop(PosixSignalContext context)
+return await HostMain.RunAsync(async stopping =>
 {
-    context.Cancel = true;
-    stopping.Cancel();
-}
-using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-
-try
-{
-    await using var app = await GatewayHost.StartAsync(ConfigFile.Load(args), args, stopping.Token);
-    await app.WaitForShutdownAsync();
+    await using var app = await GatewayHost.StartAsync(ConfigFile.Load(args), args, stopping);
+    await app.WaitForShutdownAsync(CancellationToken.None); // the host's own lifetime handles the signals from here
     return 0;
-}
-catch (KumaConfigurationException e)
-{
-    await Console.Error.WriteLineAsync($"configuration error: {e.Message}");
-    return 2;
-}
-catch (StoreRejectedException e)
-{
-    await Console.Error.WriteLineAsync($"store error: {e.Message}");
-    return 3;
-}
-catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-{
-    return 0;
-}
+});
