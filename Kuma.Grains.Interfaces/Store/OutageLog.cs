@@ -20,11 +20,15 @@ public sealed partial class OutageLog(string dependency, TimeProvider clock, ILo
     }
 
     private readonly ConcurrentDictionary<string, Tally> _failing = new(StringComparer.Ordinal);
+    // Success is told on every call: a plain read keeps that path free of the dictionary's locks
+    // (its IsEmpty takes them all when it is empty, which is the healthy case).
+    private volatile bool _anyFailing;
 
-    public bool IsFailing => !_failing.IsEmpty;
+    public bool IsFailing => _anyFailing;
 
     public void RecordFailure(string kind, string detail)
     {
+        _anyFailing = true;
         var tally = _failing.GetOrAdd(kind, _ => new Tally());
         var now = clock.GetUtcNow();
         lock (tally)
@@ -41,7 +45,8 @@ public sealed partial class OutageLog(string dependency, TimeProvider clock, ILo
 
     public void RecordSuccess()
     {
-        if (_failing.IsEmpty) return;
+        if (!_anyFailing) return;
+        _anyFailing = false;
         foreach (var (kind, _) in _failing)
         {
             if (_failing.TryRemove(kind, out var tally)) LogRecovered(logger, dependency, kind, tally.Total);
