@@ -17,8 +17,8 @@ public static class StoreServices
         services.AddSingleton(TimeProvider.System);
         if (options.Type == StoreType.Postgres)
         {
-            // The server-side bound backs up each caller's own: no statement on this pool waits on a stalled
-            // server longer than the store timeout (Npgsql's default is 30 s).
+            // The store timeout bounds every statement on this pool (Npgsql's default is 30 s); a stalled server
+            // then costs a caller at most this plus Npgsql's cancellation grace before it gets a 503.
             var bounded = new NpgsqlConnectionStringBuilder(options.PostgresConnectionString!)
             {
                 CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.Timeout.TotalSeconds)),
@@ -29,7 +29,7 @@ public static class StoreServices
                 var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
                 var postgres = new PostgresResourceStore(dataSource, sp.GetRequiredService<TimeProvider>());
                 var outages = new OutageLog("Store", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<GuardedStore>());
-                return new GuardedStore(postgres, outages, options.Timeout, dataSource.Clear);
+                return new GuardedStore(postgres, outages, dataSource.Clear);
             });
             services.AddSingleton<ISelfRegisteredLeaseStore, PostgresSelfRegisteredLeaseStore>();
         }

@@ -5,14 +5,14 @@ using Npgsql;
 namespace Kuma.Store;
 
 /// <summary>
-/// Every call to the durable store, bounded in time and with failures told apart: a store that is down,
+/// Every call to the durable store with its failures told apart (time is bounded by the pool, see StoreServices): a store that is down,
 /// stalled or dropped the connection surfaces as <see cref="StoreUnavailableException"/> (503 at the
 /// edge) instead of whatever the driver threw. After the server restarts the pool may hand out
 /// connections that died with it, so a call that lost its connection is tried once more on a fresh one:
 /// reads always, writes when nothing was committed (the store's writes commit in a separate step, see
 /// <see cref="CommitUnconfirmedException"/>). Only an unanswered COMMIT leaves a write's outcome unknown.
 /// </summary>
-public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpan timeout, Action? dropIdleConnections = null) : IResourceStore
+public sealed class GuardedStore(IResourceStore inner, OutageLog health, Action? dropIdleConnections = null) : IResourceStore
 {
     public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken ct = default) =>
         Read(c => inner.GetAsync(key, c), ct);
@@ -82,9 +82,9 @@ public sealed class GuardedStore(IResourceStore inner, OutageLog health, TimeSpa
 
     private async Task<T> Attempt<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        bounded.CancelAfter(timeout);
-        var result = await call(bounded.Token);
+        // Time is bounded by the pool itself (StoreServices sets every statement's timeout to the store
+        // timeout, and opening a connection has its own), which costs nothing per call, unlike a timer.
+        var result = await call(ct);
         health.RecordSuccess();
         return result;
     }
