@@ -15,76 +15,60 @@ namespace Kuma.Store;
 public sealed class GuardedStore(IResourceStore inner, OutageLog health, Action? dropIdleConnections = null) : IResourceStore
 {
     public Task<StoredResource?> GetAsync(ResourceKey key, CancellationToken ct = default) =>
-        Read(c => inner.GetAsync(key, c), ct);
+        Call(c => inner.GetAsync(key, c), ct);
 
     public Task<ResourcePage> ListAsync(ResourceQuery query, CancellationToken ct = default) =>
-        Read(c => inner.ListAsync(query, c), ct);
+        Call(c => inner.ListAsync(query, c), ct);
 
     public Task<IReadOnlyList<StoredResource>> ListMeshAsync(string tenant, string mesh, CancellationToken ct = default) =>
-        Read(c => inner.ListMeshAsync(tenant, mesh, c), ct);
+        Call(c => inner.ListMeshAsync(tenant, mesh, c), ct);
 
     public Task<StoreCommit> CreateAsync(IReadOnlyList<ResourceWrite> writes, Generation generation, Quota? quota = null, CancellationToken ct = default) =>
-        Write(c => inner.CreateAsync(writes, generation, quota, c), ct);
+        Call(c => inner.CreateAsync(writes, generation, quota, c), ct);
 
     public Task<StoreCommit> UpdateAsync(ResourceWrite write, long expectedVersion, Generation generation, CancellationToken ct = default) =>
-        Write(c => inner.UpdateAsync(write, expectedVersion, generation, c), ct);
+        Call(c => inner.UpdateAsync(write, expectedVersion, generation, c), ct);
 
     public Task<long?> DeleteAsync(ResourceKey key, long? expectedVersion, Generation generation, CancellationToken ct = default) =>
-        Write(c => inner.DeleteAsync(key, expectedVersion, generation, c), ct);
+        Call(c => inner.DeleteAsync(key, expectedVersion, generation, c), ct);
 
     public Task<long?> DeleteMeshAsync(string tenant, string mesh, long? expectedVersion, CancellationToken ct = default) =>
-        Write(c => inner.DeleteMeshAsync(tenant, mesh, expectedVersion, c), ct);
+        Call(c => inner.DeleteMeshAsync(tenant, mesh, expectedVersion, c), ct);
 
     public Task<bool> DeleteTenantAsync(string tenant, long? expectedVersion, CancellationToken ct = default) =>
-        Write(c => inner.DeleteTenantAsync(tenant, expectedVersion, c), ct);
+        Call(c => inner.DeleteTenantAsync(tenant, expectedVersion, c), ct);
 
     public Task<long> CountAsync(string tenant, IReadOnlyCollection<string> types, CancellationToken ct = default) =>
-        Read(c => inner.CountAsync(tenant, types, c), ct);
+        Call(c => inner.CountAsync(tenant, types, c), ct);
 
     public Task<long> GetGenerationAsync(Generation generation, CancellationToken ct = default) =>
-        Read(c => inner.GetGenerationAsync(generation, c), ct);
+        Call(c => inner.GetGenerationAsync(generation, c), ct);
 
     public Task<long?> FenceAsync(Generation generation, CancellationToken ct = default) =>
-        Write(c => inner.FenceAsync(generation, c), ct);
+        Call(c => inner.FenceAsync(generation, c), ct);
 
-    private Task<T> Read<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) => Call(call, ct);
-
-    private Task<T> Write<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct) => Call(call, ct);
-
-    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    /// <summary>
+    /// One store call. A call that lost its connection committed nothing (unless its COMMIT went
+    /// unanswered), so it is made once more on a connection opened now: the pool may still hold
+    /// connections that died with a restarted server. Time is bounded by the pool itself (StoreServices
+    /// sets every statement's timeout to the store timeout, and opening a connection has its own).
+    /// </summary>
+    private async Task<T> Call<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct, bool mayRetry = true)
     {
+        T result;
         try
         {
-            return await Attempt(call, ct);
+            result = await call(ct);
         }
-        catch (Exception e) when (e is not CommitUnconfirmedException && Failure.Of(e, ct) is { ConnectionLost: true } failure)
+        catch (Exception e) when (mayRetry && e is not CommitUnconfirmedException && Failure.Of(e, ct) is { ConnectionLost: true })
         {
             dropIdleConnections?.Invoke();
-            return await Once(call, ct); // nothing was applied: once more, on a connection opened now
+            return await Call(call, ct, mayRetry: false);
         }
         catch (Exception e) when (Failure.Of(e, ct) is { } failure)
         {
             throw Unavailable(failure, e is CommitUnconfirmedException);
         }
-    }
-
-    private async Task<T> Once<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        try
-        {
-            return await Attempt(call, ct);
-        }
-        catch (Exception e) when (Failure.Of(e, ct) is { } failure)
-        {
-            throw Unavailable(failure, e is CommitUnconfirmedException);
-        }
-    }
-
-    private async Task<T> Attempt<T>(Func<CancellationToken, Task<T>> call, CancellationToken ct)
-    {
-        // Time is bounded by the pool itself (StoreServices sets every statement's timeout to the store
-        // timeout, and opening a connection has its own), which costs nothing per call, unlike a timer.
-        var result = await call(ct);
         health.RecordSuccess();
         return result;
     }
