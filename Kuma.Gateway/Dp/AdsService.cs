@@ -125,6 +125,12 @@ public sealed partial class AdsService(
             _ = call.ContinueWith(static t => t.Exception, TaskScheduler.Default);
             LogGoodbyeDropped(logger, options.DrainTimeout);
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The silo may be stopping alongside: a failed goodbye must not replace the stream's own
+            // UNAVAILABLE ("server shutting down") with an internal error.
+            LogGoodbyeFailed(logger, e.GetType().Name, e.Message);
+        }
     }
 
     private async Task Serve<TRequest, TResponse>(
@@ -227,4 +233,7 @@ public sealed partial class AdsService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dataplane {Tenant}/{Mesh}/{Name} connected as session {Session}")]
     private static partial void LogConnected(ILogger logger, string tenant, string mesh, string name, Guid session);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "A stream's last words to its session grain failed while shutting down ({Kind}: {Reason})")]
+    private static partial void LogGoodbyeFailed(ILogger logger, string kind, string reason);
 }
