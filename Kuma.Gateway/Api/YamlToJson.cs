@@ -40,6 +40,12 @@ public static partial class YamlToJson
         {
             throw ApiException.BadRequest($"could not parse the body as YAML: {e.Message}");
         }
+        catch (ArgumentException e)
+        {
+            // The scanner turns an escape such as "\udc00" into a string with char.ConvertFromUtf32, which
+            // throws for surrogate and out-of-range code points instead of raising a YamlException.
+            throw ApiException.BadRequest($"could not parse the body as YAML: {e.Message}");
+        }
     }
 
     private sealed class Frame(JsonNode container, AnchorName anchor, int budgetAtStart)
