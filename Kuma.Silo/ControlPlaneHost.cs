@@ -4,6 +4,7 @@ using Kuma.Gateway.Auth;
 using Kuma.Gateway.Hosting;
 using Kuma.Grains;
 using Kuma.Hosting;
+using Kuma.Policies;
 using Kuma.Resources;
 using Kuma.Store;
 using Kuma.Store.Postgres;
@@ -30,6 +31,8 @@ public static partial class ControlPlaneHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
         builder.Logging.AddFilter("Orleans", LogLevel.Warning).AddFilter("Microsoft", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.Services.AddKumaStore(store);
+        builder.Services.AddSingleton(PolicyTypes.Catalog);
+        builder.Services.AddSingleton<IMeshDefaults>(DefaultPolicies.Instance);
         builder.UseOrleans(silo =>
         {
             silo.Configure<Orleans.Configuration.ClusterOptions>(o =>

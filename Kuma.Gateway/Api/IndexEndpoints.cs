@@ -1,3 +1,4 @@
+using Kuma.Policies;
 using System.Reflection;
 using Kuma.Resources;
 
@@ -33,7 +34,7 @@ public sealed class IndexEndpoints(ApiOptions options)
         {
             w.WriteStartObject();
             w.WriteStartArray("resources");
-            foreach (var d in ResourceTypes.All.Where(d => !d.SystemOnly).OrderBy(d => d.Name, StringComparer.Ordinal))
+            foreach (var d in PolicyTypes.Catalog.All.Where(d => !d.SystemOnly).OrderBy(d => d.Name, StringComparer.Ordinal))
             {
                 w.WriteStartObject();
                 w.WriteBoolean("includeInFederation", true);

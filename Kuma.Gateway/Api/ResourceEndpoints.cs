@@ -1,3 +1,4 @@
+using Kuma.Policies;
 using System.Buffers.Text;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -20,7 +21,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
 
     public Task HandleAsync(HttpContext context, ApiRoute route, string tenant)
     {
-        var descriptor = (route.Plural == ResourceTypes.Mesh.Plural ? ResourceTypes.Mesh : ResourceTypes.FindByPlural(route.Plural!))
+        var descriptor = (route.Plural == ResourceTypes.Mesh.Plural ? ResourceTypes.Mesh : PolicyTypes.Catalog.FindByPlural(route.Plural!))
             is { SystemOnly: false } d ? d : throw ApiException.NotFound($"unknown resource type: {route.Plural}");
         var meshScoped = descriptor.Scope == ResourceScope.Mesh;
         if (route.Kind == RouteKind.Item && meshScoped && route.Mesh is null) throw ApiException.NotFound();

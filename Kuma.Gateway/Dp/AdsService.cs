@@ -4,7 +4,7 @@ using Grpc.Core;
 using Kuma.Gateway.Api;
 using Kuma.Grains;
 using Kuma.Xds.Generation;
-using Kuma.Xds.Hub;
+using Kuma.Gateway.Dp.Hub;
 using Kuma.Xds.Protocol;
 using Microsoft.Extensions.Logging;
 

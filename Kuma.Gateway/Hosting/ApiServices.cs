@@ -3,8 +3,9 @@ using Kuma.Configuration;
 using Kuma.Gateway.Api;
 using Kuma.Gateway.Auth;
 using Kuma.Gateway.Dp;
+using Kuma.Policies;
 using Kuma.Xds.Generation;
-using Kuma.Xds.Hub;
+using Kuma.Gateway.Dp.Hub;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
@@ -22,6 +23,7 @@ public static class ApiServices
     {
         var options = ApiOptions.From(settings);
         services.AddSingleton(options);
+        services.AddSingleton(PolicyTypes.Catalog);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<UserTokenVerifier>();

@@ -1,13 +1,12 @@
 using System.Collections.Frozen;
-using Kuma.Policies.MeshCircuitBreaker;
-using Kuma.Policies.MeshRetry;
-using Kuma.Policies.MeshTimeout;
-using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Resources.Core;
 
 namespace Kuma.Resources;
 
-/// <summary>The registry of resource types. A new policy adds its descriptor to <see cref="All"/>.</summary>
+/// <summary>
+/// The core resource types. Policy types live with their Envoy plugins in the generation library, which
+/// joins them to these in its resource catalog; code here only needs to tell core types from policies.
+/// </summary>
 public static class ResourceTypes
 {
     public static readonly ResourceDescriptor<MeshSpec> Mesh = new()
@@ -35,21 +34,10 @@ public static class ResourceTypes
         Name = "Tenant", Plural = "tenants", Scope = ResourceScope.Global, SystemOnly = true, NameIsDnsLabel = true, Validate = CoreValidators.Tenant,
     };
 
-    public static readonly IReadOnlyList<ResourceDescriptor> All =
-    [
-        Mesh, Dataplane, Secret, GlobalSecret, Tenant,
-        MeshTimeoutPolicy.Descriptor,
-        MeshRetryPolicy.Descriptor,
-        MeshCircuitBreakerPolicy.Descriptor,
-        MeshTrafficPermissionPolicy.Descriptor,
-    ];
+    public static readonly IReadOnlyList<ResourceDescriptor> Core = [Mesh, Dataplane, Secret, GlobalSecret, Tenant];
 
-    private static readonly FrozenDictionary<string, ResourceDescriptor> ByName = All.ToFrozenDictionary(d => d.Name);
-    private static readonly FrozenDictionary<string, ResourceDescriptor> ByPlural = All.ToFrozenDictionary(d => d.Plural);
+    private static readonly FrozenSet<string> CoreNames = Core.Select(d => d.Name).ToFrozenSet(StringComparer.Ordinal);
 
-    public static ResourceDescriptor? FindByName(string name) => ByName.GetValueOrDefault(name);
-
-    public static ResourceDescriptor? FindByPlural(string plural) => ByPlural.GetValueOrDefault(plural);
-
-    public static IEnumerable<ResourceDescriptor> Policies => All.Where(d => d.IsPolicy);
+    /// <summary>Every resource type that is not a core type is a policy.</summary>
+    public static bool IsCore(string typeName) => CoreNames.Contains(typeName);
 }

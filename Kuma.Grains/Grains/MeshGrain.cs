@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Kuma.Policies;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
@@ -12,7 +11,7 @@ namespace Kuma.Grains;
 /// replaced (never mutated) on every committed write, so readers always see one consistent generation.
 /// Secrets stay in the grain: the published snapshot, which travels to gateways, carries none.
 /// </summary>
-internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock, ILogger<MeshGrain> logger) : Grain, IMeshGrain
+internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defaults, TimeProvider clock, ILogger<MeshGrain> logger) : Grain, IMeshGrain
 {
     private string _tenant = "";
     private string _mesh = "";
@@ -153,9 +152,9 @@ internal sealed partial class MeshGrain(IResourceStore store, TimeProvider clock
         if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "mesh does not exist");
         var spec = ResourceTypes.Mesh.Parse(write.SpecJson);
         var writes = new List<ResourceWrite> { write };
-        foreach (var (type, name, specJson) in DefaultPolicies.For(_mesh, spec.SkipCreatingInitialPolicies))
+        foreach (var (type, name, specJson) in defaults.For(_mesh, spec.SkipCreatingInitialPolicies))
         {
-            writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type.Name, _mesh, name), SpecJson = specJson });
+            writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type, _mesh, name), SpecJson = specJson });
         }
         // Only the Mesh row counts here: default policies come with the mesh even past the policies quota
         // (they do count against it afterwards).

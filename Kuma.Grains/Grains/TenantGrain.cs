@@ -1,4 +1,3 @@
-using Kuma.Policies;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
@@ -7,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace Kuma.Grains;
 
 /// <summary>One tenant: its Tenant resource (quotas, API rate), mesh creation and deletion, and the whole tenant's removal.</summary>
-internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGrain> logger) : Grain, ITenantGrain
+internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog catalog, ILogger<TenantGrain> logger) : Grain, ITenantGrain
 {
     private string _tenant = "";
     private StoredResource? _resource;
@@ -29,7 +28,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
         var quotas = _spec.Quotas;
         _meshQuota = QuotaOf(quotas?.Meshes, [ResourceTypes.Mesh], "meshes");
         _dataplaneQuota = QuotaOf(quotas?.Dataplanes, [ResourceTypes.Dataplane], "dataplanes");
-        _policyQuota = QuotaOf(quotas?.Policies, ResourceTypes.Policies, "policies");
+        _policyQuota = QuotaOf(quotas?.Policies, catalog.Policies, "policies");
     }
 
     private static Quota? QuotaOf(int? limit, IEnumerable<ResourceDescriptor> types, string noun) =>
@@ -154,7 +153,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ILogger<TenantGr
     public Task<Quota?> GetQuota(string type) => Task.FromResult(
         type == ResourceTypes.Mesh.Name ? _meshQuota
         : type == ResourceTypes.Dataplane.Name ? _dataplaneQuota
-        : ResourceTypes.FindByName(type)?.IsPolicy == true ? _policyQuota
+        : catalog.FindByName(type)?.IsPolicy == true ? _policyQuota
         : null);
 
     private WriteResult TenantNotFound() => new(WriteStatus.NotFound, Message: $"tenant {_tenant} is not found");

@@ -1,3 +1,4 @@
+using Kuma.Policies;
 using Kuma.LoadTest;
 using Kuma.Resources;
 using Kuma.Store;
@@ -12,7 +13,7 @@ public abstract class StoreContractTests : IAsyncLifetime
 {
     private const string Tenant = "acme";
     private static readonly Quota FiveDataplanes = new(5, [ResourceTypes.Dataplane.Name], "dataplanes");
-    private static readonly Quota ThreePolicies = new(3, [.. ResourceTypes.Policies.Select(p => p.Name)], "policies");
+    private static readonly Quota ThreePolicies = new(3, [.. PolicyTypes.Catalog.Policies.Select(p => p.Name)], "policies");
 
     protected IResourceStore Store { get; private set; } = null!;
 

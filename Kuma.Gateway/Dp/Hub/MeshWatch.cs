@@ -1,7 +1,7 @@
 using Kuma.Grains;
 using Microsoft.Extensions.Logging;
 
-namespace Kuma.Xds.Hub;
+namespace Kuma.Gateway.Dp.Hub;
 
 /// <summary>
 /// This node's view of one mesh: the latest snapshot, fetched by one long poll however many streams

@@ -7,19 +7,21 @@ using Kuma.Validation;
 namespace Kuma.Policies;
 
 /// <summary>The policies Kuma creates with every new mesh, so a fresh mesh behaves sensibly before anyone writes one.</summary>
-public static class DefaultPolicies
+public sealed class DefaultPolicies : IMeshDefaults
 {
-    public static IReadOnlyList<(ResourceDescriptor Type, string Name, string SpecJson)> For(string mesh, IReadOnlyCollection<string>? skip)
+    public static DefaultPolicies Instance { get; } = new();
+
+    public IReadOnlyList<(string Type, string Name, string SpecJson)> For(string mesh, IReadOnlyCollection<string>? skip)
     {
-        var all = new (ResourceDescriptor, string, string)[]
+        var all = new (string, string, string)[]
         {
-            (MeshTimeoutPolicy.Descriptor, $"mesh-timeout-all-{mesh}", SpecBinder.ToCanonicalJson(SidecarTimeouts())),
-            (MeshTimeoutPolicy.Descriptor, $"mesh-gateways-timeout-all-{mesh}", SpecBinder.ToCanonicalJson(GatewayTimeouts())),
-            (MeshCircuitBreakerPolicy.Descriptor, $"mesh-circuit-breaker-all-{mesh}", SpecBinder.ToCanonicalJson(CircuitBreaker())),
-            (MeshRetryPolicy.Descriptor, $"mesh-retry-all-{mesh}", SpecBinder.ToCanonicalJson(Retry())),
+            (MeshTimeoutPolicy.Descriptor.Name, $"mesh-timeout-all-{mesh}", SpecBinder.ToCanonicalJson(SidecarTimeouts())),
+            (MeshTimeoutPolicy.Descriptor.Name, $"mesh-gateways-timeout-all-{mesh}", SpecBinder.ToCanonicalJson(GatewayTimeouts())),
+            (MeshCircuitBreakerPolicy.Descriptor.Name, $"mesh-circuit-breaker-all-{mesh}", SpecBinder.ToCanonicalJson(CircuitBreaker())),
+            (MeshRetryPolicy.Descriptor.Name, $"mesh-retry-all-{mesh}", SpecBinder.ToCanonicalJson(Retry())),
         };
         if (skip is null || skip.Count == 0) return all;
-        return skip.Contains("*") ? [] : all.Where(p => !skip.Contains(p.Item1.Name)).ToList();
+        return skip.Contains("*") ? [] : all.Where(p => !skip.Contains(p.Item1)).ToList();
     }
 
     private static TargetRef MeshRef(params string[] proxyTypes) =>

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Kuma.Grains;
 using Microsoft.Extensions.Logging;
 
-namespace Kuma.Xds.Hub;
+namespace Kuma.Gateway.Dp.Hub;
 
 /// <summary>
 /// This node's meshes: one <see cref="MeshWatch{TView}"/> per mesh that any stream here serves, so a
