@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using System.Text.Json.Nodes;
+using Kuma.Gateway.Api;
 using Kuma.Grains;
+using Kuma.Policies;
 using Kuma.Resources;
 using Kuma.Validation;
 using Kuma.Xds.Generation;
@@ -10,10 +12,13 @@ namespace Kuma.Tests.Infrastructure;
 /// <summary>A mesh built in memory from dataplane specs, for generation tests that need no control plane.</summary>
 public static class InProcessMesh
 {
-    public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1) =>
-        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation));
+    public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null) =>
+        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation, policies));
 
-    public static MeshSnapshot Snapshot(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1)
+    /// <summary>A mesh snapshot of these dataplanes and policies, each validated as the API would (JSON or YAML specs).</summary>
+    public static MeshSnapshot Snapshot(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null)
     {
         var byName = dataplanes.ToImmutableSortedDictionary(
             d => d.Name,
@@ -26,7 +31,26 @@ public static class InProcessMesh
             },
             StringComparer.Ordinal);
         var meshResource = new StoredResource { Key = ResourceKey.Global(tenant, ResourceTypes.Mesh.Name, mesh), SpecJson = "{}", Version = 1 };
-        return new MeshSnapshot(tenant, mesh, generation, meshResource,
-            ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal, [KeyValuePair.Create(ResourceTypes.Dataplane.Name, byName)]));
+        var byType = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, StoredResource>>(StringComparer.Ordinal);
+        byType[ResourceTypes.Dataplane.Name] = byName;
+        foreach (var group in (policies ?? []).GroupBy(p => p.Type))
+        {
+            var descriptor = PolicyTypes.Catalog.FindByName(group.Key) ?? throw new ArgumentException($"unknown policy type {group.Key}", nameof(policies));
+            byType[group.Key] = group.ToImmutableSortedDictionary(p => p.Name, p => new StoredResource
+            {
+                Key = new ResourceKey(tenant, group.Key, mesh, p.Name),
+                SpecJson = Validated(descriptor, p.Name, p.Spec),
+                Version = 1,
+            }, StringComparer.Ordinal);
+        }
+        return new MeshSnapshot(tenant, mesh, generation, meshResource, byType.ToImmutable());
+    }
+
+    private static string Validated(ResourceDescriptor descriptor, string name, string spec)
+    {
+        var errors = new ValidationErrors();
+        var node = spec.TrimStart().StartsWith('{') ? JsonNode.Parse(spec) : YamlToJson.Convert(spec);
+        return descriptor.BindAndValidate(node, FieldPath.Root, errors)
+            ?? throw new ArgumentException($"{descriptor.Name} {name} is not valid: {string.Join("; ", errors.ToImmutable().Select(e => $"{e.Field}: {e.Reason}"))}", nameof(spec));
     }
 }

@@ -25,23 +25,47 @@ public sealed class IncrementalGenerationTests
     {
         var random = new Random(7);
         var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
+        var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
-        for (var generation = 1; generation <= 60; generation++)
+        for (var generation = 1; generation <= 120; generation++)
         {
-            var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation);
+            var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
+                policies: policies.Select(p => (p.Value.Type, p.Key, p.Value.Spec)));
             incremental = MeshContext.Build(snapshot, incremental);
             var scratch = MeshContext.Build(snapshot);
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
 
-            // Next: a new or moved endpoint, a dataplane leaving, or a service changing protocol.
+            // Next: a new or moved endpoint, a dataplane leaving, a service changing protocol, or a policy
+            // appearing, changing or going away.
             var pick = $"dp-{random.Next(16)}";
-            switch (random.Next(4))
+            switch (random.Next(7))
             {
-                case 0 or 1: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], "http", Services); break;
-                case 2: dataplanes.Remove(pick); break;
-                default: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], random.Next(2) == 0 ? "tcp" : "grpc", Services[..random.Next(1, 4)]); break;
+                case 0: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], "http", Services); break;
+                case 1: dataplanes.Remove(pick); break;
+                case 2: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], random.Next(2) == 0 ? "tcp" : "grpc", Services[..random.Next(1, 4)]); break;
+                case 3 or 4 or 5: policies[$"policy-{random.Next(5)}"] = RandomPolicy(random); break;
+                default: policies.Remove($"policy-{random.Next(5)}"); break;
             }
         }
+    }
+
+    /// <summary>A MeshTimeout with a random target (whole mesh, one service, one dataplane) and random values.</summary>
+    private static (string Type, string Spec) RandomPolicy(Random random)
+    {
+        var target = random.Next(3) switch
+        {
+            0 => """{"kind":"Mesh"}""",
+            1 => $$"""{"kind":"MeshService","name":"{{Services[random.Next(4)]}}"}""",
+            _ => $$"""{"kind":"Dataplane","name":"dp-{{random.Next(12)}}"}""",
+        };
+        var to = random.Next(2) == 0 ? """{"kind":"Mesh"}""" : $$"""{"kind":"MeshService","name":"{{Services[random.Next(4)]}}"}""";
+        var seconds = random.Next(1, 60);
+        var spec = """
+            {"targetRef":TARGET,
+             "to":[{"targetRef":TO,"default":{"connectionTimeout":"Ns","http":{"requestTimeout":"Ms"}}}],
+             "from":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"Nm"}}]}
+            """;
+        return ("MeshTimeout", spec.Replace("TARGET", target).Replace("TO", to).Replace("\"Ns", $"\"{seconds}s").Replace("\"Ms", $"\"{seconds * 2}s").Replace("\"Nm", $"\"{seconds}m"));
     }
 
     [Fact]

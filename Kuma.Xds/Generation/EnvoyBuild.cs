@@ -6,7 +6,7 @@ using Router = Envoy.Extensions.Filters.Http.Router.V3.Router;
 namespace Kuma.Xds.Generation;
 
 /// <summary>Small pieces every builder needs.</summary>
-internal static class EnvoyBuild
+public static class EnvoyBuild
 {
     public const string HttpConnectionManagerFilter = "envoy.filters.network.http_connection_manager";
     public const string TcpProxyFilter = "envoy.filters.network.tcp_proxy";

@@ -14,17 +14,21 @@ public sealed class ProxyConfig
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> _own;
     private readonly ImmutableDictionary<string, ResourceSet> _wildcard;
 
-    private ProxyConfig(MeshContext mesh, string dataplane, ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own,
-        ImmutableDictionary<string, ResourceSet>? wildcard = null)
+    private ProxyConfig(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs,
+        ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own, ImmutableDictionary<string, ResourceSet>? wildcard = null)
     {
         _mesh = mesh;
         Dataplane = dataplane;
+        Inputs = inputs;
         _own = own;
         // The same array for as long as the proxy's own resources stay the same, so streams see "unchanged" at a glance.
         _wildcard = wildcard ?? own.ToImmutableDictionary(t => t.Key, t => new ResourceSet([.. t.Value.Values]));
     }
 
     public string Dataplane { get; }
+
+    /// <summary>What this config was built from; a later generation with equal inputs reuses it as is.</summary>
+    public ImmutableArray<UnitInputs> Inputs { get; }
     public long Generation => _mesh.Generation;
     public bool DataplaneExists => _mesh.Dataplanes.ContainsKey(Dataplane);
 
@@ -51,41 +55,57 @@ public sealed class ProxyConfig
         _own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own) ? own : _mesh.Shared(typeUrl, name);
 
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
-    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, _own, _wildcard);
+    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard);
 
-    internal static ProxyConfig Build(MeshContext mesh, string dataplane)
+    internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
+
+    /// <summary>The units this proxy's own resources are made of, in a fixed order.</summary>
+    internal static ImmutableArray<UnitInputs> InputsOf(MeshContext mesh, string dataplane)
+    {
+        if (!mesh.Dataplanes.TryGetValue(dataplane, out var spec) || spec.Networking is not { } net) return [];
+        var rules = mesh.RulesFor(dataplane, spec);
+        var units = ImmutableArray.CreateBuilder<UnitInputs>();
+        var transparent = net.TransparentProxying is { RedirectPortInbound: > 0, RedirectPortOutbound: > 0 };
+        foreach (var inbound in net.Inbound ?? [])
+        {
+            if (inbound.State == "Ignored") continue;
+            var tags = inbound.Tags ?? [];
+            var protocol = (inbound.Protocol ?? tags.GetValueOrDefault(ServiceEndpoint.ProtocolTag) ?? "tcp").ToLowerInvariant();
+            var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port!.Value, tags);
+            units.Add(new InboundInputs(
+                inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
+                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts)));
+        }
+        var services = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var outbound in net.Outbound ?? [])
+        {
+            if (outbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
+            var protocol = mesh.ProtocolOf(service);
+            units.Add(new OutboundListenerInputs(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, protocol,
+                new Tags(outbound.Tags.Where(t => t.Key != "kuma.io/mesh")), transparent, rules.Outbound(service)));
+            services.Add(service);
+        }
+        foreach (var service in services) units.Add(new OutboundClusterInputs(service, mesh.ProtocolOf(service), rules.Outbound(service)));
+        if (net.TransparentProxying is { } tp)
+            units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
+        return units.ToImmutable();
+    }
+
+    internal static ProxyConfig Assemble(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs)
     {
         var listeners = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
-        if (mesh.Dataplanes.TryGetValue(dataplane, out var spec) && spec.Networking is { } net)
+        foreach (var unit in inputs)
         {
-            var transparent = net.TransparentProxying is { RedirectPortInbound: > 0, RedirectPortOutbound: > 0 };
-            foreach (var inbound in net.Inbound ?? [])
+            foreach (var resource in mesh.Unit(unit))
             {
-                if (inbound.State == "Ignored") continue;
-                var (listener, local) = SidecarResources.Inbound(net, inbound, transparent);
-                listeners[listener.Name] = XdsResource.Encode(listener.Name, listener);
-                clusters[local.Name] = XdsResource.Encode(local.Name, local);
-            }
-            foreach (var outbound in net.Outbound ?? [])
-            {
-                if (outbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
-                var listener = mesh.OutboundListener(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, outbound.Tags, transparent);
-                listeners[listener.Name] = listener;
-                if (mesh.Shared(TypeUrls.Cluster, service) is { } cluster) clusters[service] = cluster;
-            }
-            if (net.TransparentProxying is { } tp)
-            {
-                foreach (var (listener, cluster) in SidecarResources.Passthrough(tp, mesh.OutboundPassthrough))
-                {
-                    listeners[listener.Name] = XdsResource.Encode(listener.Name, listener);
-                    if (cluster is not null) clusters[cluster.Name] = XdsResource.Encode(cluster.Name, cluster);
-                }
+                if (resource.TypeUrl == TypeUrls.Listener) listeners[resource.Name] = resource;
+                else clusters[resource.Name] = resource;
             }
         }
         var own = ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>>.Empty
             .Add(TypeUrls.Listener, listeners.ToImmutable())
             .Add(TypeUrls.Cluster, clusters.ToImmutable());
-        return new ProxyConfig(mesh, dataplane, own);
+        return new ProxyConfig(mesh, dataplane, inputs, own);
     }
 }

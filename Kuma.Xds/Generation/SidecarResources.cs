@@ -7,21 +7,21 @@ using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Google.Protobuf.WellKnownTypes;
 using Filter = Envoy.Config.Listener.V3.Filter;
-using Kuma.Resources.Core;
 
 namespace Kuma.Xds.Generation;
 
 /// <summary>The listeners and local clusters of one Envoy sidecar, in Kuma's naming.</summary>
 internal static class SidecarResources
 {
-    public static (Listener Listener, Cluster LocalCluster) Inbound(DataplaneNetworking net, DataplaneInbound inbound, bool transparent)
+    public static (Listener Listener, Cluster LocalCluster) Inbound(InboundInputs inputs)
     {
-        var address = inbound.Address ?? net.Address!;
-        var port = inbound.Port!.Value;
-        var servicePort = inbound.ServicePort ?? port;
-        var tags = inbound.Tags ?? [];
-        var service = tags.GetValueOrDefault(ServiceEndpoint.ServiceTag);
-        var protocol = (inbound.Protocol ?? tags.GetValueOrDefault(ServiceEndpoint.ProtocolTag) ?? "tcp").ToLowerInvariant();
+        var address = inputs.Address;
+        var port = inputs.Port;
+        var servicePort = inputs.ServicePort;
+        var tags = inputs.Tags.Values;
+        var service = inputs.Service;
+        var protocol = inputs.Protocol;
+        var transparent = inputs.Transparent;
         var localCluster = EnvoyNames.LocalCluster(servicePort);
         var listenerName = EnvoyNames.Inbound(address, port);
         var statPrefix = EnvoyNames.Sanitize(localCluster);
@@ -53,7 +53,7 @@ internal static class SidecarResources
         };
         if (transparent) listener.BindToPort = false;
 
-        var workload = inbound.ServiceAddress ?? inbound.Address ?? net.Address!;
+        var workload = inputs.WorkloadAddress;
         var cluster = new Cluster
         {
             Name = localCluster,
@@ -101,12 +101,12 @@ internal static class SidecarResources
     }
 
     /// <summary>Transparent proxying: catch-all listeners on the redirect ports and their original-destination clusters.</summary>
-    public static IEnumerable<(Listener Listener, Cluster? Cluster)> Passthrough(TransparentProxying tp, bool outboundPassthroughAllowed)
+    public static IEnumerable<(Listener Listener, Cluster? Cluster)> Passthrough(uint inboundPort, uint outboundPort, bool outboundPassthroughAllowed)
     {
-        if (tp.RedirectPortOutbound is { } outboundPort and > 0)
+        if (outboundPort > 0)
             yield return (PassthroughListener(EnvoyNames.OutboundPassthroughIpv4, outboundPort, TrafficDirection.Outbound),
                 outboundPassthroughAllowed ? OriginalDestination(EnvoyNames.OutboundPassthroughIpv4, bindLocal: false) : null);
-        if (tp.RedirectPortInbound is { } inboundPort and > 0)
+        if (inboundPort > 0)
             yield return (PassthroughListener(EnvoyNames.InboundPassthroughIpv4, inboundPort, TrafficDirection.Inbound),
                 OriginalDestination(EnvoyNames.InboundPassthroughIpv4, bindLocal: true));
     }

@@ -2,21 +2,25 @@ using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
+using Kuma.Policies.Rules;
 using Kuma.Resources;
 
 namespace Kuma.Policies;
 
-/// <summary>The registry of policy types: adding one is its folder plus one line here.</summary>
+/// <summary>
+/// The registry of policy types: adding one is its folder plus one line here. The order is the order in
+/// which their plugins change each resource.
+/// </summary>
 public static class PolicyTypes
 {
-    public static readonly IReadOnlyList<ResourceDescriptor> All =
+    public static readonly IReadOnlyList<PolicyType> All =
     [
-        MeshTimeoutPolicy.Descriptor,
-        MeshRetryPolicy.Descriptor,
-        MeshCircuitBreakerPolicy.Descriptor,
-        MeshTrafficPermissionPolicy.Descriptor,
+        new(MeshTrafficPermissionPolicy.Descriptor, MergeRules.Default, Plugin: null),
+        new(MeshTimeoutPolicy.Descriptor, MergeRules.Default, new MeshTimeoutPlugin()),
+        new(MeshRetryPolicy.Descriptor, MergeRules.Default, Plugin: null),
+        new(MeshCircuitBreakerPolicy.Descriptor, MergeRules.Default, Plugin: null),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>
-    public static readonly ResourceCatalog Catalog = new([.. ResourceTypes.Core, .. All]);
+    public static readonly ResourceCatalog Catalog = new([.. ResourceTypes.Core, .. All.Select(p => p.Descriptor)]);
 }

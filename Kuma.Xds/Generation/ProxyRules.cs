@@ -1,0 +1,85 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text;
+using System.Text.Json.Nodes;
+using Kuma.Policies;
+using Kuma.Policies.Rules;
+
+namespace Kuma.Xds.Generation;
+
+/// <summary>
+/// The merged rules of every policy type for one group of look-alike proxies, and the rule sets each of
+/// their resources is built from. Computed once per group per generation (or kept while policies stay the same).
+/// </summary>
+public sealed class ProxyRules
+{
+    private readonly ImmutableArray<MergedRules> _merged;
+    private readonly ConcurrentDictionary<string, OutboundRuleSet> _outbound = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Name, uint Port), InboundRuleSet> _inbound = new();
+
+    internal ProxyRules(ProxyFacts facts, ImmutableArray<ImmutableArray<PolicyItem>> items)
+    {
+        Facts = facts;
+        var merged = ImmutableArray.CreateBuilder<MergedRules>(items.Length);
+        for (var t = 0; t < items.Length; t++)
+            merged.Add(MergedRules.Build(facts, PolicyMatcher.Select(facts, items[t]), PolicyTypes.All[t].Merge));
+        _merged = merged.MoveToImmutable();
+    }
+
+    public ProxyFacts Facts { get; }
+
+    /// <summary>Per policy type, what applies to this proxy as a whole, to each outbound and to each inbound.</summary>
+    public ImmutableArray<MergedRules> Merged => _merged;
+
+    /// <summary>The merged <c>to</c> confs of every policy type for one outbound service.</summary>
+    public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s =>
+        new OutboundRuleSet([.. _merged.Select(m => m.ToService(s))]));
+
+    /// <summary>The merged <c>from</c>/<c>rules</c> of every policy type for one inbound.</summary>
+    public InboundRuleSet Inbound(InboundFacts inbound) => _inbound.GetOrAdd((inbound.Name, inbound.Port), _ =>
+        new InboundRuleSet([.. _merged.Select(m => m.ForInbound(inbound))]));
+}
+
+/// <summary>
+/// Confs per policy type (registry order) for one outbound, compared by their JSON: two proxies with the
+/// same rule set get the same resources, so resources built from one are shared with the other.
+/// </summary>
+public sealed class OutboundRuleSet : IEquatable<OutboundRuleSet>
+{
+    internal OutboundRuleSet(ImmutableArray<JsonObject?> confs)
+    {
+        Confs = confs;
+        Key = KeyOf(confs);
+    }
+
+    public ImmutableArray<JsonObject?> Confs { get; }
+    public string Key { get; }
+
+    public bool Equals(OutboundRuleSet? other) => other is not null && Key == other.Key;
+    public override bool Equals(object? obj) => Equals(obj as OutboundRuleSet);
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+
+    internal static string KeyOf(IEnumerable<JsonObject?> confs)
+    {
+        var key = new StringBuilder();
+        foreach (var conf in confs) key.Append(conf?.ToJsonString() ?? "-").Append('\u001f');
+        return key.ToString();
+    }
+}
+
+/// <summary>Inbound rules per policy type (registry order), compared by their JSON.</summary>
+public sealed class InboundRuleSet : IEquatable<InboundRuleSet>
+{
+    internal InboundRuleSet(ImmutableArray<InboundRules> rules)
+    {
+        Rules = rules;
+        Key = OutboundRuleSet.KeyOf(rules.Select(r => r.Conf));
+    }
+
+    public ImmutableArray<InboundRules> Rules { get; }
+    public string Key { get; }
+
+    public bool Equals(InboundRuleSet? other) => other is not null && Key == other.Key;
+    public override bool Equals(object? obj) => Equals(obj as InboundRuleSet);
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+}

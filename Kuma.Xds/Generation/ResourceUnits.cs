@@ -1,0 +1,92 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Listener.V3;
+using Kuma.Policies;
+
+namespace Kuma.Xds.Generation;
+
+/// <summary>
+/// The inputs of one unit of generated config, and nothing else: a builder receives only its inputs, so
+/// equal inputs give equal resources and a unit built for one proxy or generation serves any other with
+/// equal inputs. Anything a builder needs must be a field here, which is what keeps reuse honest.
+/// </summary>
+public abstract record UnitInputs;
+
+/// <summary>The cluster of an outbound service as this caller's rules shape it.</summary>
+public sealed record OutboundClusterInputs(string Service, string Protocol, OutboundRuleSet Rules) : UnitInputs;
+
+/// <summary>One outbound listener.</summary>
+public sealed record OutboundListenerInputs(
+    string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules) : UnitInputs;
+
+/// <summary>One inbound listener and the local cluster behind it.</summary>
+public sealed record InboundInputs(
+    string Address, uint Port, uint ServicePort, string WorkloadAddress, Tags Tags, string Protocol, bool Transparent, InboundRuleSet Rules) : UnitInputs
+{
+    public string? Service => Tags.Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
+}
+
+/// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
+public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
+
+/// <summary>Builds units: defaults first, then every plugin in registry order, then one encoding per resource.</summary>
+internal static class ResourceUnits
+{
+    public static XdsResource[] Build(UnitInputs inputs) => inputs switch
+    {
+        OutboundClusterInputs c => [Encode(OutboundCluster(c))],
+        OutboundListenerInputs l => [Encode(OutboundListener(l))],
+        InboundInputs i => Inbound(i),
+        PassthroughInputs p => Passthrough(p),
+        _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
+    };
+
+    private static Cluster OutboundCluster(OutboundClusterInputs inputs)
+    {
+        var cluster = ServiceResources.Cluster(inputs.Service);
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
+        ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
+        return cluster;
+    }
+
+    private static Listener OutboundListener(OutboundListenerInputs inputs)
+    {
+        var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
+        ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t]));
+        return listener;
+    }
+
+    private static XdsResource[] Inbound(InboundInputs inputs)
+    {
+        var (listener, cluster) = SidecarResources.Inbound(inputs);
+        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port);
+        ForEachPlugin((plugin, t) =>
+        {
+            plugin.InboundListener(listener, target, inputs.Rules.Rules[t]);
+            plugin.InboundCluster(cluster, target, inputs.Rules.Rules[t]);
+        });
+        return [Encode(listener), Encode(cluster)];
+    }
+
+    private static XdsResource[] Passthrough(PassthroughInputs inputs)
+    {
+        var built = new List<XdsResource>();
+        foreach (var (listener, cluster) in SidecarResources.Passthrough(inputs.RedirectPortInbound, inputs.RedirectPortOutbound, inputs.OutboundAllowed))
+        {
+            built.Add(Encode(listener));
+            if (cluster is not null) built.Add(Encode(cluster));
+        }
+        return [.. built];
+    }
+
+    private static void ForEachPlugin(Action<PolicyPlugin, int> apply)
+    {
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin is { } plugin) apply(plugin, t);
+        }
+    }
+
+    private static XdsResource Encode(Listener listener) => XdsResource.Encode(listener.Name, listener);
+    private static XdsResource Encode(Cluster cluster) => XdsResource.Encode(cluster.Name, cluster);
+}
