@@ -1,4 +1,6 @@
 using Kuma.Policies.MeshCircuitBreaker;
+using Kuma.Policies.MeshFaultInjection;
+using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
@@ -15,6 +17,8 @@ public static class PolicyTypes
         MeshRetryPolicy.Descriptor,
         MeshCircuitBreakerPolicy.Descriptor,
         MeshTrafficPermissionPolicy.Descriptor,
+        MeshHttpRoutePolicy.Descriptor,
+        MeshFaultInjectionPolicy.Descriptor,
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>
