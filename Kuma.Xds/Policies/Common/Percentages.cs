@@ -44,10 +44,10 @@ public static class Percentages
             errors.Add(path, "must be in inclusive range [0.0, 100.0]");
     }
 
+    /// <summary>Only the kind of value, for percentages Kuma does not range-check (a mirror's share of traffic).</summary>
     public static void CheckKind(JsonNode? node, FieldPath path, ValidationErrors errors)
     {
-        if (node is not null && node.GetValueKind() is not (JsonValueKind.Number or JsonValueKind.String)) errors.Add(path, NotIntOrString);
-        else if (node?.GetValueKind() == JsonValueKind.Number) Read(node, path, errors);
+        if (node is not null && node.GetValueKind() != JsonValueKind.String) Read(node, path, errors);
     }
 
     private static bool FitsInt(BigInteger value) => value >= int.MinValue && value <= int.MaxValue;
