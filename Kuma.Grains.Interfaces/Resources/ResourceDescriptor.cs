@@ -41,8 +41,10 @@ public abstract class ResourceDescriptor
     /// <summary>Binds and validates a spec; returns its canonical JSON, or null after adding every error found.</summary>
     public abstract string? BindAndValidate(JsonNode? spec, FieldPath path, ValidationErrors errors);
 
+    /// <summary>"MeshHTTPRoute" reads "Mesh HTTP Route": a word starts at a capital after a small letter, or at the last capital of an acronym.</summary>
     private static string SplitWords(string name) =>
-        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(name[i - 1]) ? " " + c : c.ToString()));
+        string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) && (!char.IsUpper(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])))
+            ? " " + c : c.ToString()));
 }
 
 public sealed class ResourceDescriptor<TSpec> : ResourceDescriptor where TSpec : class, new()

@@ -74,6 +74,124 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
         Assert.Equal("007", read["labels"]!["team"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData("meshhttproutes", "route-v1-v2", """
+        type: MeshHTTPRoute
+        mesh: docs-mesh
+        name: route-v1-v2
+        spec:
+          targetRef:
+            kind: MeshSubset
+            tags:
+              kuma.io/service: frontend
+          to:
+            - targetRef:
+                kind: MeshService
+                name: backend
+              rules:
+                - matches:
+                    - path:
+                        type: PathPrefix
+                        value: /api
+                      method: GET
+                      headers:
+                        - type: Exact
+                          name: x-canary
+                          value: "true"
+                      queryParams:
+                        - type: RegularExpression
+                          name: version
+                          value: "v[12]"
+                  default:
+                    filters:
+                      - type: RequestHeaderModifier
+                        requestHeaderModifier:
+                          set:
+                            - name: x-route
+                              value: v1-v2
+                          remove: [x-debug]
+                      - type: URLRewrite
+                        urlRewrite:
+                          path:
+                            type: ReplacePrefixMatch
+                            replacePrefixMatch: /
+                      - type: RequestMirror
+                        requestMirror:
+                          percentage: "12.5"
+                          backendRef:
+                            kind: MeshServiceSubset
+                            name: backend
+                            tags:
+                              version: v3
+                    backendRefs:
+                      - kind: MeshServiceSubset
+                        name: backend
+                        tags:
+                          version: v1
+                        weight: 90
+                      - kind: MeshServiceSubset
+                        name: backend
+                        tags:
+                          version: v2
+                        weight: 10
+                - matches:
+                    - path:
+                        type: Exact
+                        value: /old
+                  default:
+                    filters:
+                      - type: RequestRedirect
+                        requestRedirect:
+                          scheme: https
+                          hostname: new.example.com
+                          port: 8443
+                          statusCode: 301
+        """)]
+    [InlineData("meshfaultinjections", "backend-faults", """
+        type: MeshFaultInjection
+        mesh: docs-mesh
+        name: backend-faults
+        spec:
+          targetRef:
+            kind: Dataplane
+            labels:
+              app: backend
+          from:
+            - targetRef:
+                kind: MeshSubset
+                tags:
+                  kuma.io/service: frontend
+              default:
+                http:
+                  - abort:
+                      httpStatus: 500
+                      percentage: "2.5"
+                  - abort:
+                      httpStatus: 503
+                      percentage: 10
+                  - delay:
+                      value: 5s
+                      percentage: 5
+                  - responseBandwidth:
+                      limit: 50 kbps
+                      percentage: "99.9"
+        """)]
+    public async Task Kuma_docs_policies_read_back_as_sent(string plural, string name, string yaml)
+    {
+        await Client.PutAsync("/meshes/docs-mesh", ControlPlane.Json("{}"));
+        var path = $"/meshes/docs-mesh/{plural}/{name}";
+        var sent = Kuma.Gateway.Api.YamlToJson.Convert(yaml)!;
+
+        var created = await Client.PutAsync(path, ControlPlane.Yaml(yaml));
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+
+        var read = JsonNode.Parse(await Client.GetStringAsync(path))!;
+        Assert.Equal(sent["type"]!.GetValue<string>(), read["type"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(sent["spec"], read["spec"]), $"sent {sent["spec"]!.ToJsonString()}\ngot  {read["spec"]?.ToJsonString()}");
+        var listed = JsonNode.Parse(await Client.GetStringAsync($"/meshes/docs-mesh/{plural}"))!["items"]!.AsArray();
+        Assert.Contains(listed, i => i!["name"]!.GetValue<string>() == name);
+    }
+
     [Fact]
     public async Task Creating_a_mesh_creates_kuma_default_policies()
     {

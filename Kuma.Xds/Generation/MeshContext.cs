@@ -15,7 +15,10 @@ namespace Kuma.Xds.Generation;
 public sealed class MeshContext
 {
     private readonly ConcurrentDictionary<(string Type, string Name), XdsResource?> _shared = new();
-    private readonly ConcurrentDictionary<string, XdsResource> _outboundListeners = new();
+    /// <summary>Units built or reused in this generation, by their inputs.</summary>
+    private readonly ConcurrentDictionary<UnitInputs, XdsResource[]> _units = new();
+    /// <summary>The previous generation's units (its dictionary only, never its context), reused when inputs are equal.</summary>
+    private readonly ConcurrentDictionary<UnitInputs, XdsResource[]>? _previousUnits;
     private readonly ConcurrentDictionary<string, ProxyConfig> _proxies = new();
     private readonly ConcurrentDictionary<(string Type, NamesKey Names), ResourceSet> _selections = new();
     /// <summary>Per service, the dataplanes (parsed specs, in name order) its endpoints come from.</summary>
@@ -57,7 +60,12 @@ public sealed class MeshContext
         Protocols = protocols.ToImmutableDictionary(StringComparer.Ordinal);
         var mesh = ResourceTypes.Mesh.Parse(snapshot.MeshResource.SpecJson);
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
-        if (previous is not null) CarryOver(previous);
+        Policies = MeshPolicies.Build(snapshot, previous?.Policies);
+        if (previous is not null)
+        {
+            _previousUnits = previous._units;
+            CarryOver(previous);
+        }
     }
 
     public static MeshContext Build(MeshSnapshot snapshot) => new(snapshot, null);
@@ -91,10 +99,14 @@ public sealed class MeshContext
                 && (key.Type != TypeUrls.ClusterLoadAssignment || SameSources(previous, key.Name)))
                 _shared.TryAdd(key, resource);
         }
-        if (previous.OutboundPassthrough != OutboundPassthrough || !SameProtocols(previous.Protocols, Protocols)) return;
+        // A proxy whose dataplane is the same keeps its config when every input of it is the same. While the
+        // mesh-wide inputs (passthrough, protocols, policies) are all unchanged that holds without looking;
+        // otherwise its inputs are computed again and compared.
+        var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged;
         foreach (var (name, config) in previous._proxies)
         {
-            if (Dataplanes.TryGetValue(name, out var spec) && previous.Dataplanes.TryGetValue(name, out var old) && ReferenceEquals(spec, old))
+            if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
+            if (sameMeshWide || ProxyConfig.InputsOf(this, name).AsSpan().SequenceEqual(config.Inputs.AsSpan()))
                 _proxies.TryAdd(name, config.For(this));
         }
     }
@@ -116,6 +128,20 @@ public sealed class MeshContext
     public ImmutableSortedDictionary<string, ImmutableArray<ServiceEndpoint>> Endpoints { get; }
     public ImmutableDictionary<string, string> Protocols { get; }
     public bool OutboundPassthrough { get; }
+    public MeshPolicies Policies { get; }
+
+    /// <summary>The merged policy rules for a dataplane of this mesh (shared by every proxy that looks the same to selectors).</summary>
+    public ProxyRules RulesFor(string dataplane, DataplaneSpec spec)
+    {
+        var labels = Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
+            ? resource.Labels
+            : ImmutableSortedDictionary<string, string>.Empty;
+        return Policies.RulesFor(dataplane, spec, labels);
+    }
+
+    /// <summary>The resources of one unit, built once per distinct inputs and reused from the previous generation.</summary>
+    internal XdsResource[] Unit(UnitInputs inputs) => _units.GetOrAdd(inputs, key =>
+        _previousUnits is not null && _previousUnits.TryGetValue(key, out var built) ? built : ResourceUnits.Build(key));
 
     public string ProtocolOf(string service) => Protocols.GetValueOrDefault(service) ?? "tcp";
 
@@ -146,15 +172,4 @@ public sealed class MeshContext
         }
         return new ResourceSet([.. found]);
     });
-
-    internal XdsResource OutboundListener(string address, uint port, string service, IEnumerable<KeyValuePair<string, string>> tags, bool transparent)
-    {
-        var protocol = ProtocolOf(service);
-        var key = $"{address}|{port}|{service}|{protocol}|{transparent}|{string.Join(',', tags.Select(t => $"{t.Key}={t.Value}"))}";
-        return _outboundListeners.GetOrAdd(key, _ =>
-        {
-            var listener = SidecarResources.Outbound(address, port, service, protocol, tags, transparent);
-            return XdsResource.Encode(listener.Name, listener);
-        });
-    }
 }

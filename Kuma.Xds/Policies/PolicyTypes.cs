@@ -1,4 +1,6 @@
 using Kuma.Policies.MeshCircuitBreaker;
+using Kuma.Policies.MeshFaultInjection;
+using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
@@ -15,7 +17,10 @@ public static class PolicyTypes
 {
     public static readonly IReadOnlyList<PolicyType> All =
     [
+        // Routes first: the plugins after them shape the routes it made.
+        new(MeshHttpRoutePolicy.Descriptor, MergeRules.Default, Plugin: null),
         new(MeshTrafficPermissionPolicy.Descriptor, MergeRules.Default, Plugin: null),
+        new(MeshFaultInjectionPolicy.Descriptor, MergeRules.Default, Plugin: null),
         new(MeshTimeoutPolicy.Descriptor, MergeRules.Default, new MeshTimeoutPlugin()),
         new(MeshRetryPolicy.Descriptor, MergeRules.Default, Plugin: null),
         new(MeshCircuitBreakerPolicy.Descriptor, MergeRules.Default, Plugin: null),

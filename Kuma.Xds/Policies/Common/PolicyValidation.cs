@@ -100,7 +100,7 @@ public static class PolicyValidation
         CheckTargetRef(targetRef, path, kinds, errors, topLevel: false);
     }
 
-    private static void CheckMatch(Match match, FieldPath path, ValidationErrors errors)
+    public static void CheckMatch(Match match, FieldPath path, ValidationErrors errors)
     {
         if (match.SpiffeID is null && match.Sni is null)
         {
@@ -130,11 +130,6 @@ public static class PolicyValidation
         if (string.IsNullOrEmpty(kind))
         {
             errors.Add(path.Field("kind"), "must be defined");
-            return;
-        }
-        if (!TargetRefKinds.All.Contains(kind))
-        {
-            errors.Add(path.Field("kind"), $"should be one of [{string.Join(", ", TargetRefKinds.All)}]");
             return;
         }
         if (!kinds.Contains(kind))
