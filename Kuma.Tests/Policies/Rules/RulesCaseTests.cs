@@ -75,7 +75,9 @@ public sealed class RulesCaseTests
         }
         foreach (var (sectionName, inboundExpect) in expect["inbounds"] as JsonObject ?? [])
         {
-            var inbound = proxy.Inbounds.Single(i => i.SectionName == sectionName);
+            // A fresh instance, as a caller would build it: inbounds are found by value, not by reference.
+            var known = proxy.Inbounds.Single(i => i.SectionName == sectionName);
+            var inbound = new InboundFacts(known.Name, known.Port, new Dictionary<string, string>(known.Tags));
             Same(inboundExpect, Describe(rules.ForInbound(inbound), (JsonObject)inboundExpect!, merge), $"inbounds.{sectionName}");
         }
 

@@ -16,7 +16,8 @@ public sealed class MergedRules
     private readonly ImmutableArray<(PolicyItem Policy, ImmutableArray<InboundFacts> Inbounds)> _inboundSelections;
     private readonly ImmutableArray<(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin)> _outbound;
     private readonly ConcurrentDictionary<string, Outbound> _byService = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<InboundFacts, InboundRules> _byInbound = new();
+    // Inbounds are told apart by section name and port (tag dictionaries compare by reference).
+    private readonly ConcurrentDictionary<(string SectionName, uint Port), InboundRules> _byInbound = new();
 
     private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge)
     {
@@ -60,7 +61,7 @@ public sealed class MergedRules
     public InboundRules ForInbound(InboundFacts inbound)
     {
         ArgumentNullException.ThrowIfNull(inbound);
-        return _byInbound.GetOrAdd(inbound, BuildInbound);
+        return _byInbound.GetOrAdd((inbound.SectionName, inbound.Port), BuildInbound);
     }
 
     private sealed record Outbound(ImmutableArray<JsonObject> Confs, ImmutableArray<PolicyOrigin> Origins);
@@ -109,10 +110,10 @@ public sealed class MergedRules
         };
     }
 
-    private InboundRules BuildInbound(InboundFacts inbound)
+    private InboundRules BuildInbound((string SectionName, uint Port) inbound)
     {
         var selecting = _inboundSelections
-            .Where(s => s.Inbounds.Contains(inbound))
+            .Where(s => s.Inbounds.Any(i => i.SectionName == inbound.SectionName && i.Port == inbound.Port))
             .Select(s => s.Policy)
             .OrderBy(p => p, Comparer<PolicyItem>.Create(PolicyOrder.Inbound))
             .ToList();
