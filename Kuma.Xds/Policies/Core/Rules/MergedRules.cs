@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Text.Json.Nodes;
+using static Kuma.Policies.TargetRefKinds;
+
+namespace Kuma.Policies.Rules;
+
+/// <summary>
+/// The merged configuration of one policy type for one proxy (or a group of proxies with equal facts).
+/// Results are shared between callers and must be treated as read-only.
+/// </summary>
+public sealed class MergedRules
+{
+    private readonly ImmutableArray<PolicyItem> _policies;
+    private readonly MergeRules _merge;
+    private readonly ImmutableArray<(PolicyItem Policy, ImmutableArray<InboundFacts> Inbounds)> _inboundSelections;
+    private readonly ImmutableArray<(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin)> _outbound;
+    private readonly ConcurrentDictionary<string, Outbound> _byService = new(StringComparer.Ordinal);
+    // Inbounds are told apart by section name and port (tag dictionaries compare by reference).
+    private readonly ConcurrentDictionary<(string SectionName, uint Port), InboundRules> _byInbound = new();
+
+    private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge)
+    {
+        _policies = policies;
+        _merge = merge;
+        _inboundSelections = [.. policies.Select(p => (p, PolicyMatcher.InboundsSelectedBy(proxy, p)))];
+        _outbound = [.. LegacyOutboundEntries(policies)];
+
+        var defaults = policies.Where(p => p.Default is not null).ToList();
+        ProxyOrigins = [.. defaults.Select(p => new PolicyOrigin(p.Name, "default", 0))];
+        Proxy = defaults.Count == 0 ? null : JsonMerge.Merge(defaults.Select(p => p.Default!), merge);
+    }
+
+    /// <param name="selectedSorted">The output of <see cref="PolicyMatcher.Select"/> for this proxy.</param>
+    public static MergedRules Build(ProxyFacts proxy, IReadOnlyList<PolicyItem> selectedSorted, MergeRules merge)
+    {
+        ArgumentNullException.ThrowIfNull(proxy);
+        ArgumentNullException.ThrowIfNull(selectedSorted);
+        ArgumentNullException.ThrowIfNull(merge);
+        return new MergedRules(proxy, [.. selectedSorted], merge);
+    }
+
+    /// <summary>The policies this result was built from, least specific first.</summary>
+    public ImmutableArray<PolicyItem> Policies => _policies;
+
+    /// <summary>Merged top-level <c>default</c> (policies with a single conf, e.g. MeshTrace, MeshProxyPatch).</summary>
+    public JsonObject? Proxy { get; }
+
+    public ImmutableArray<PolicyOrigin> ProxyOrigins { get; }
+
+    /// <summary>Merged <c>to</c> confs that apply to the outbound whose <c>kuma.io/service</c> is <paramref name="service"/>.</summary>
+    public JsonObject? ToService(string service) => OutboundFor(service).Confs is { IsEmpty: false } confs ? confs[0] : null;
+
+    /// <summary>Every group of a split merge (MeshHTTPRoute by hostname); one element for other types.</summary>
+    public ImmutableArray<JsonObject> ToServiceAll(string service) => OutboundFor(service).Confs;
+
+    /// <summary>The <c>to</c> entries that contributed to <see cref="ToService"/>, in merge order.</summary>
+    public ImmutableArray<PolicyOrigin> ToServiceOrigins(string service) => OutboundFor(service).Origins;
+
+    /// <summary>Merged <c>from</c> / <c>rules</c> of the policies that select this inbound.</summary>
+    public InboundRules ForInbound(InboundFacts inbound)
+    {
+        ArgumentNullException.ThrowIfNull(inbound);
+        return _byInbound.GetOrAdd((inbound.SectionName, inbound.Port), BuildInbound);
+    }
+
+    private sealed record Outbound(ImmutableArray<JsonObject> Confs, ImmutableArray<PolicyOrigin> Origins);
+
+    private Outbound OutboundFor(string service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return _byService.GetOrAdd(service, s =>
+        {
+            var applying = _outbound.Where(e => AppliesToService(e.TargetRef, s)).ToList();
+            return applying.Count == 0
+                ? new Outbound([], [])
+                : new Outbound(JsonMerge.MergeAll(applying.Select(e => e.Conf), _merge), [.. applying.Select(e => e.Origin)]);
+        });
+    }
+
+    /// <summary>
+    /// Kuma's service-tag ("legacy") outbound rules: every <c>to</c> entry in policy order, then in list order;
+    /// the entry's own kind does not reorder it. Policies routed through MeshHTTPRoute are left out, as Kuma does
+    /// here (they need the route resource).
+    /// </summary>
+    private static IEnumerable<(TargetRef, JsonObject, PolicyOrigin)> LegacyOutboundEntries(ImmutableArray<PolicyItem> policies)
+    {
+        foreach (var policy in policies)
+        {
+            if (policy.EffectiveTargetRef.Kind == MeshHTTPRoute || policy.To.Any(t => t.TargetRef.Kind == MeshHTTPRoute)) continue;
+            for (var i = 0; i < policy.To.Length; i++)
+            {
+                yield return (policy.To[i].TargetRef, policy.To[i].Conf, new PolicyOrigin(policy.Name, "to", i));
+            }
+        }
+    }
+
+    /// <summary>An entry applies when everything it selects is implied by <c>kuma.io/service: service</c>.</summary>
+    private static bool AppliesToService(TargetRef to, string service)
+    {
+        bool OnlyService(Dictionary<string, string>? tags) =>
+            tags is null || tags.All(t => t.Key == PolicyLabels.ServiceTag && t.Value == service);
+        return to.Kind switch
+        {
+            Mesh => true,
+            MeshSubset => OnlyService(to.Tags),
+            MeshService => to.Name == service,
+            MeshServiceSubset => to.Name == service && OnlyService(to.Tags),
+            _ => false,
+        };
+    }
+
+    private InboundRules BuildInbound((string SectionName, uint Port) inbound)
+    {
+        var selecting = _inboundSelections
+            .Where(s => s.Inbounds.Any(i => i.SectionName == inbound.SectionName && i.Port == inbound.Port))
+            .Select(s => s.Policy)
+            .OrderBy(p => p, Comparer<PolicyItem>.Create(PolicyOrder.Inbound))
+            .ToList();
+        if (selecting.Count == 0) return InboundRules.Empty;
+
+        var rules = new List<InboundRule>();
+        var from = new List<FromRule>();
+        foreach (var policy in selecting)
+        {
+            for (var i = 0; i < policy.From.Length; i++)
+            {
+                from.Add(new FromRule(policy.From[i].TargetRef, policy.From[i].Conf, new PolicyOrigin(policy.Name, "from", i)));
+            }
+            if (policy.Rules.Length > 0)
+            {
+                for (var i = 0; i < policy.Rules.Length; i++)
+                {
+                    var origin = new PolicyOrigin(policy.Name, "rules", i);
+                    var entry = policy.Rules[i];
+                    if (entry.Matches.IsEmpty) rules.Add(new InboundRule(null, entry.Conf, origin));
+                    foreach (var match in entry.Matches) rules.Add(new InboundRule(match, entry.Conf, origin));
+                }
+            }
+            else if (_merge.FromAsRules)
+            {
+                for (var i = 0; i < policy.From.Length; i++)
+                {
+                    rules.Add(new InboundRule(null, policy.From[i].Conf, new PolicyOrigin(policy.Name, "from", i)));
+                }
+            }
+        }
+        var ordered = rules.OrderBy(r => r.Match, Comparer<Match?>.Create(MatchOrder.Compare)).ToImmutableArray();
+        var catchAll = ordered.Where(r => r.Match is null).ToList();
+        return new InboundRules(
+            catchAll.Count == 0 ? null : JsonMerge.Merge(catchAll.Select(r => r.Conf), _merge),
+            [.. ordered.Where(r => r.Match is not null).Select(r => (ImmutableArray.Create(r.Match!), r.Conf))])
+        {
+            ConfOrigins = [.. catchAll.Select(r => r.Origin)],
+            Rules = ordered,
+            From = [.. from],
+        };
+    }
+}
