@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Policies;
 using Kuma.Policies.Rules;
+using Kuma.Validation;
 
 namespace Kuma.Xds.Generation;
 
@@ -73,7 +75,17 @@ public sealed class InboundRuleSet : IEquatable<InboundRuleSet>
     internal InboundRuleSet(ImmutableArray<InboundRules> rules)
     {
         Rules = rules;
-        Key = OutboundRuleSet.KeyOf(rules.Select(r => r.Conf));
+        var key = new StringBuilder();
+        foreach (var rule in rules)
+        {
+            // Everything a plugin may read: the merged conf, the conditional rules and the per-caller entries.
+            key.Append(rule.Conf?.ToJsonString() ?? "-").Append('\u001e');
+            foreach (var r in rule.Rules) key.Append(JsonSerializer.Serialize(r.Match, SpecBinder.Options)).Append(r.Conf.ToJsonString()).Append('\u001d');
+            key.Append('\u001e');
+            foreach (var f in rule.From) key.Append(JsonSerializer.Serialize(f.TargetRef, SpecBinder.Options)).Append(f.Conf.ToJsonString()).Append('\u001d');
+            key.Append('\u001f');
+        }
+        Key = key.ToString();
     }
 
     public ImmutableArray<InboundRules> Rules { get; }

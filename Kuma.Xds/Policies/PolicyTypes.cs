@@ -18,12 +18,12 @@ public static class PolicyTypes
     public static readonly IReadOnlyList<PolicyType> All =
     [
         // Routes first: the plugins after them shape the routes it made.
-        new(MeshHttpRoutePolicy.Descriptor, MergeRules.Default, Plugin: null),
-        new(MeshTrafficPermissionPolicy.Descriptor, MergeRules.Default, Plugin: null),
-        new(MeshFaultInjectionPolicy.Descriptor, MergeRules.Default, Plugin: null),
-        new(MeshTimeoutPolicy.Descriptor, MergeRules.Default, new MeshTimeoutPlugin()),
-        new(MeshRetryPolicy.Descriptor, MergeRules.Default, Plugin: null),
-        new(MeshCircuitBreakerPolicy.Descriptor, MergeRules.Default, Plugin: null),
+        new(MeshHttpRoutePolicy.Descriptor, Plugin: null),
+        new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
+        new(MeshFaultInjectionPolicy.Descriptor, Plugin: null),
+        new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
+        new(MeshRetryPolicy.Descriptor, Plugin: null),
+        new(MeshCircuitBreakerPolicy.Descriptor, Plugin: null),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>

@@ -8,7 +8,8 @@ namespace Kuma.Policies;
 /// <c>default</c> blocks merge, and the plugin that turns merged rules into Envoy changes (none for
 /// types that only validate for now).
 /// </summary>
-public sealed record PolicyType(ResourceDescriptor Descriptor, MergeRules Merge, PolicyPlugin? Plugin)
+public sealed record PolicyType(ResourceDescriptor Descriptor, PolicyPlugin? Plugin)
 {
     public string Name => Descriptor.Name;
+    public MergeRules Merge { get; } = MergeRules.ForPolicyType(Descriptor.Name);
 }
