@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Kuma.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -100,7 +102,9 @@ public static partial class YamlToJson
                         if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
                             throw ApiException.BadRequest($"YAML alias *{alias.Value.Value} names no anchor");
                         Charge(anchored.Size);
-                        Place(anchored.Node?.DeepClone(), AnchorName.Empty, anchored.Size);
+                        var copy = anchored.Node?.DeepClone();
+                        YamlScalars.CopyMarks(anchored.Node, copy);
+                        Place(copy, AnchorName.Empty, anchored.Size);
                         break;
                 }
             }
@@ -146,7 +150,15 @@ public static partial class YamlToJson
         }
     }
 
+    /// <summary>A plain scalar read as a number or boolean keeps its text on the side, for string fields of policies.</summary>
     private static JsonValue? ScalarValue(Scalar scalar)
+    {
+        var value = TypedScalar(scalar);
+        if (value is not null && value.GetValueKind() is not JsonValueKind.String) YamlScalars.Mark(value, scalar.Value);
+        return value;
+    }
+
+    private static JsonValue? TypedScalar(Scalar scalar)
     {
         var value = scalar.Value;
         if (scalar.Style is not (ScalarStyle.Plain or ScalarStyle.Any)) return JsonValue.Create(value);

@@ -51,18 +51,24 @@ public sealed class ResourceDescriptor<TSpec> : ResourceDescriptor where TSpec :
 {
     public required Action<TSpec, FieldPath, ValidationErrors> Validate { get; init; }
 
+    /// <summary>
+    /// For types whose error paths differ from body paths (Kuma's MeshRetry adds a "conf" step): the body path an
+    /// error field speaks of, so errors about parts the binder cut are still recognised as noise.
+    /// </summary>
+    public Func<string, string>? BodyPathOf { get; init; }
+
     public override Type SpecType => typeof(TSpec);
 
     public override string? BindAndValidate(JsonNode? spec, FieldPath path, ValidationErrors errors)
     {
         var shapeErrors = new ValidationErrors();
         var tainted = new HashSet<string>(StringComparer.Ordinal);
-        var typed = SpecBinder.Bind<TSpec>(spec, path, shapeErrors, tainted);
+        var typed = SpecBinder.Bind<TSpec>(spec, path, shapeErrors, tainted, yamlScalarsAsText: IsPolicy);
         var ruleErrors = new ValidationErrors();
         Validate(typed, path, ruleErrors);
         errors.AddRange(shapeErrors.ToImmutable());
         // Rules judged what was left after misfits were cut; what they say about cut parts is noise.
-        errors.AddRange(ruleErrors.ToImmutable().Where(e => !SpecBinder.IsUnder(e.Field, tainted)));
+        errors.AddRange(ruleErrors.ToImmutable().Where(e => !SpecBinder.IsUnder(BodyPathOf?.Invoke(e.Field) ?? e.Field, tainted)));
         return shapeErrors.IsEmpty && ruleErrors.IsEmpty ? SpecBinder.ToCanonicalJson(typed) : null;
     }
 

@@ -33,10 +33,13 @@ public static class SpecBinder
     /// what remains once misfits are cut away, so the caller can still validate the rest. Paths under
     /// <paramref name="tainted"/> were cut and should not be judged again.
     /// </summary>
-    public static T Bind<T>(JsonNode? node, FieldPath path, ValidationErrors errors, ISet<string> tainted) where T : class, new()
+    /// <param name="yamlScalarsAsText">Plain YAML numbers and booleans fill string fields with their text, as Kuma reads policies.</param>
+    public static T Bind<T>(JsonNode? node, FieldPath path, ValidationErrors errors, ISet<string> tainted, bool yamlScalarsAsText = false)
+        where T : class, new()
     {
         if (node is null) return new T();
         var working = node.DeepClone();
+        if (yamlScalarsAsText) YamlScalars.CopyMarks(node, working);
         if (!Check(working, typeof(T), path, errors, tainted)) return new T();
         try
         {
@@ -80,6 +83,12 @@ public static class SpecBinder
             return true; // explicit null means "not set"
         }
         type = Nullable.GetUnderlyingType(type) ?? type;
+        if (type == typeof(string) && node.Parent is not null && YamlScalars.TryGetText(node, out var text))
+        {
+            // Only marked when the caller asked for it (the marks were copied onto this working tree).
+            node.ReplaceWith(JsonValue.Create(text));
+            return true;
+        }
         var reason = Misfit(node, type);
         if (reason is not null)
         {

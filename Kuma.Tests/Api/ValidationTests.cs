@@ -28,7 +28,7 @@ public sealed class ValidationTests(MemoryControlPlaneFixture fixture) : IClassF
         { "MeshTimeout", "mt-bad", """{"type":"MeshTimeout","mesh":"valid","name":"mt-bad","spec":{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"-1s","connectionTimeout":"0s"}}]}}""",
             ["spec.to[0].default.idleTimeout", "spec.to[0].default.connectionTimeout"] },
         { "MeshRetry", "mr-bad", """{"type":"MeshRetry","mesh":"valid","name":"mr-bad","spec":{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"grpc":{"retryOn":["Sometimes"]},"tcp":{"maxConnectAttempt":0}}}]}}""",
-            ["spec.to[0].default.grpc.retryOn[0]", "spec.to[0].default.tcp.maxConnectAttempt"] },
+            ["spec.to[0].default.conf.grpc.retryOn[0]", "spec.to[0].default.conf.tcp.maxConnectAttempt"] },
         { "MeshCircuitBreaker", "mcb-bad", """{"type":"MeshCircuitBreaker","mesh":"valid","name":"mcb-bad","spec":{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"connectionLimits":{"maxConnections":0},"outlierDetection":{"maxEjectionPercent":150,"detectors":{"totalFailures":{"consecutive":1}}}}}]}}""",
             ["spec.to[0].default.connectionLimits.maxConnections", "spec.to[0].default.outlierDetection.maxEjectionPercent"] },
         { "MeshTrafficPermission", "mtp-bad", """{"type":"MeshTrafficPermission","mesh":"valid","name":"mtp-bad","spec":{"targetRef":{"kind":"MeshGateway","name":"gw"},"from":[{"targetRef":{"kind":"Mesh"},"default":{"action":"Maybe"}}]}}""",
@@ -56,6 +56,40 @@ public sealed class ValidationTests(MemoryControlPlaneFixture fixture) : IClassF
         foreach (var field in fields) Assert.Contains(field, reported);
         Assert.Equal(reported, error["causes"]!.AsArray().Select(p => p!["field"]!.GetValue<string>()));
         Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync(path)).StatusCode);
+        Assert.Equal(before, await Snapshot());
+    }
+
+    /// <summary>A tag whose value is null once answered 500; it is an empty value, judged like any other.</summary>
+    public static TheoryData<string, string, string, string, string[]> NullTagValues() => new()
+    {
+        { "application/json", $"/meshes/{Mesh}/dataplanes/dp-null-tag",
+            """{"type":"Dataplane","mesh":"valid","name":"dp-null-tag","networking":{"address":"10.0.0.1","inbound":[{"port":8080,"tags":{"kuma.io/service":"web","version":null}}]}}""",
+            "networking.inbound[0].tags[\"version\"]", ["tag value must be non-empty"] },
+        { "application/yaml", $"/meshes/{Mesh}/dataplanes/dp-null-yaml",
+            "type: Dataplane\nmesh: valid\nname: dp-null-yaml\nnetworking:\n  address: 10.0.0.1\n  inbound:\n  - port: 8080\n    tags:\n      kuma.io/service: ~\n",
+            "networking.inbound[0].tags[\"kuma.io/service\"]", ["tag value must be non-empty"] },
+        { "application/json", $"/meshes/{Mesh}/dataplanes/dp-null-gw",
+            """{"type":"Dataplane","mesh":"valid","name":"dp-null-gw","networking":{"address":"10.0.0.1","gateway":{"tags":{"kuma.io/service":null}}}}""",
+            "networking.gateway.tags[\"kuma.io/service\"]", ["tag value must be non-empty"] },
+        { "application/json", "/meshes/null-constraint",
+            """{"type":"Mesh","name":"null-constraint","constraints":{"dataplaneProxy":{"requirements":[{"tags":{"team":null}}]}}}""",
+            "constraints.dataplaneProxy.requirements[0].tags[\"team\"]", ["tag value must be non-empty"] },
+        { "application/json", $"/meshes/{Mesh}/meshtimeouts/mt-null-tag",
+            """{"type":"MeshTimeout","mesh":"valid","name":"mt-null-tag","spec":{"targetRef":{"kind":"MeshSubset","tags":{"version":null}},"to":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"1s"}}]}}""",
+            "spec.targetRef.tags[\"version\"]", ["tag value must be non-empty"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(NullTagValues))]
+    public async Task A_null_tag_value_is_a_field_error(string contentType, string path, string body, string field, string[] reasons)
+    {
+        var before = await Snapshot();
+
+        var response = await Client.PutAsync(path, new StringContent(body, Encoding.UTF8, contentType));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var causes = JsonNode.Parse(await response.Content.ReadAsStringAsync())!["causes"]!.AsArray();
+        Assert.Equal(reasons, causes.Where(c => c!["field"]!.GetValue<string>() == field).Select(c => c!["message"]!.GetValue<string>()));
         Assert.Equal(before, await Snapshot());
     }
 

@@ -6,8 +6,63 @@ namespace Kuma.Resources.Core;
 public sealed class DataplaneSpec
 {
     public DataplaneNetworking? Networking { get; set; }
-    public JsonObject? Metrics { get; set; }
-    public JsonObject? Probes { get; set; }
+    public DataplaneMetrics? Metrics { get; set; }
+    public DataplaneProbes? Probes { get; set; }
+}
+
+/// <summary>A per-dataplane metrics backend; <c>conf</c> is the backend's own settings.</summary>
+public sealed class DataplaneMetrics
+{
+    public string? Name { get; set; }
+    public string? Type { get; set; }
+    public JsonObject? Conf { get; set; }
+}
+
+/// <summary>Virtual probes: HTTP paths kuma-dp serves on <c>port</c> and forwards to an inbound's own path.</summary>
+public sealed class DataplaneProbes
+{
+    public uint? Port { get; set; }
+    public List<ProbeEndpoint>? Endpoints { get; set; }
+}
+
+public sealed class ProbeEndpoint
+{
+    public uint? InboundPort { get; set; }
+    public string? InboundPath { get; set; }
+    public string? Path { get; set; }
+}
+
+/// <summary>A zone proxy listener embedded in a dataplane (ZoneIngress or ZoneEgress).</summary>
+public sealed class DataplaneListener
+{
+    public string? Type { get; set; }
+    public string? Address { get; set; }
+    public uint? Port { get; set; }
+    public string? Name { get; set; }
+    public string? State { get; set; }
+}
+
+public sealed class ServiceProbe
+{
+    public string? Interval { get; set; }
+    public string? Timeout { get; set; }
+    public uint? UnhealthyThreshold { get; set; }
+    public uint? HealthyThreshold { get; set; }
+    public JsonObject? Tcp { get; set; }
+}
+
+public sealed class ReachableBackends
+{
+    public List<ReachableBackendRef>? Refs { get; set; }
+}
+
+public sealed class ReachableBackendRef
+{
+    public string? Kind { get; set; }
+    public string? Name { get; set; }
+    public string? Namespace { get; set; }
+    public uint? Port { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
 }
 
 public sealed class DataplaneNetworking
@@ -19,7 +74,7 @@ public sealed class DataplaneNetworking
     public List<DataplaneOutbound>? Outbound { get; set; }
     public TransparentProxying? TransparentProxying { get; set; }
     public DataplaneAdmin? Admin { get; set; }
-    public List<JsonObject>? Listeners { get; set; }
+    public List<DataplaneListener>? Listeners { get; set; }
 }
 
 public sealed class DataplaneInbound
@@ -30,7 +85,7 @@ public sealed class DataplaneInbound
     public string? Address { get; set; }
     public Dictionary<string, string>? Tags { get; set; }
     public InboundHealth? Health { get; set; }
-    public JsonObject? ServiceProbe { get; set; }
+    public ServiceProbe? ServiceProbe { get; set; }
     public string? State { get; set; }
     public string? Name { get; set; }
     public string? Protocol { get; set; }
@@ -70,7 +125,7 @@ public sealed class TransparentProxying
     public List<string>? DirectAccessServices { get; set; }
     public List<string>? ReachableServices { get; set; }
     public string? IpFamilyMode { get; set; }
-    public List<JsonObject>? ReachableBackends { get; set; }
+    public ReachableBackends? ReachableBackends { get; set; }
 }
 
 public sealed class DataplaneAdmin

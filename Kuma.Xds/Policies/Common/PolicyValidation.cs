@@ -4,6 +4,11 @@ using Kuma.Validation;
 namespace Kuma.Policies;
 
 /// <summary>Which targetRef kinds a policy accepts where; the rest of its validation is the policy's own.</summary>
+/// <summary>Kuma's per-call switches of its targetRef check.</summary>
+/// <param name="GatewayTagsAllowed">A MeshGateway ref may select listeners by tags.</param>
+/// <param name="InboundPolicy">The policy has <c>from</c> or <c>rules</c> entries, so a Dataplane ref may name an inbound by sectionName.</param>
+public readonly record struct TargetRefOptions(bool GatewayTagsAllowed, bool InboundPolicy);
+
 public sealed record TargetRefRules(string[] Top, string[] To, string[] From)
 {
     /// <summary>Narrower <c>to</c> kinds when the top-level targetRef is a gateway or route (Kuma's rule for timeouts and retries).</summary>
@@ -28,7 +33,7 @@ public static class PolicyValidation
     {
         var topKind = spec.TargetRef?.Kind ?? TargetRefKinds.Mesh;
         if (spec.TargetRef is { } top)
-            CheckTargetRef(top, path.Field("targetRef"), kinds.Top, errors, topLevel: true);
+            CheckTargetRef(top, path.Field("targetRef"), kinds.Top, errors);
         var gatewayOrRoute = topKind is TargetRefKinds.MeshGateway or TargetRefKinds.MeshHTTPRoute;
 
         var toKinds = gatewayOrRoute && kinds.ToUnderGatewayOrRoute is { } narrow ? narrow : kinds.To;
@@ -97,11 +102,13 @@ public static class PolicyValidation
             errors.Add(path, "must be defined");
             return;
         }
-        CheckTargetRef(targetRef, path, kinds, errors, topLevel: false);
+        CheckTargetRef(targetRef, path, kinds, errors);
     }
 
+    /// <summary>An inbound rule match as MeshTimeout judges it: Kuma's shared checks, then at least one selector and the spiffeID type.</summary>
     public static void CheckMatch(Match match, FieldPath path, ValidationErrors errors)
     {
+        CheckMatchValues(match, path, errors);
         if (match.SpiffeID is null && match.Sni is null)
         {
             errors.Add(path, "must specify at least one of 'spiffeID' or 'sni'");
@@ -109,22 +116,17 @@ public static class PolicyValidation
         }
         if (match.SpiffeID is { } spiffe)
         {
-            var p = path.Field("spiffeID");
-            if (string.IsNullOrEmpty(spiffe.Type)) errors.Add(p.Field("type"), "must be set");
-            else if (spiffe.Type is not ("Exact" or "Prefix")) errors.Add(p.Field("type"), $"unrecognized type \"{spiffe.Type}\", supported values are: Exact, Prefix");
-            if (string.IsNullOrEmpty(spiffe.Value) || !spiffe.Value.StartsWith("spiffe://", StringComparison.Ordinal))
-                errors.Add(p, "must be a valid Spiffe ID: scheme is missing or invalid");
-        }
-        if (match.Sni is { } sni)
-        {
-            var p = path.Field("sni");
-            if (string.IsNullOrEmpty(sni.Type)) errors.Add(p.Field("type"), "must be set");
-            else if (sni.Type != "Exact") errors.Add(p.Field("type"), $"unrecognized type \"{sni.Type}\", supported values are: Exact");
-            if (string.IsNullOrEmpty(sni.Value)) errors.Add(p.Field("value"), "must be set");
+            var p = path.Field("spiffeID").Field("type");
+            if (string.IsNullOrEmpty(spiffe.Type)) errors.Add(p, "must be set");
+            else if (spiffe.Type is not ("Exact" or "Prefix")) errors.Add(p, $"unrecognized type \"{spiffe.Type}\", supported values are: Exact, Prefix");
         }
     }
 
-    public static void CheckTargetRef(TargetRef targetRef, FieldPath path, string[] kinds, ValidationErrors errors, bool topLevel)
+    /// <summary>
+    /// Kuma's targetRef rules, per kind, in the order Kuma reports them. Kinds outside <paramref name="kinds"/>
+    /// stop the check; MeshMultiZoneService has no further rules.
+    /// </summary>
+    public static void CheckTargetRef(TargetRef targetRef, FieldPath path, string[] kinds, ValidationErrors errors, TargetRefOptions options = default)
     {
         var kind = targetRef.Kind;
         if (string.IsNullOrEmpty(kind))
@@ -138,57 +140,120 @@ public static class PolicyValidation
             return;
         }
 
-        var allowed = AllowedFields(kind);
         void Forbid(bool present, string field)
         {
-            if (present && !allowed.Contains(field)) errors.Add(path.Field(field), $"must not be set with kind {kind}");
+            if (present) errors.Add(path.Field(field), $"must not be set with kind {kind}");
         }
-        Forbid(targetRef.Mesh is { Length: > 0 }, "mesh");
-        Forbid(targetRef.Tags is { Count: > 0 }, "tags");
-        Forbid(targetRef.Labels is { Count: > 0 }, "labels");
-        Forbid(targetRef.Namespace is { Length: > 0 }, "namespace");
-        Forbid(targetRef.SectionName is { Length: > 0 }, "sectionName");
-        Forbid(targetRef.ProxyTypes is not null, "proxyTypes");
-        if (kind == TargetRefKinds.Mesh && targetRef.Name is { Length: > 0 })
-            errors.Add(path.Field("name"), "using name with kind Mesh is not yet supported");
-        else if (kind == TargetRefKinds.MeshSubset) Forbid(targetRef.Name is { Length: > 0 }, "name");
-
-        var byNameOrLabels = kind is TargetRefKinds.MeshService or TargetRefKinds.MeshExternalService
-            or TargetRefKinds.MeshMultiZoneService or TargetRefKinds.MeshHTTPRoute or TargetRefKinds.Dataplane;
-        var nameRequired = kind is TargetRefKinds.MeshServiceSubset or TargetRefKinds.MeshGateway;
         var hasName = targetRef.Name is { Length: > 0 };
         var hasLabels = targetRef.Labels is { Count: > 0 };
-        if (nameRequired && !hasName) errors.Add(path.Field("name"), $"must be set when kind is {kind}");
-        if (byNameOrLabels && kind != TargetRefKinds.Dataplane && !hasName && !hasLabels)
-            errors.Add(path, $"name or labels must be set when kind is {kind}");
-        if (byNameOrLabels && hasLabels && (hasName || targetRef.Namespace is { Length: > 0 }))
-            errors.Add(path.Field("labels"), "either labels or name and namespace must be specified");
-
-        if (targetRef.ProxyTypes is { } proxyTypes && allowed.Contains("proxyTypes"))
+        var hasNamespace = targetRef.Namespace is { Length: > 0 };
+        var hasTags = targetRef.Tags is { Count: > 0 };
+        var hasMesh = targetRef.Mesh is { Length: > 0 };
+        var hasSection = targetRef.SectionName is { Length: > 0 };
+        var hasProxyTypes = targetRef.ProxyTypes is { Count: > 0 };
+        void NameOrLabels(string conflict)
         {
-            if (!topLevel) errors.Add(path.Field("proxyTypes"), "must not be set here");
-            if (proxyTypes.Count == 0) errors.Add(path.Field("proxyTypes"), "must be undefined or have at least one element");
-            for (var i = 0; i < proxyTypes.Count; i++)
-            {
-                if (!ProxyTypes.Contains(proxyTypes[i])) errors.Add(path.Field("proxyTypes").Index(i), "should be one of [Sidecar, Gateway]");
-            }
+            if (!hasLabels && !hasName) errors.Add(path, $"name or labels must be set when kind is {kind}");
+            if (hasLabels && (hasName || hasNamespace)) errors.Add(path.Field("labels"), conflict);
         }
-        foreach (var (key, value) in targetRef.Tags ?? [])
+        const string LabelsOrNameAndNamespace = "either labels or name and namespace must be specified";
+
+        switch (kind)
         {
-            if (string.IsNullOrEmpty(key)) errors.Add(path.Field("tags"), "tag name must be non-empty");
-            if (string.IsNullOrEmpty(value)) errors.Add(path.Field("tags").Key(key), "tag value must be non-empty");
+            case TargetRefKinds.Mesh:
+                if (hasName) errors.Add(path.Field("name"), $"using name with kind {kind} is not yet supported");
+                Forbid(hasMesh, "mesh");
+                Forbid(hasTags, "tags");
+                Forbid(hasLabels, "labels");
+                Forbid(hasNamespace, "namespace");
+                Forbid(hasSection, "sectionName");
+                CheckProxyTypes(targetRef.ProxyTypes, path.Field("proxyTypes"), errors);
+                break;
+            case TargetRefKinds.Dataplane:
+                Forbid(hasTags, "tags");
+                Forbid(hasMesh, "mesh");
+                Forbid(hasProxyTypes, "proxyTypes");
+                if (hasLabels && (hasName || hasNamespace)) errors.Add(path.Field("labels"), LabelsOrNameAndNamespace);
+                if (!options.InboundPolicy && hasSection) errors.Add(path.Field("sectionName"), "can only be used with inbound policies");
+                break;
+            case TargetRefKinds.MeshSubset:
+                Forbid(hasName, "name");
+                Forbid(hasMesh, "mesh");
+                TagRules.Check(targetRef.Tags, path.Field("tags"), errors, selector: false);
+                Forbid(hasLabels, "labels");
+                Forbid(hasNamespace, "namespace");
+                Forbid(hasSection, "sectionName");
+                CheckProxyTypes(targetRef.ProxyTypes, path.Field("proxyTypes"), errors);
+                break;
+            case TargetRefKinds.MeshService:
+                CheckName(targetRef.Name, path, errors);
+                Forbid(hasMesh, "mesh");
+                Forbid(hasTags, "tags");
+                Forbid(hasProxyTypes, "proxyTypes");
+                NameOrLabels(LabelsOrNameAndNamespace);
+                break;
+            case TargetRefKinds.MeshHTTPRoute:
+                CheckName(targetRef.Name, path, errors);
+                Forbid(hasMesh, "mesh");
+                Forbid(hasTags, "tags");
+                Forbid(hasProxyTypes, "proxyTypes");
+                Forbid(hasSection, "sectionName");
+                NameOrLabels(LabelsOrNameAndNamespace);
+                break;
+            case TargetRefKinds.MeshServiceSubset or TargetRefKinds.MeshGateway:
+                if (!hasName) errors.Add(path.Field("name"), $"must be set when kind is {kind}");
+                CheckName(targetRef.Name, path, errors);
+                Forbid(hasMesh, "mesh");
+                Forbid(hasProxyTypes, "proxyTypes");
+                TagRules.Check(targetRef.Tags, path.Field("tags"), errors, selector: true);
+                if (kind == TargetRefKinds.MeshGateway && !options.GatewayTagsAllowed) Forbid(hasTags, "tags");
+                Forbid(hasLabels, "labels");
+                Forbid(hasNamespace, "namespace");
+                Forbid(hasSection, "sectionName");
+                break;
+            case TargetRefKinds.MeshExternalService:
+                CheckName(targetRef.Name, path, errors);
+                Forbid(hasMesh, "mesh");
+                Forbid(hasTags, "tags");
+                Forbid(hasProxyTypes, "proxyTypes");
+                NameOrLabels("either labels or name must be specified");
+                Forbid(hasSection, "sectionName");
+                break;
         }
     }
 
-    private static string[] AllowedFields(string kind) => kind switch
+    private static void CheckName(string? name, FieldPath path, ValidationErrors errors)
     {
-        TargetRefKinds.Mesh => ["proxyTypes"],
-        TargetRefKinds.MeshSubset => ["tags", "proxyTypes"],
-        TargetRefKinds.Dataplane => ["labels", "namespace", "sectionName"],
-        TargetRefKinds.MeshService or TargetRefKinds.MeshMultiZoneService => ["labels", "namespace", "sectionName"],
-        TargetRefKinds.MeshHTTPRoute => ["labels", "namespace"],
-        TargetRefKinds.MeshExternalService => ["labels", "namespace"],
-        TargetRefKinds.MeshServiceSubset or TargetRefKinds.MeshGateway => ["tags"],
-        _ => [],
-    };
+        if (name is { Length: > 0 } && !name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '-' or '_'))
+            errors.Add(path.Field("name"), "invalid characters: must consist of lower case alphanumeric characters, '-', '.' and '_'.");
+    }
+
+    private static void CheckProxyTypes(List<string>? proxyTypes, FieldPath path, ValidationErrors errors)
+    {
+        if (proxyTypes is null) return;
+        if (proxyTypes.Count == 0) errors.Add(path, "must be undefined or have at least one element");
+        for (var i = 0; i < proxyTypes.Count; i++)
+        {
+            // Kuma's schema allows only these two; its validator never sees anything else.
+            if (!ProxyTypes.Contains(proxyTypes[i])) errors.Add(path.Index(i), "should be one of [Sidecar, Gateway]");
+        }
+    }
+
+    /// <summary>
+    /// Kuma's check of one inbound match (spiffeID must parse, sni needs an Exact type and a DNS name); the
+    /// rules each policy adds on top (at least one of the two, spiffeID type) are the policy's.
+    /// </summary>
+    public static void CheckMatchValues(Match match, FieldPath path, ValidationErrors errors)
+    {
+        if (match.SpiffeID is { } spiffe && SpiffeIds.Check(spiffe.Value) is { } problem)
+            errors.Add(path.Field("spiffeID"), $"must be a valid Spiffe ID: {problem}");
+        if (match.Sni is { } sni)
+        {
+            var p = path.Field("sni");
+            if (string.IsNullOrEmpty(sni.Type)) errors.Add(p.Field("type"), "must be set");
+            else if (sni.Type != "Exact") errors.Add(p.Field("type"), $"unrecognized type \"{sni.Type}\", supported values are: Exact");
+            if (string.IsNullOrEmpty(sni.Value)) errors.Add(p.Field("value"), "must be set");
+            else foreach (var reason in TagRules.Rfc1123SubdomainProblems(sni.Value)) errors.Add(p.Field("value"), reason);
+        }
+    }
 }

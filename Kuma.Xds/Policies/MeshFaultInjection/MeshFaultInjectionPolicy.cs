@@ -38,11 +38,9 @@ public static partial class MeshFaultInjectionPolicy
         if (spec.TargetRef is { } top)
         {
             var topPath = path.Field("targetRef");
-            PolicyValidation.CheckTargetRef(top, topPath, TopKinds, errors, topLevel: true);
             // A section of a proxy is one of its inbounds, so only inbound faults may name one.
-            var inbound = from.Count > 0 || rules.Count > 0;
-            if (top.Kind == Dataplane && !string.IsNullOrEmpty(top.SectionName) && !inbound)
-                errors.Add(topPath.Field("sectionName"), "can only be used with inbound policies");
+            PolicyValidation.CheckTargetRef(top, topPath, TopKinds, errors,
+                new TargetRefOptions(GatewayTagsAllowed: true, InboundPolicy: from.Count > 0 || rules.Count > 0));
         }
         var gateways = IncludesGateways(spec.TargetRef ?? new TargetRef { Kind = Mesh });
 
@@ -64,7 +62,7 @@ public static partial class MeshFaultInjectionPolicy
             for (var i = 0; i < from.Count; i++)
             {
                 var p = path.Field("from").Index(i);
-                PolicyValidation.CheckTargetRef(from[i].TargetRef ?? new TargetRef(), p.Field("targetRef"), FromKinds, errors, topLevel: false);
+                PolicyValidation.CheckTargetRef(from[i].TargetRef ?? new TargetRef(), p.Field("targetRef"), FromKinds, errors);
                 CheckConf(from[i].Default, p.Field("default"), errors);
             }
         }
@@ -78,7 +76,7 @@ public static partial class MeshFaultInjectionPolicy
             for (var i = 0; i < to.Count; i++)
             {
                 var p = path.Field("to").Index(i);
-                PolicyValidation.CheckTargetRef(to[i].TargetRef ?? new TargetRef(), p.Field("targetRef"), ToKinds, errors, topLevel: false);
+                PolicyValidation.CheckTargetRef(to[i].TargetRef ?? new TargetRef(), p.Field("targetRef"), ToKinds, errors);
                 CheckConf(to[i].Default, p.Field("default"), errors);
             }
         }

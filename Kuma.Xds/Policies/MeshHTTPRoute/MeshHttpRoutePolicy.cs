@@ -48,7 +48,7 @@ public static class MeshHttpRoutePolicy
     private static void Validate(MeshHttpRouteSpec spec, FieldPath path, ValidationErrors errors)
     {
         if (spec.TargetRef is { } top)
-            PolicyValidation.CheckTargetRef(top, path.Field("targetRef"), TopKinds, errors, topLevel: true);
+            PolicyValidation.CheckTargetRef(top, path.Field("targetRef"), TopKinds, errors);
         var onGateway = (spec.TargetRef?.Kind ?? Mesh) == MeshGateway;
 
         for (var i = 0; i < (spec.To?.Count ?? 0); i++)
@@ -56,7 +56,7 @@ public static class MeshHttpRoutePolicy
             var to = spec.To![i];
             var p = path.Field("to").Index(i);
             // An absent targetRef reads as one without a kind, as Kuma's required field does.
-            PolicyValidation.CheckTargetRef(to.TargetRef ?? new TargetRef(), p.Field("targetRef"), onGateway ? GatewayToKinds : ServiceKinds, errors, topLevel: false);
+            PolicyValidation.CheckTargetRef(to.TargetRef ?? new TargetRef(), p.Field("targetRef"), onGateway ? GatewayToKinds : ServiceKinds, errors);
             for (var r = 0; r < (to.Rules?.Count ?? 0); r++) CheckRule(to.Rules![r], p.Field("rules").Index(r), onGateway, errors);
             if (!onGateway && to.Hostnames is { Count: > 0 }) errors.Add(p.Field("hostnames"), "must not be defined");
         }
@@ -213,7 +213,7 @@ public static class MeshHttpRoutePolicy
 
     private static void CheckBackendRef(BackendRef backend, FieldPath path, string[] kinds, ValidationErrors errors)
     {
-        PolicyValidation.CheckTargetRef(backend.AsTargetRef(), path, kinds, errors, topLevel: false);
+        PolicyValidation.CheckTargetRef(backend.AsTargetRef(), path, kinds, errors);
         if (backend.Kind == MeshMultiZoneService && backend.Port is null)
             errors.Add(path.Field("port"), "must be defined with kind MeshMultiZoneService");
     }

@@ -23,15 +23,91 @@ public static class MeshTimeoutPolicy
         ShortName = "mt",
         Scope = ResourceScope.Mesh,
         Policy = Shape,
-        Validate = (spec, path, errors) => PolicyValidation.Validate(spec, path, errors, Shape, Kinds, ValidateConf),
+        Validate = Validate,
     };
 
-    private static void ValidateConf(MeshTimeoutConf conf, FieldPath path, ValidationErrors errors)
+    private const string NotUnderRoute = "can't be specified when top-level TargetRef is referencing MeshHTTPRoute";
+    private const string NotBySource = "can't be specified when matches contain spiffeID because this field cannot be conditioned on source identity";
+
+    /// <summary>Kuma's order: top targetRef, the section rules, then <c>from</c>, <c>to</c> and <c>rules</c> entries.</summary>
+    private static void Validate(PolicySpec<MeshTimeoutConf> spec, FieldPath path, ValidationErrors errors)
     {
-        if (conf.ConnectionTimeout is null && conf.IdleTimeout is null && conf.Http is null)
+        var to = spec.To?.Count ?? 0;
+        var from = spec.From?.Count ?? 0;
+        var rules = spec.Rules?.Count ?? 0;
+        if (spec.TargetRef is { } top)
+        {
+            PolicyValidation.CheckTargetRef(top, path.Field("targetRef"), Kinds.Top, errors,
+                new TargetRefOptions(GatewayTagsAllowed: true, InboundPolicy: from + rules > 0));
+        }
+        if (rules > 0 && to + from > 0) errors.Add(path, "fields 'to' and 'from' must be empty when 'rules' is defined");
+        if (rules + to + from == 0) errors.Add(path, "at least one of 'from', 'to' or 'rules' has to be defined");
+        var topKind = spec.TargetRef?.Kind ?? Mesh;
+        var gatewayOrRoute = topKind is MeshGateway or MeshHTTPRoute;
+
+        if (gatewayOrRoute && from > 0) errors.Add(path.Field("from"), "must not be defined");
+        else
+        {
+            for (var i = 0; i < from; i++)
+            {
+                var p = path.Field("from").Index(i);
+                CheckEntryTargetRef(spec.From![i].TargetRef, p.Field("targetRef"), Kinds.From, errors);
+                ValidateConf(spec.From[i].Default, p.Field("default"), topKind, errors);
+            }
+        }
+        for (var i = 0; i < to; i++)
+        {
+            var p = path.Field("to").Index(i);
+            CheckEntryTargetRef(spec.To![i].TargetRef, p.Field("targetRef"), gatewayOrRoute ? Kinds.ToUnderGatewayOrRoute! : Kinds.To, errors);
+            ValidateConf(spec.To[i].Default, p.Field("default"), topKind, errors);
+        }
+        for (var i = 0; i < rules; i++)
+        {
+            var p = path.Field("rules").Index(i);
+            var rule = spec.Rules![i];
+            var bySpiffeId = false;
+            for (var m = 0; m < (rule.Matches?.Count ?? 0); m++)
+            {
+                PolicyValidation.CheckMatch(rule.Matches![m], p.Field("matches").Index(m), errors);
+                bySpiffeId |= rule.Matches[m].SpiffeID is not null;
+            }
+            if (bySpiffeId && rule.Default is { } conf)
+            {
+                var d = p.Field("default");
+                MustBeUnset(conf.ConnectionTimeout, d.Field("connectionTimeout"), NotBySource, errors);
+                MustBeUnset(conf.IdleTimeout, d.Field("idleTimeout"), NotBySource, errors);
+                MustBeUnset(conf.Http?.RequestHeadersTimeout, d.Field("http").Field("requestHeadersTimeout"), NotBySource, errors);
+                MustBeUnset(conf.Http?.MaxStreamDuration, d.Field("http").Field("maxStreamDuration"), NotBySource, errors);
+                MustBeUnset(conf.Http?.MaxConnectionDuration, d.Field("http").Field("maxConnectionDuration"), NotBySource, errors);
+            }
+            ValidateConf(rule.Default, p.Field("default"), topKind, errors);
+        }
+    }
+
+    private static void CheckEntryTargetRef(TargetRef? targetRef, FieldPath path, string[] kinds, ValidationErrors errors)
+    {
+        if (targetRef is null) errors.Add(path.Field("kind"), "must be defined");
+        else PolicyValidation.CheckTargetRef(targetRef, path, kinds, errors);
+    }
+
+    private static void MustBeUnset(string? value, FieldPath path, string reason, ValidationErrors errors)
+    {
+        if (value is not null) errors.Add(path, reason);
+    }
+
+    private static void ValidateConf(MeshTimeoutConf? conf, FieldPath path, string topKind, ValidationErrors errors)
+    {
+        if (conf is null || (conf.ConnectionTimeout is null && conf.IdleTimeout is null && conf.Http is null))
         {
             errors.Add(path, "at least one timeout should be configured");
             return;
+        }
+        if (topKind == MeshHTTPRoute)
+        {
+            MustBeUnset(conf.ConnectionTimeout, path.Field("connectionTimeout"), NotUnderRoute, errors);
+            MustBeUnset(conf.IdleTimeout, path.Field("idleTimeout"), NotUnderRoute, errors);
+            MustBeUnset(conf.Http?.MaxStreamDuration, path.Field("http").Field("maxStreamDuration"), NotUnderRoute, errors);
+            MustBeUnset(conf.Http?.MaxConnectionDuration, path.Field("http").Field("maxConnectionDuration"), NotUnderRoute, errors);
         }
         Positive(conf.ConnectionTimeout, path.Field("connectionTimeout"), errors);
         NotNegative(conf.IdleTimeout, path.Field("idleTimeout"), errors);
