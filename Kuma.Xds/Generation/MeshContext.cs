@@ -23,6 +23,7 @@ public sealed class MeshContext
     private readonly ConcurrentDictionary<(string Type, NamesKey Names), ResourceSet> _selections = new();
     /// <summary>Per service, the dataplanes (parsed specs, in name order) its endpoints come from.</summary>
     private readonly Dictionary<string, List<DataplaneSpec>> _endpointSources = new(StringComparer.Ordinal);
+    private readonly Dictionary<DataplaneSpec, string> _dataplaneNames = new(ReferenceEqualityComparer.Instance);
 
     private MeshContext(MeshSnapshot snapshot, MeshContext? previous)
     {
@@ -31,6 +32,7 @@ public sealed class MeshContext
         foreach (var resource in snapshot.OfType(ResourceTypes.Dataplane.Name))
             dataplanes[resource.Key.Name] = previous?.Unchanged(resource) ?? ResourceTypes.Dataplane.Parse(resource.SpecJson);
         Dataplanes = dataplanes.ToImmutable();
+        foreach (var (name, spec) in Dataplanes) _dataplaneNames[spec] = name;
 
         var endpoints = new Dictionary<string, List<ServiceEndpoint>>(StringComparer.Ordinal);
         var protocols = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -131,13 +133,58 @@ public sealed class MeshContext
     public MeshPolicies Policies { get; }
 
     /// <summary>The merged policy rules for a dataplane of this mesh (shared by every proxy that looks the same to selectors).</summary>
-    public ProxyRules RulesFor(string dataplane, DataplaneSpec spec)
+    public ProxyRules RulesFor(string dataplane, DataplaneSpec? spec)
     {
         var labels = Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
             ? resource.Labels
             : ImmutableSortedDictionary<string, string>.Empty;
-        return Policies.RulesFor(dataplane, spec, labels);
+        return Policies.RulesFor(dataplane, spec ?? NoDataplane, labels);
     }
+
+    private static readonly DataplaneSpec NoDataplane = new();
+
+    /// <summary>Kuma has no proxyless dataplanes; this label (a value Kuma's own <c>kuma.io/proxy-type</c> lacks) marks one.</summary>
+    public const string ProxyTypeLabel = "kuma.io/proxy-type";
+
+    /// <summary>
+    /// A listener, route or cluster a proxyless caller asks for by service name, shaped by the caller's
+    /// rules; and when the service's dataplanes are proxyless too (nothing stands at their inbound), by
+    /// what their inbound policies would do there.
+    /// </summary>
+    internal XdsResource? ProxylessResource(ProxyRules rules, string typeUrl, string service)
+    {
+        if (typeUrl is not (TypeUrls.Listener or TypeUrls.RouteConfiguration or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
+        var inputs = new ProxylessInputs(service, ProtocolOf(service), rules.Outbound(service), DestinationRules(service, rules));
+        return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
+    }
+
+    /// <summary>The inbound rules of the first proxyless dataplane serving <paramref name="service"/>, as they apply to this caller.</summary>
+    private OutboundRuleSet? DestinationRules(string service, ProxyRules caller)
+    {
+        foreach (var source in _endpointSources.GetValueOrDefault(service) ?? [])
+        {
+            var name = _dataplaneNames.GetValueOrDefault(source);
+            if (name is null || !IsProxyless(name)) continue;
+            var inbound = source.Networking!.Inbound!.First(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) == service);
+            var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port ?? 0, inbound.Tags!);
+            var rules = RulesFor(name, source).Inbound(facts);
+            var callerTags = caller.Facts.Inbounds.FirstOrDefault()?.Tags ?? ImmutableDictionary<string, string>.Empty;
+            return OutboundRuleSet.Of(rules.Rules.Select((r, t) => MergeForCaller(r, callerTags, t)));
+        }
+        return null;
+    }
+
+    private static System.Text.Json.Nodes.JsonObject? MergeForCaller(Kuma.Policies.Rules.InboundRules rules, IReadOnlyDictionary<string, string> callerTags, int type)
+    {
+        var merge = Kuma.Policies.PolicyTypes.All[type].Merge;
+        var forCaller = rules.ForCaller(callerTags, merge);
+        if (rules.Conf is null) return forCaller;
+        return forCaller is null ? rules.Conf : Kuma.Policies.Rules.JsonMerge.Merge([rules.Conf, forCaller], merge);
+    }
+
+    private bool IsProxyless(string dataplane) =>
+        Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
+        && resource.Labels.GetValueOrDefault(ProxyTypeLabel) == "proxyless";
 
     /// <summary>The resources of one unit, built once per distinct inputs and reused from the previous generation.</summary>
     internal XdsResource[] Unit(UnitInputs inputs) => _units.GetOrAdd(inputs, key =>
@@ -148,19 +195,11 @@ public sealed class MeshContext
     /// <summary>The config of one proxy; built on first use in this generation, then shared by its streams.</summary>
     public ProxyConfig ForProxy(string dataplaneName) => _proxies.GetOrAdd(dataplaneName, name => ProxyConfig.Build(this, name));
 
-    /// <summary>Resources named after a service, the same for every proxy: cluster, endpoints, proxyless listener and route.</summary>
+    /// <summary>A service's endpoints, the same for every proxy, built once per generation.</summary>
     public XdsResource? Shared(string typeUrl, string name) => _shared.GetOrAdd((typeUrl, name), key =>
-    {
-        if (!Endpoints.TryGetValue(key.Name, out var endpoints)) return null;
-        return key.Type switch
-        {
-            TypeUrls.Cluster => XdsResource.Encode(key.Name, ServiceResources.Cluster(key.Name)),
-            TypeUrls.ClusterLoadAssignment => XdsResource.Encode(key.Name, ServiceResources.Endpoints(key.Name, endpoints)),
-            TypeUrls.Listener => XdsResource.Encode(key.Name, ServiceResources.ApiListener(key.Name)),
-            TypeUrls.RouteConfiguration => XdsResource.Encode(key.Name, ServiceResources.ProxylessRoute(key.Name)),
-            _ => null,
-        };
-    });
+        key.Type == TypeUrls.ClusterLoadAssignment && Endpoints.TryGetValue(key.Name, out var endpoints)
+            ? XdsResource.Encode(key.Name, ServiceResources.Endpoints(key.Name, endpoints))
+            : null);
 
     /// <summary>Service resources by name, selected once per generation for all proxies asking for the same names.</summary>
     internal ResourceSet SharedSelection(string typeUrl, NamesKey names) => _selections.GetOrAdd((typeUrl, names), key =>

@@ -37,12 +37,13 @@ public sealed class ProxyConfig
         _wildcard.TryGetValue(typeUrl, out var sorted) ? sorted : ResourceSet.Empty;
 
     /// <summary>
-    /// The resources with these names, in name order. Types a proxy has none of its own of (endpoints,
-    /// routes) are the same for every proxy asking for the same names, so the mesh selects them once.
+    /// The resources with these names, in name order. Endpoints are the same for every proxy asking for the
+    /// same names, so the mesh selects them once; listeners, routes and clusters asked for by service name
+    /// (what proxyless clients do) follow this caller's policies.
     /// </summary>
     public ResourceSet Named(string typeUrl, NamesKey names)
     {
-        if (!_own.ContainsKey(typeUrl)) return _mesh.SharedSelection(typeUrl, names);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment) return _mesh.SharedSelection(typeUrl, names);
         var found = new List<XdsResource>(names.Names.Length);
         foreach (var name in names.Names)
         {
@@ -51,8 +52,17 @@ public sealed class ProxyConfig
         return new ResourceSet([.. found]);
     }
 
-    public XdsResource? Find(string typeUrl, string name) =>
-        _own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own) ? own : _mesh.Shared(typeUrl, name);
+    public XdsResource? Find(string typeUrl, string name)
+    {
+        if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
+        if (typeUrl == TypeUrls.ClusterLoadAssignment) return _mesh.Shared(typeUrl, name);
+        return _mesh.ProxylessResource(Rules, typeUrl, name);
+    }
+
+    /// <summary>The merged policy rules of this proxy, in the generation it belongs to (a caller without a Dataplane gets Mesh-wide ones).</summary>
+    public ProxyRules Rules => _rules ??= _mesh.RulesFor(Dataplane, _mesh.Dataplanes.GetValueOrDefault(Dataplane));
+
+    private ProxyRules? _rules;
 
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
     internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard);

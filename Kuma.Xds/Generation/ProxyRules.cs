@@ -54,6 +54,8 @@ public sealed class OutboundRuleSet : IEquatable<OutboundRuleSet>
         Key = KeyOf(confs);
     }
 
+    public static OutboundRuleSet Of(IEnumerable<JsonObject?> confs) => new([.. confs]);
+
     public ImmutableArray<JsonObject?> Confs { get; }
     public string Key { get; }
 

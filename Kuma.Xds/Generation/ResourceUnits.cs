@@ -25,6 +25,12 @@ public sealed record InboundInputs(
     public string? Service => Tags.Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 }
 
+/// <summary>
+/// What a proxyless client gets for one service: API listener, route and cluster, shaped by the caller's
+/// <c>to</c> rules and, for a proxyless destination, by the destination's inbound rules as they apply to this caller.
+/// </summary>
+public sealed record ProxylessInputs(string Service, string Protocol, OutboundRuleSet Rules, OutboundRuleSet? Destination) : UnitInputs;
+
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
 public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
 
@@ -37,6 +43,7 @@ internal static class ResourceUnits
         OutboundListenerInputs l => [Encode(OutboundListener(l))],
         InboundInputs i => Inbound(i),
         PassthroughInputs p => Passthrough(p),
+        ProxylessInputs p => Proxyless(p),
         _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
     };
 
@@ -66,6 +73,26 @@ internal static class ResourceUnits
             plugin.InboundCluster(cluster, target, inputs.Rules.Rules[t]);
         });
         return [Encode(listener), Encode(cluster)];
+    }
+
+    /// <summary>
+    /// Plugins shape a sidecar-style outbound listener and cluster as for any caller; the listener's
+    /// connection manager and routes then become gRPC's API listener and route configuration, keeping only
+    /// what gRPC's xDS client understands (see <see cref="ProxylessConversion"/>).
+    /// </summary>
+    private static XdsResource[] Proxyless(ProxylessInputs inputs)
+    {
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
+        var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false);
+        var cluster = ServiceResources.Cluster(inputs.Service);
+        ForEachPlugin((plugin, t) =>
+        {
+            plugin.OutboundListener(template, target, inputs.Rules.Confs[t]);
+            if (inputs.Destination is { } destination) plugin.ProxylessDestination(template, target, destination.Confs[t]);
+            plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]);
+        });
+        var (listener, route) = ProxylessConversion.Convert(template, inputs.Service);
+        return [Encode(listener), XdsResource.Encode(route.Name, route), Encode(cluster)];
     }
 
     private static XdsResource[] Passthrough(PassthroughInputs inputs)

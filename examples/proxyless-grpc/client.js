@@ -1,6 +1,6 @@
-// A proxyless gRPC client (node client.js <target> [interval-ms]) resolving xds:///<target> through the control plane named in
+// A proxyless gRPC client (node client.js <target> [interval-ms] [deadline-ms]) resolving xds:///<target> through the control plane named in
 // GRPC_XDS_BOOTSTRAP_CONFIG. It calls in a loop and prints one JSON line per answer, with the time
-// it was received, until its stdin closes.
+// it was received and how long the call took (ms), until its stdin closes.
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const xds = require('@grpc/grpc-js-xds');
@@ -9,6 +9,7 @@ const { definition } = require('./echo-service');
 xds.register();
 const target = process.argv[2];
 const intervalMs = Number(process.argv[3] || 20);
+const deadlineMs = Number(process.argv[4] || 2000);
 const Client = grpc.makeGenericClientConstructor(definition, 'Echo');
 const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure());
 
@@ -24,9 +25,11 @@ process.stdin.resume();
 
 function call() {
   if (stopped) return;
-  const deadline = new Date(Date.now() + 2000);
+  const started = Date.now();
+  const deadline = new Date(started + deadlineMs);
   client.whoAreYou({}, { deadline }, (error, reply) => {
-    const line = error ? { t: Date.now(), error: error.code, detail: error.details } : { t: Date.now(), server: reply.server };
+    const t = Date.now();
+    const line = error ? { t, ms: t - started, error: error.code, detail: error.details } : { t, ms: t - started, server: reply.server };
     console.log(JSON.stringify(line));
     setTimeout(call, intervalMs);
   });

@@ -32,6 +32,13 @@ public abstract class PolicyPlugin
 
     /// <summary>The local cluster behind an inbound.</summary>
     public virtual void InboundCluster(Cluster cluster, InboundTarget target, InboundRules rules) { }
+
+    /// <summary>
+    /// A proxyless destination has no proxy of its own: what this policy would do at its inbound is done in
+    /// the proxyless caller's outbound listener instead. <paramref name="conf"/> is the destination's merged
+    /// inbound conf as it applies to this caller.
+    /// </summary>
+    public virtual void ProxylessDestination(Listener listener, OutboundTarget target, JsonObject? conf) { }
 }
 
 /// <summary>A plugin that reads its merged confs as its own typed conf class.</summary>
@@ -49,7 +56,11 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override void InboundCluster(Cluster cluster, InboundTarget target, InboundRules rules) =>
         InboundCluster(cluster, target, Read(rules.Conf));
 
+    public sealed override void ProxylessDestination(Listener listener, OutboundTarget target, JsonObject? conf) =>
+        ProxylessDestination(listener, target, Read(conf));
+
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }
+    protected virtual void ProxylessDestination(Listener listener, OutboundTarget target, TConf? conf) { }
     protected virtual void OutboundListener(Listener listener, OutboundTarget target, TConf? conf) { }
     protected virtual void InboundListener(Listener listener, InboundTarget target, TConf? conf) { }
     protected virtual void InboundCluster(Cluster cluster, InboundTarget target, TConf? conf) { }

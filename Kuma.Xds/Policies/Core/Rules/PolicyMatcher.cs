@@ -26,9 +26,25 @@ public static class PolicyMatcher
     /// <summary>True when the policy configures this proxy: it selects an inbound or a delegated gateway.</summary>
     public static bool Selects(ProxyFacts proxy, PolicyItem policy)
     {
-        var selection = SelectedInbounds(proxy, policy.EffectiveTargetRef);
-        return selection.Inbounds.Length > 0 || selection.DelegatedGateway;
+        var top = policy.EffectiveTargetRef;
+        var selection = SelectedInbounds(proxy, top);
+        return selection.Inbounds.Length > 0 || selection.DelegatedGateway || (proxy.Inbounds.IsEmpty && SelectsWholeProxy(proxy, top));
     }
+
+    /// <summary>
+    /// Kuma requires an inbound on every sidecar, so it selects through inbounds. Proxyless gRPC clients often
+    /// have none (or no Dataplane at all); what selects a whole proxy (Mesh, or Dataplane by name or labels
+    /// without a section) still selects them, so mesh-wide defaults reach them too.
+    /// </summary>
+    private static bool SelectsWholeProxy(ProxyFacts proxy, TargetRef top) => top.Kind switch
+    {
+        Mesh => ProxyTypeAllowed(proxy, top),
+        Dataplane => string.IsNullOrEmpty(top.SectionName) && proxy.BuiltinGatewayName is null
+            && ((string.IsNullOrEmpty(top.Name) && top.Labels is null)
+                || (!string.IsNullOrEmpty(top.Name) && top.Name == proxy.Name)
+                || (top.Labels is { } labels && labels.All(l => proxy.Labels.TryGetValue(l.Key, out var v) && v == l.Value))),
+        _ => false,
+    };
 
     /// <summary>The inbounds a policy's top-level targetRef selects (these receive its from/rules entries).</summary>
     public static ImmutableArray<InboundFacts> InboundsSelectedBy(ProxyFacts proxy, PolicyItem policy) =>

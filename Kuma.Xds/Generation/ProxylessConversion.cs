@@ -1,0 +1,47 @@
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Kuma.Xds.Generation;
+
+/// <summary>
+/// Turns a sidecar-style outbound listener, as plugins left it, into what gRPC's xDS client reads: an API
+/// listener whose connection manager points at a route configuration by name (RDS). gRPC has no per-route
+/// <c>timeout</c>; it bounds a call with <c>max_stream_duration</c>, so a request timeout becomes that.
+/// </summary>
+internal static class ProxylessConversion
+{
+    public static (Listener Listener, RouteConfiguration Route) Convert(Listener template, string service)
+    {
+        var hcm = template.FilterChains.SelectMany(c => c.Filters)
+            .First(f => f.Name == EnvoyBuild.HttpConnectionManagerFilter).TypedConfig.Unpack<HttpConnectionManager>();
+        var route = hcm.RouteConfig ?? new RouteConfiguration();
+        route.Name = service;
+        route.RequestHeadersToRemove.Clear();
+        route.RequestHeadersToAdd.Clear();
+        route.ValidateClusters = null;
+        foreach (var host in route.VirtualHosts)
+        {
+            host.Name = service;
+            foreach (var r in host.Routes)
+            {
+                if (r.Route_ is not { } action) continue;
+                if (action.Timeout is { } timeout && timeout.ToTimeSpan() > TimeSpan.Zero && action.MaxStreamDuration is null)
+                    action.MaxStreamDuration = new RouteAction.Types.MaxStreamDuration { MaxStreamDuration_ = timeout };
+                action.Timeout = null;
+                action.IdleTimeout = null;
+            }
+        }
+        var apiHcm = new HttpConnectionManager
+        {
+            StatPrefix = hcm.StatPrefix,
+            Rds = new Rds { ConfigSource = EnvoyBuild.Ads(), RouteConfigName = service },
+            HttpFilters = { hcm.HttpFilters },
+        };
+        if (hcm.CommonHttpProtocolOptions?.MaxStreamDuration is { } max && max.ToTimeSpan() > TimeSpan.Zero)
+            apiHcm.CommonHttpProtocolOptions = new Envoy.Config.Core.V3.HttpProtocolOptions { MaxStreamDuration = max };
+        var listener = new Listener { Name = service, ApiListener = new ApiListener { ApiListener_ = Any.Pack(apiHcm) } };
+        return (listener, route);
+    }
+}
