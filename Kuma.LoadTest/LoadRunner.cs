@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Kuma.LoadTest.Scenarios;
+using Kuma.Testing;
 
 namespace Kuma.LoadTest;
 

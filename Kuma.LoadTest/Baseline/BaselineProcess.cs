@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kuma.Testing;
 
 namespace Kuma.LoadTest.Baseline;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Kuma.Testing;
 
 namespace Kuma.LoadTest.Scenarios;
 

@@ -1,4 +1,5 @@
 using Kuma.LoadTest.Baseline;
+using Kuma.Testing;
 
 namespace Kuma.LoadTest.Scenarios;
 

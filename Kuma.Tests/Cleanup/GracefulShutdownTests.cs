@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Grpc.Core;
-using Kuma.LoadTest;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Kuma.Tests.Xds;
 using Kuma.Xds.Generation;

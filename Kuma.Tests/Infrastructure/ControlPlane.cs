@@ -1,9 +1,9 @@
-using Kuma.LoadTest;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Kuma.Configuration;
 using Kuma.Silo;
+using Kuma.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

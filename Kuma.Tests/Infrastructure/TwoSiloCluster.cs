@@ -1,4 +1,4 @@
-using Kuma.LoadTest;
+using Kuma.Testing;
 using Npgsql;
 
 namespace Kuma.Tests.Infrastructure;

@@ -1,6 +1,6 @@
-using Kuma.LoadTest;
 using System.Net;
 using System.Text.Json.Nodes;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Npgsql;
 

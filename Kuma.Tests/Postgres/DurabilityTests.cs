@@ -1,7 +1,7 @@
-using Kuma.LoadTest;
 using System.Net;
 using System.Text.Json.Nodes;
 using Kuma.Grains;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
-using Kuma.LoadTest;
 using Kuma.Configuration;
 using Kuma.Silo;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Kuma.Grains;
-using Kuma.LoadTest;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;

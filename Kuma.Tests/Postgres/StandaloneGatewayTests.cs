@@ -1,8 +1,8 @@
-using Kuma.LoadTest;
 using System.Globalization;
 using System.Net;
 using Kuma.Configuration;
 using Kuma.Gateway.Hosting;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 
 namespace Kuma.Tests.Postgres;

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Kuma.Configuration;
 using Kuma.Gateway.Hosting;
-using Kuma.LoadTest;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Npgsql;
 

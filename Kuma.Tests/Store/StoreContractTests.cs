@@ -1,8 +1,8 @@
 using Kuma.Policies;
-using Kuma.LoadTest;
 using Kuma.Resources;
 using Kuma.Store;
 using Kuma.Store.Postgres;
+using Kuma.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

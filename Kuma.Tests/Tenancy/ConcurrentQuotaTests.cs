@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using Kuma.LoadTest;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 
 namespace Kuma.Tests.Tenancy;

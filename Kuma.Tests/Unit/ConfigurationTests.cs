@@ -1,5 +1,6 @@
 using Kuma.Configuration;
 using Kuma.Gateway.Hosting;
+using Npgsql;
 
 namespace Kuma.Tests.Unit;
 
@@ -39,5 +40,54 @@ public sealed class ConfigurationTests
         var settings = new KumaSettings(new Dictionary<string, string> { ["KUMA_STORE_TYPE"] = "etcd", ["KUMA_API_SERVER_HTTP_PORT"] = "high" });
         Assert.Contains("KUMA_STORE_TYPE", Assert.Throws<KumaConfigurationException>(() => StoreOptions.From(settings)).Message, StringComparison.Ordinal);
         Assert.Contains("KUMA_API_SERVER_HTTP_PORT", Assert.Throws<KumaConfigurationException>(() => settings.GetInt("KUMA_API_SERVER_HTTP_PORT", 1)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_store_connection_string_is_the_one_npgsql_would_build()
+    {
+        var settings = new KumaSettings(new Dictionary<string, string>
+        {
+            ["KUMA_STORE_TYPE"] = "postgres",
+            ["KUMA_STORE_POSTGRES_HOST"] = "db.internal",
+            ["KUMA_STORE_POSTGRES_PORT"] = "6543",
+            ["KUMA_STORE_POSTGRES_USER"] = "control",
+            ["KUMA_STORE_POSTGRES_PASSWORD"] = "semi;colon = 'quoted\" ",
+            ["KUMA_STORE_POSTGRES_DB_NAME"] = "mesh",
+            ["KUMA_STORE_POSTGRES_MAX_OPEN_CONNECTIONS"] = "7",
+            ["KUMA_STORE_POSTGRES_CONNECTION_TIMEOUT"] = "9",
+            ["KUMA_STORE_POSTGRES_TLS_MODE"] = "verifyCa",
+            ["KUMA_STORE_POSTGRES_TLS_CA_PATH"] = "/etc/kuma tls/ca.pem",
+            ["KUMA_STORE_POSTGRES_TLS_CERT_PATH"] = "/etc/kuma/cert.pem",
+            ["KUMA_STORE_POSTGRES_TLS_KEY_PATH"] = "/etc/kuma/key.pem",
+        });
+        var expected = new NpgsqlConnectionStringBuilder
+        {
+            Host = "db.internal",
+            Port = 6543,
+            Username = "control",
+            Password = "semi;colon = 'quoted\" ",
+            Database = "mesh",
+            MaxPoolSize = 7,
+            Timeout = 9,
+            SslMode = SslMode.VerifyCA,
+            RootCertificate = "/etc/kuma tls/ca.pem",
+            SslCertificate = "/etc/kuma/cert.pem",
+            SslKey = "/etc/kuma/key.pem",
+        };
+
+        Assert.Equal(expected.ConnectionString, StoreOptions.From(settings).PostgresConnectionString);
+        Assert.Equal(
+            "Host=127.0.0.1;Port=5432;Username=kuma;Password=kuma;Database=kuma;Maximum Pool Size=50;Timeout=5;SSL Mode=Disable",
+            StoreOptions.From(new KumaSettings(new Dictionary<string, string> { ["KUMA_STORE_TYPE"] = "postgres" })).PostgresConnectionString);
+    }
+
+    [Theory]
+    [InlineData("KUMA_STORE_POSTGRES_PORT", "0")]
+    [InlineData("KUMA_STORE_POSTGRES_MAX_OPEN_CONNECTIONS", "-1")]
+    [InlineData("KUMA_STORE_POSTGRES_CONNECTION_TIMEOUT", "1025")]
+    public void Store_numbers_npgsql_would_refuse_are_refused_at_configuration(string name, string value)
+    {
+        var settings = new KumaSettings(new Dictionary<string, string> { ["KUMA_STORE_TYPE"] = "postgres", [name] = value });
+        Assert.Contains(name, Assert.Throws<KumaConfigurationException>(() => StoreOptions.From(settings)).Message, StringComparison.Ordinal);
     }
 }

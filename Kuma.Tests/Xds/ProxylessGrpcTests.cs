@@ -1,8 +1,8 @@
-using Kuma.LoadTest;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 
 namespace Kuma.Tests.Xds;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Kuma.LoadTest;
+namespace Kuma.Testing;
 
 /// <summary>A .NET program of this build run as a process of its own (control plane, baseline server), its errors echoed with a prefix.</summary>
 public sealed class ChildProcess : IAsyncDisposable

@@ -1,9 +1,9 @@
 
-namespace Kuma.LoadTest;
+namespace Kuma.Testing;
 
 /// <summary>
 /// The control plane under test, in a process of its own so that its memory and CPU are its own:
-/// the Kuma.Silo build next to this tool, on free loopback ports, plaintext DP server, memory store
+/// the Kuma.Silo build next to the program using this (it references Kuma.Silo), on free loopback ports, plaintext DP server, memory store
 /// unless <c>KUMA_STORE_*</c> settings are given.
 /// </summary>
 public sealed class ControlPlaneProcess : IAsyncDisposable
@@ -28,7 +28,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>Environment given to every control plane this process starts (the runner's <c>--cp-env KEY=VALUE</c>), e.g. GC settings to compare.</summary>
     public static Dictionary<string, string> ExtraEnvironment { get; } = [];
 
-    /// <summary>The control plane built with this tool (it references Kuma.Silo, so the build sits beside it).</summary>
+    /// <summary>The control plane built beside the program using this (that program references Kuma.Silo, so the build sits beside it).</summary>
     public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "Kuma.Silo.dll");
 
     public static async Task<ControlPlaneProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)

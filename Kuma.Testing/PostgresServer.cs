@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Kuma.LoadTest;
+namespace Kuma.Testing;
 
 /// <summary>
 /// A real PostgreSQL for the tests: <c>KUMA_TEST_POSTGRES</c> (a connection string) when set, otherwise a

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kuma.LoadTest;
+namespace Kuma.Testing;
 
 public static class FreePort
 {
