@@ -1,4 +1,4 @@
-using Kuma.LoadTest;
+using Kuma.Testing;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
