@@ -12,7 +12,10 @@ public enum RouteKind
     List,
     /// <summary>One resource: a Mesh, a resource inside a mesh, or a tenant-wide resource.</summary>
     Item,
-    /// <summary>A view of a dataplane: <c>_overview</c> (insight) or <c>_config</c> (its Envoy config).</summary>
+    /// <summary>
+    /// A view of a dataplane: <c>_overview</c> (insight), <c>_config</c> (its Envoy config), <c>_rules</c> (merged
+    /// policies); or of a policy: <c>_resources/dataplanes</c> (what it selects).
+    /// </summary>
     Inspect,
 }
 
@@ -22,6 +25,9 @@ public enum RouteKind
 /// </summary>
 public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null, string? View = null)
 {
+    /// <summary>The view of a policy listing the dataplanes it selects.</summary>
+    public const string DataplanesView = "_resources/dataplanes";
+
     /// <param name="path">The path as sent: each segment is percent-decoded once here, so <c>a%2Fb</c> is one segment.</param>
     public static ApiRoute? Parse(string path)
     {
@@ -48,8 +54,10 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
         ["meshes", var mesh] => new(RouteKind.Item, Plural: "meshes", Name: mesh),
         ["meshes", var mesh, var plural] => new(RouteKind.List, Plural: plural, Mesh: mesh),
         ["meshes", var mesh, var plural, var name] => new(RouteKind.Item, Plural: plural, Mesh: mesh, Name: name),
-        ["meshes", var mesh, "dataplanes", var name, var view] when view is "_overview" or "_config" =>
+        ["meshes", var mesh, "dataplanes", var name, var view] when view is "_overview" or "_config" or "_rules" =>
             new(RouteKind.Inspect, Plural: "dataplanes", Mesh: mesh, Name: name, View: view),
+        ["meshes", var mesh, var plural, var name, "_resources", "dataplanes"] =>
+            new(RouteKind.Inspect, Plural: plural, Mesh: mesh, Name: name, View: DataplanesView),
         [var plural] => new(RouteKind.List, Plural: plural),
         [var plural, var name] => new(RouteKind.Item, Plural: plural, Name: name),
         _ => null,

@@ -1,6 +1,11 @@
+using System.Collections.Immutable;
+using System.Globalization;
 using System.Text.Json;
 using Kuma.Grains;
+using Kuma.Policies;
+using Kuma.Policies.Rules;
 using Kuma.Resources;
+using Kuma.Validation;
 using Kuma.Xds.Generation;
 using Kuma.Xds.Inspect;
 
@@ -9,12 +14,85 @@ namespace Kuma.Gateway.Api;
 /// <summary>
 /// <c>/meshes/{mesh}/dataplanes/{name}/_overview</c>: the dataplane with its insight (connected or not,
 /// through which gateway, since when, and per xDS type what was sent, acknowledged and rejected).
-/// <c>/_config</c>: the config the proxy currently gets, as Envoy JSON.
+/// <c>/_config</c>: the config the proxy currently gets, as Envoy JSON. <c>/_rules</c>: the merged policies.
+/// And per policy, <c>/_resources/dataplanes</c>: the dataplanes it selects.
 /// </summary>
 public sealed class InspectEndpoints(IGrainFactory grains)
 {
-    public Task HandleAsync(HttpContext context, ApiRoute route, string tenant) =>
-        route.View == "_config" ? ConfigAsync(context, tenant, route.Mesh!, route.Name!) : OverviewAsync(context, tenant, route.Mesh!, route.Name!);
+    public Task HandleAsync(HttpContext context, ApiRoute route, string tenant) => route.View switch
+    {
+        "_config" => ConfigAsync(context, tenant, route.Mesh!, route.Name!),
+        "_rules" => RulesAsync(context, tenant, route.Mesh!, route.Name!),
+        ApiRoute.DataplanesView => SelectedDataplanesAsync(context, tenant, route.Mesh!, route.Plural!, route.Name!),
+        _ => OverviewAsync(context, tenant, route.Mesh!, route.Name!),
+    };
+
+    private async Task<MeshSnapshot> SnapshotAsync(string tenant, string mesh) =>
+        await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot()
+            ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+
+    /// <summary><c>_rules</c>: what every policy type merges to for this dataplane, with the policies behind each conf.</summary>
+    private async Task RulesAsync(HttpContext context, string tenant, string mesh, string name)
+    {
+        var snapshot = await SnapshotAsync(tenant, mesh);
+        if (!snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var dataplanes) || !dataplanes.TryGetValue(name, out var dataplane))
+            throw new ApiException(StatusCodes.Status404NotFound, $"Could not retrieve {ResourceTypes.Dataplane.Name}", "Not found");
+        var inspection = new RulesInspection(snapshot, MeshContext.Build(snapshot));
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => inspection.Write(w, dataplane));
+    }
+
+    /// <summary>
+    /// <c>/meshes/{mesh}/{policies}/{name}/_resources/dataplanes</c>: the dataplanes the policy's top-level targetRef
+    /// selects, in name order, filtered by <c>name</c> (substring) and paged by <c>size</c> and a numeric <c>offset</c>.
+    /// </summary>
+    private async Task SelectedDataplanesAsync(HttpContext context, string tenant, string mesh, string plural, string name)
+    {
+        var typeIndex = PolicyTypes.All.ToList().FindIndex(t => t.Descriptor.Plural == plural);
+        if (typeIndex < 0) throw ApiException.NotFound();
+        var size = ResourceEndpoints.PageSize(context.Request.Query);
+        var offset = 0;
+        if (context.Request.Query.TryGetValue("offset", out var offsetText) && offsetText.ToString().Length > 0
+            && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+            throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
+        var nameContains = context.Request.Query.TryGetValue("name", out var nameText) ? nameText.ToString() : "";
+
+        var snapshot = await SnapshotAsync(tenant, mesh);
+        var policyType = PolicyTypes.All[typeIndex];
+        if (!snapshot.ByType.TryGetValue(policyType.Name, out var policies) || !policies.ContainsKey(name))
+            throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve policy", "Not found");
+        var meshContext = MeshContext.Build(snapshot);
+        var policy = meshContext.Policies.Items[typeIndex].First(p => p.Name == name);
+        var stored = snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) ? byName : ImmutableSortedDictionary<string, StoredResource>.Empty;
+        var selected = meshContext.Dataplanes
+            .Where(d => d.Key.Contains(nameContains, StringComparison.Ordinal))
+            .Where(d => PolicyMatcher.Selects(meshContext.FactsFor(d.Key, d.Value), policy))
+            .Select(d => stored[d.Key])
+            .ToList();
+        var page = selected.Skip(offset).Take(size).ToList();
+        var next = offset + page.Count < selected.Count
+            ? ResourceEndpoints.NextUrl(context.Request, (offset + page.Count).ToString(CultureInfo.InvariantCulture))
+            : null;
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("items");
+            foreach (var dataplane in page)
+            {
+                w.WriteStartObject();
+                w.WriteStartObject("labels");
+                foreach (var (key, value) in dataplane.Labels) w.WriteString(key, value);
+                w.WriteEndObject();
+                w.WriteString("mesh", mesh);
+                w.WriteString("name", dataplane.Key.Name);
+                w.WriteString("type", ResourceTypes.Dataplane.Name);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            if (next is not null) w.WriteString("next", next);
+            w.WriteNumber("total", selected.Count);
+            w.WriteEndObject();
+        });
+    }
 
     private async Task OverviewAsync(HttpContext context, string tenant, string mesh, string name)
     {
@@ -79,8 +157,7 @@ public sealed class InspectEndpoints(IGrainFactory grains)
 
     private async Task ConfigAsync(HttpContext context, string tenant, string mesh, string name)
     {
-        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot()
-            ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+        var snapshot = await SnapshotAsync(tenant, mesh);
         if (!snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var dataplanes) || !dataplanes.ContainsKey(name))
             throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
         var dump = ConfigDump.Render(MeshContext.Build(snapshot).ForProxy(name));

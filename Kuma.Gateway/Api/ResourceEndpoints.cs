@@ -144,15 +144,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             if ((StorableText.Problem(key) ?? values.Select(v => StorableText.Problem(v ?? "")).FirstOrDefault(p => p is not null)) is { } problem)
                 throw ApiException.BadRequest($"query parameter {key} is not valid", [new FieldError(key, problem)]);
         }
-        var size = DefaultPageSize;
-        if (q.TryGetValue("size", out var sizeText))
-        {
-            if (!int.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out size))
-                throw ApiException.BadRequest("Invalid page size", [new FieldError("size", "invalid format")]);
-            if (size > MaxPageSize)
-                throw ApiException.BadRequest("Invalid page size", [new FieldError("size", $"invalid page size of {size}. Maximum page size is {MaxPageSize}")]);
-            if (size <= 0) throw ApiException.BadRequest("Invalid page size", [new FieldError("size", "must be greater than 0")]);
-        }
+        var size = PageSize(q);
         (string, string)? after = null;
         if (q.TryGetValue("offset", out var offset) && offset.ToString().Length > 0) after = DecodeOffset(offset.ToString());
 
@@ -176,6 +168,21 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
         };
     }
 
+    /// <summary>The <c>size</c> query parameter, checked as Kuma checks it.</summary>
+    internal static int PageSize(IQueryCollection q)
+    {
+        var size = DefaultPageSize;
+        if (q.TryGetValue("size", out var sizeText))
+        {
+            if (!int.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out size))
+                throw ApiException.BadRequest("Invalid page size", [new FieldError("size", "invalid format")]);
+            if (size > MaxPageSize)
+                throw ApiException.BadRequest("Invalid page size", [new FieldError("size", $"invalid page size of {size}. Maximum page size is {MaxPageSize}")]);
+            if (size <= 0) throw ApiException.BadRequest("Invalid page size", [new FieldError("size", "must be greater than 0")]);
+        }
+        return size;
+    }
+
     /// <summary>The offset is opaque to clients: a cursor after the last (mesh, name) served, so pages never skip or repeat.</summary>
     private static string EncodeOffset(string mesh, string name) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new[] { mesh, name }));
@@ -196,7 +203,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
         throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
     }
 
-    private static string NextUrl(HttpRequest request, string offset)
+    internal static string NextUrl(HttpRequest request, string offset)
     {
         var parameters = request.Query
             .Where(p => p.Key != "offset")

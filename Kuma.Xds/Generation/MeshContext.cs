@@ -133,13 +133,15 @@ public sealed class MeshContext
     public MeshPolicies Policies { get; }
 
     /// <summary>The merged policy rules for a dataplane of this mesh (shared by every proxy that looks the same to selectors).</summary>
-    public ProxyRules RulesFor(string dataplane, DataplaneSpec? spec)
-    {
-        var labels = Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
+    public ProxyRules RulesFor(string dataplane, DataplaneSpec? spec) => Policies.RulesFor(dataplane, spec ?? NoDataplane, LabelsOf(dataplane));
+
+    /// <summary>What policy selectors see of a dataplane of this mesh.</summary>
+    public Kuma.Policies.Rules.ProxyFacts FactsFor(string dataplane, DataplaneSpec spec) => MeshPolicies.Facts(dataplane, spec, LabelsOf(dataplane));
+
+    private ImmutableSortedDictionary<string, string> LabelsOf(string dataplane) =>
+        Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
             ? resource.Labels
             : ImmutableSortedDictionary<string, string>.Empty;
-        return Policies.RulesFor(dataplane, spec ?? NoDataplane, labels);
-    }
 
     private static readonly DataplaneSpec NoDataplane = new();
 

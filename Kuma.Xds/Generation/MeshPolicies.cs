@@ -35,9 +35,13 @@ public sealed class MeshPolicies
             foreach (var resource in snapshot.OfType(PolicyTypes.All[t].Name))
             {
                 var item = previous is not null && previous._parsed[t].TryGetValue(resource.Key.Name, out var known)
-                    && string.Equals(known.Json, resource.SpecJson, StringComparison.Ordinal)
+                    && string.Equals(known.Json, resource.SpecJson, StringComparison.Ordinal) && SameLabels(known.Item, resource)
                         ? known.Item
-                        : PolicyItem.FromSpecJson(resource.Key.Name, resource.SpecJson);
+                        : PolicyItem.FromSpecJson(resource.Key.Name, resource.SpecJson) with
+                        {
+                            Mesh = snapshot.Mesh,
+                            Labels = resource.Labels.ToImmutableDictionary(StringComparer.Ordinal),
+                        };
                 parsed[resource.Key.Name] = (resource.SpecJson, item);
                 list.Add(item);
                 CollectNamesTargeted(item, names);
@@ -70,12 +74,16 @@ public sealed class MeshPolicies
         return _byProfile.GetOrAdd(profile, _ => new ProxyRules(facts, Items));
     }
 
+    private static bool SameLabels(PolicyItem item, StoredResource resource) =>
+        item.Labels.Count == resource.Labels.Count && resource.Labels.All(l => item.Labels.TryGetValue(l.Key, out var v) && v == l.Value);
+
     private static void CollectNamesTargeted(PolicyItem item, ImmutableHashSet<string>.Builder names)
     {
         if (item.TargetRef is { Kind: TargetRefKinds.Dataplane, Name: { Length: > 0 } name }) names.Add(name);
     }
 
-    private static ProxyFacts Facts(string name, DataplaneSpec spec, IReadOnlyDictionary<string, string> labels)
+    /// <summary>What selectors see of a dataplane: its name, labels, inbounds and proxy type.</summary>
+    public static ProxyFacts Facts(string name, DataplaneSpec spec, IReadOnlyDictionary<string, string> labels)
     {
         var net = spec.Networking;
         var inbounds = (net?.Inbound ?? []).Select(i => new InboundFacts(

@@ -80,11 +80,14 @@ public sealed class InboundRuleSet : IEquatable<InboundRuleSet>
         var key = new StringBuilder();
         foreach (var rule in rules)
         {
-            // Everything a plugin may read: the merged conf, the conditional rules and the per-caller entries.
+            // Everything a plugin may read: the merged conf, the conditional rules and the per-caller entries, with
+            // their origins (filters can be named after the policy that made them).
             key.Append(rule.Conf?.ToJsonString() ?? "-").Append('\u001e');
-            foreach (var r in rule.Rules) key.Append(JsonSerializer.Serialize(r.Match, SpecBinder.Options)).Append(r.Conf.ToJsonString()).Append('\u001d');
+            foreach (var r in rule.Rules)
+                key.Append(JsonSerializer.Serialize(r.Match, SpecBinder.Options)).Append(r.Conf.ToJsonString()).Append(r.Origin).Append('\u001d');
             key.Append('\u001e');
-            foreach (var f in rule.From) key.Append(JsonSerializer.Serialize(f.TargetRef, SpecBinder.Options)).Append(f.Conf.ToJsonString()).Append('\u001d');
+            foreach (var f in rule.From)
+                key.Append(JsonSerializer.Serialize(f.TargetRef, SpecBinder.Options)).Append(f.Conf.ToJsonString()).Append(f.Origin).Append('\u001d');
             key.Append('\u001f');
         }
         Key = key.ToString();

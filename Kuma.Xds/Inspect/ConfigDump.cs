@@ -20,7 +20,12 @@ public static class ConfigDump
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
         .WithTypeRegistry(TypeRegistry.FromMessages(
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
-            HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor))
+            HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
+            Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor,
+            Envoy.Extensions.Common.Matching.V3.ExtensionWithMatcher.Descriptor,
+            Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
+            Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,
+            Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)

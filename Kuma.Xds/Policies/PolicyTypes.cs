@@ -20,7 +20,7 @@ public static class PolicyTypes
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, Plugin: null),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
-        new(MeshFaultInjectionPolicy.Descriptor, Plugin: null),
+        new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         new(MeshRetryPolicy.Descriptor, Plugin: null),
         new(MeshCircuitBreakerPolicy.Descriptor, Plugin: null),

@@ -38,6 +38,13 @@ public sealed record InboundRules(
         var confs = From.Where(f => FromRule.SelectsCaller(f.TargetRef, callerTags)).Select(f => f.Conf).ToList();
         return confs.Count == 0 ? null : JsonMerge.Merge(confs, merge);
     }
+
+    /// <summary>
+    /// The <see cref="From"/> entries as Kuma's caller subsets with negations (for filters that must tell callers
+    /// apart by their tags, e.g. MeshFaultInjection's header match), most positive tags first.
+    /// </summary>
+    public ImmutableArray<SubsetRule> CallerSubsets(MergeRules merge) =>
+        SubsetRules.Build([.. From.Select(f => new SubsetRules.Entry(f.TargetRef, f.Conf, f.Origin))], withNegations: true, merge);
 }
 
 /// <param name="Match">Null for a catch-all rule.</param>

@@ -27,7 +27,7 @@ public sealed class MergedRules
         _outbound = [.. LegacyOutboundEntries(policies)];
 
         var defaults = policies.Where(p => p.Default is not null).ToList();
-        ProxyOrigins = [.. defaults.Select(p => new PolicyOrigin(p.Name, "default", 0))];
+        ProxyOrigins = [.. defaults.Select(p => PolicyOrigin.Of(p, "default", 0))];
         Proxy = defaults.Count == 0 ? null : JsonMerge.Merge(defaults.Select(p => p.Default!), merge);
     }
 
@@ -56,6 +56,13 @@ public sealed class MergedRules
 
     /// <summary>The <c>to</c> entries that contributed to <see cref="ToService"/>, in merge order.</summary>
     public ImmutableArray<PolicyOrigin> ToServiceOrigins(string service) => OutboundFor(service).Origins;
+
+    /// <summary>
+    /// Kuma's tag-subset view of the <c>to</c> entries (as its inspect API lists them): one rule per distinct
+    /// destination subset, most specific first.
+    /// </summary>
+    public ImmutableArray<SubsetRule> ToSubsets() =>
+        SubsetRules.Build([.. _outbound.Select(e => new SubsetRules.Entry(e.TargetRef, e.Conf, e.Origin))], withNegations: false, _merge);
 
     /// <summary>Merged <c>from</c> / <c>rules</c> of the policies that select this inbound.</summary>
     public InboundRules ForInbound(InboundFacts inbound)
@@ -90,7 +97,7 @@ public sealed class MergedRules
             if (policy.EffectiveTargetRef.Kind == MeshHTTPRoute || policy.To.Any(t => t.TargetRef.Kind == MeshHTTPRoute)) continue;
             for (var i = 0; i < policy.To.Length; i++)
             {
-                yield return (policy.To[i].TargetRef, policy.To[i].Conf, new PolicyOrigin(policy.Name, "to", i));
+                yield return (policy.To[i].TargetRef, policy.To[i].Conf, PolicyOrigin.Of(policy, "to", i));
             }
         }
     }
@@ -125,13 +132,13 @@ public sealed class MergedRules
         {
             for (var i = 0; i < policy.From.Length; i++)
             {
-                from.Add(new FromRule(policy.From[i].TargetRef, policy.From[i].Conf, new PolicyOrigin(policy.Name, "from", i)));
+                from.Add(new FromRule(policy.From[i].TargetRef, policy.From[i].Conf, PolicyOrigin.Of(policy, "from", i)));
             }
             if (policy.Rules.Length > 0)
             {
                 for (var i = 0; i < policy.Rules.Length; i++)
                 {
-                    var origin = new PolicyOrigin(policy.Name, "rules", i);
+                    var origin = PolicyOrigin.Of(policy, "rules", i);
                     var entry = policy.Rules[i];
                     if (entry.Matches.IsEmpty) rules.Add(new InboundRule(null, entry.Conf, origin));
                     foreach (var match in entry.Matches) rules.Add(new InboundRule(match, entry.Conf, origin));
@@ -141,7 +148,7 @@ public sealed class MergedRules
             {
                 for (var i = 0; i < policy.From.Length; i++)
                 {
-                    rules.Add(new InboundRule(null, policy.From[i].Conf, new PolicyOrigin(policy.Name, "from", i)));
+                    rules.Add(new InboundRule(null, policy.From[i].Conf, PolicyOrigin.Of(policy, "from", i)));
                 }
             }
         }

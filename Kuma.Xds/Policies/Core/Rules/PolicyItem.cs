@@ -19,6 +19,9 @@ public sealed record PolicyItem(
     /// <summary>Resource labels; Kuma reads origin, policy role and shadow effect from them.</summary>
     public ImmutableDictionary<string, string> Labels { get; init; } = ImmutableDictionary<string, string>.Empty;
 
+    /// <summary>The mesh the policy lives in (part of its identity in Envoy names and inspect views).</summary>
+    public string Mesh { get; init; } = "";
+
     /// <summary>An absent top-level targetRef means the whole mesh.</summary>
     public TargetRef EffectiveTargetRef => TargetRef ?? MeshWide;
 
@@ -79,6 +82,8 @@ internal static class PolicyLabels
     public const string Origin = "kuma.io/origin";
     public const string Role = "kuma.io/policy-role";
     public const string Effect = "kuma.io/effect";
+    public const string Zone = "kuma.io/zone";
+    public const string Namespace = "k8s.kuma.io/namespace";
     public const string SystemRole = "system";
     public const string ServiceTag = "kuma.io/service";
 }
