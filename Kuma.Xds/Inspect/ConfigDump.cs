@@ -7,6 +7,9 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Envoy.Extensions.Retry.Host.OmitHostMetadata.V3;
+using Envoy.Extensions.Retry.Host.PreviousHosts.V3;
+using Envoy.Extensions.Retry.Priority.PreviousPriorities.V3;
 using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -20,7 +23,8 @@ public static class ConfigDump
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
         .WithTypeRegistry(TypeRegistry.FromMessages(
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
-            HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor))
+            HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
+            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)
