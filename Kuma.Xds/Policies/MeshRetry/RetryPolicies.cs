@@ -191,27 +191,3 @@ public static class RetryPolicies
     private static Google.Protobuf.WellKnownTypes.Duration Duration(string text) =>
         Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(Durations.TryParse(text, out var value) ? value : TimeSpan.Zero);
 }
-
-/// <summary>
-/// An http <c>retryOn</c> list split as Kuma splits it: known status codes go to retriable status codes,
-/// <c>HttpMethod*</c> items become retriable <c>:method</c> headers, the rest are Envoy's retry conditions.
-/// </summary>
-public sealed record HttpRetryOn(string Conditions, IReadOnlyList<uint> StatusCodes, IReadOnlyList<string> Methods)
-{
-    public static HttpRetryOn Parse(IEnumerable<string>? items)
-    {
-        var conditions = new List<string>();
-        var codes = new List<uint>();
-        var methods = new List<string>();
-        foreach (var item in items ?? [])
-        {
-            if (HttpStatusCodes.TryParseKnown(item, out var code)) codes.Add(code);
-            // Kuma keeps the place of an item it cannot name (validation rejects those) as an empty condition.
-            else if (item.StartsWith("HttpMethod", StringComparison.Ordinal)) methods.Add(ToEnvoy(item));
-            else conditions.Add(ToEnvoy(item));
-        }
-        return new HttpRetryOn(string.Join(',', conditions), codes, methods);
-    }
-
-    private static string ToEnvoy(string item) => RetryPolicies.HttpConditions.GetValueOrDefault(item, "");
-}
