@@ -7,6 +7,9 @@ using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Envoy.Extensions.Retry.Host.OmitHostMetadata.V3;
+using Envoy.Extensions.Retry.Host.PreviousHosts.V3;
+using Envoy.Extensions.Retry.Priority.PreviousPriorities.V3;
 using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -25,7 +28,8 @@ public static class ConfigDump
             Envoy.Extensions.Common.Matching.V3.ExtensionWithMatcher.Descriptor,
             Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,
-            Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor))
+            Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor,
+            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)

@@ -22,8 +22,8 @@ public static class PolicyTypes
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
-        new(MeshRetryPolicy.Descriptor, Plugin: null),
-        new(MeshCircuitBreakerPolicy.Descriptor, Plugin: null),
+        new(MeshRetryPolicy.Descriptor, new MeshRetryPlugin()),
+        new(MeshCircuitBreakerPolicy.Descriptor, new MeshCircuitBreakerPlugin()),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>

@@ -17,4 +17,10 @@ internal static class HttpStatusCodes
 
     public static bool IsKnown(string value) =>
         int.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var code) && Known.Contains(code);
+
+    /// <summary>
+    /// How the plugin reads a retryOn item: digits only (no sign, unlike validation, as Kuma) naming a known code.
+    /// </summary>
+    public static bool TryParseKnown(string value, out uint code) =>
+        uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out code) && code <= int.MaxValue && Known.Contains((int)code);
 }
