@@ -15,6 +15,7 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
 {
     private static readonly string[] XdsV3 = ["xds_v3"];
     private const int DeadlineExceeded = 4;
+    private const int Unavailable = 14;
 
     private ControlPlane Cp => fixture.ControlPlane;
 
@@ -44,6 +45,61 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.All(finished, line => Assert.InRange(line["ms"]!.GetValue<int>(), 1400, 4000));
     }
 
+    [Fact]
+    public async Task MeshRetry_turns_a_flaky_backend_into_all_successes_and_deleting_it_brings_the_failures_back()
+    {
+        using var api = Cp.NewClient(await Cp.CreateTenantAsync("retry-e2e"));
+        // Without the mesh's default MeshRetry, so the flakiness shows until a policy says otherwise.
+        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["MeshRetry"]}""");
+        var port = FreePort.Next();
+        await PutAsync(api, "/meshes/m1/dataplanes/flaky-1", Backend("m1", "flaky-1", "flaky", port));
+        await using var backend = await StartBackend("flaky-1", port, "--fail-every", "2");
+        await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "flaky");
+
+        await caller.ReadUntilAsync(line => line["error"]?.GetValue<int>() == Unavailable, TimeSpan.FromSeconds(30));
+
+        await PutAsync(api, "/meshes/m1/meshretries/retry-flaky", """
+            {"type":"MeshRetry","mesh":"m1","name":"retry-flaky","spec":{
+              "targetRef":{"kind":"Mesh"},
+              "to":[{"targetRef":{"kind":"MeshService","name":"flaky"},"default":{"grpc":{"numRetries":3,"retryOn":["Unavailable"]}}}]}}
+            """);
+        await ConsecutiveAsync(caller, 40, line => line["server"] is not null);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshretries/retry-flaky")).StatusCode);
+        await caller.ReadUntilAsync(line => line["error"]?.GetValue<int>() == Unavailable, TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task MeshFaultInjection_at_a_proxyless_destination_aborts_about_half_of_the_calls_at_the_caller()
+    {
+        using var api = Cp.NewClient(await Cp.CreateTenantAsync("fault-e2e"));
+        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        var port = FreePort.Next();
+        await PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
+        await using var backend = await StartBackend("backend-1", port);
+        await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend", intervalMs: 5);
+        await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
+
+        await PutAsync(api, "/meshes/m1/meshfaultinjections/half-fail", """
+            {"type":"MeshFaultInjection","mesh":"m1","name":"half-fail","spec":{
+              "targetRef":{"kind":"MeshService","name":"backend"},
+              "from":[{"targetRef":{"kind":"Mesh"},"default":{"http":[{"abort":{"httpStatus":503,"percentage":50}}]}}]}}
+            """);
+        await caller.ReadUntilAsync(line => line["error"] is not null, TimeSpan.FromSeconds(30));
+        var calls = new List<JsonNode>();
+        await caller.ReadUntilAsync(line =>
+        {
+            if (line["t"] is not null) calls.Add(line);
+            return calls.Count >= 400;
+        }, TimeSpan.FromSeconds(60));
+        var errors = calls.Count(l => l["error"] is not null);
+        Assert.InRange(errors, 140, 260);
+        Assert.All(calls.Where(l => l["error"] is not null), l => Assert.Equal(Unavailable, l["error"]!.GetValue<int>()));
+
+        Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshfaultinjections/half-fail")).StatusCode);
+        await ConsecutiveAsync(caller, 50, line => line["server"] is not null);
+    }
+
     /// <summary>Reads answers until <paramref name="count"/> in a row satisfy <paramref name="condition"/>; returns those.</summary>
     private static async Task<List<JsonNode>> ConsecutiveAsync(NodeProcess client, int count, Func<JsonNode, bool> condition)
     {
@@ -69,8 +125,8 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    private NodeProcess Client(string mesh, string name, string token, string target, int deadlineMs = 2000) =>
-        NodeProcess.Start("client.js", [target, "20", deadlineMs.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>
+    private NodeProcess Client(string mesh, string name, string token, string target, int deadlineMs = 2000, int intervalMs = 20) =>
+        NodeProcess.Start("client.js", [target, intervalMs.ToString(CultureInfo.InvariantCulture), deadlineMs.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>
         {
             ["GRPC_XDS_BOOTSTRAP_CONFIG"] = JsonSerializer.Serialize(new
             {

@@ -39,6 +39,22 @@ public sealed class MeshFaultInjectionPlugin : PolicyPlugin
         }
     }
 
+    /// <summary>
+    /// A proxyless destination cannot inject faults itself, so its caller does: the faults that would select
+    /// this caller at the destination's inbound, as plain fault filters (gRPC's xDS client supports them; no
+    /// header match is needed, the caller is known).
+    /// </summary>
+    public override void ProxylessDestination(Listener listener, OutboundTarget target, System.Text.Json.Nodes.JsonObject? conf)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        var filters = (conf is null ? [] : Read(conf)?.Http ?? []).Select(f => new HttpFilter { Name = FaultFilter, TypedConfig = Any.Pack(FaultConfig.Build(f)) }).ToList();
+        if (filters.Count == 0) return;
+        foreach (var chain in listener.FilterChains)
+        {
+            EnvoyEdit.UpdateFilter<HttpConnectionManager>(chain, EnvoyBuild.HttpConnectionManagerFilter, hcm => InsertBeforeRouter(hcm, filters));
+        }
+    }
+
     private static List<HttpFilter> FromCallerSubsets(ImmutableArray<SubsetRule> subsets)
     {
         var filters = new List<HttpFilter>();
