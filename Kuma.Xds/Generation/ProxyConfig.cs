@@ -78,7 +78,11 @@ public sealed class ProxyConfig
 
     internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
 
-    /// <summary>The units this proxy's own resources are made of, in a fixed order.</summary>
+    /// <summary>
+    /// The units this proxy's own resources are made of, in a fixed order. Each outbound listener lists the
+    /// clusters it routes to (declared by plugins from its rules, e.g. MeshHTTPRoute subsets); the proxy gets
+    /// one cluster unit per distinct cluster over all its listeners, shaped by the rules of that cluster's service.
+    /// </summary>
     internal static ImmutableArray<UnitInputs> InputsOf(MeshContext mesh, string dataplane)
     {
         if (!mesh.Dataplanes.TryGetValue(dataplane, out var spec) || spec.Networking is not { } net) return [];
