@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Envoy.Service.Discovery.V3;
 using Kuma.Grains;
 using Kuma.Tests.Infrastructure;
@@ -10,15 +11,19 @@ namespace Kuma.Tests.Xds;
 /// A generation built from the previous one reuses what the change did not touch; it must still equal,
 /// resource for resource, a generation built from scratch. And streams send only what changed.
 /// </summary>
-public sealed class IncrementalGenerationTests
+public sealed partial class IncrementalGenerationTests
 {
     private static string Dataplane(int address, string service, string protocol, params string[] outbounds)
     {
         var outboundJson = string.Join(',', outbounds.Select((o, i) => $"{{\"port\":{10000 + i},\"tags\":{{\"kuma.io/service\":\"{o}\"}}}}"));
-        return $"{{\"networking\":{{\"address\":\"10.0.0.{address}\",\"inbound\":[{{\"port\":8080,\"servicePort\":80,\"tags\":{{\"kuma.io/service\":\"{service}\",\"kuma.io/protocol\":\"{protocol}\"}}}}],\"outbound\":[{outboundJson}]}}}}";
+        // Two versions per service, so routes to version subsets have endpoints to pick from.
+        return $"{{\"networking\":{{\"address\":\"10.0.0.{address}\",\"inbound\":[{{\"port\":8080,\"servicePort\":80,\"tags\":{{\"kuma.io/service\":\"{service}\",\"kuma.io/protocol\":\"{protocol}\",\"version\":\"v{address % 2}\"}}}}],\"outbound\":[{outboundJson}]}}}}";
     }
 
     private static readonly string[] Services = ["svc-0", "svc-1", "svc-2", "svc-3"];
+
+    [GeneratedRegex("-[0-9a-f]{16}$")]
+    private static partial Regex SubsetClusterName();
 
     [Fact]
     public void Every_generation_built_incrementally_equals_the_same_generation_built_from_scratch()
@@ -27,6 +32,7 @@ public sealed class IncrementalGenerationTests
         var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
         var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
+        var subsetClustersSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
@@ -34,19 +40,22 @@ public sealed class IncrementalGenerationTests
             incremental = MeshContext.Build(snapshot, incremental);
             var scratch = MeshContext.Build(snapshot);
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
+            subsetClustersSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => SubsetClusterName().IsMatch(c.Name)));
 
             // Next: a new or moved endpoint, a dataplane leaving, a service changing protocol, or a policy
-            // appearing, changing or going away.
+            // appearing, changing or going away (a timeout, or a route splitting traffic across version subsets).
             var pick = $"dp-{random.Next(16)}";
             switch (random.Next(7))
             {
                 case 0: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], "http", Services); break;
                 case 1: dataplanes.Remove(pick); break;
                 case 2: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], random.Next(2) == 0 ? "tcp" : "grpc", Services[..random.Next(1, 4)]); break;
-                case 3 or 4 or 5: policies[$"policy-{random.Next(5)}"] = RandomPolicy(random); break;
+                case 3 or 4 or 5: policies[$"policy-{random.Next(5)}"] = random.Next(2) == 0 ? RandomPolicy(random) : RandomRoute(random); break;
                 default: policies.Remove($"policy-{random.Next(5)}"); break;
             }
         }
+        // The routes did make proxies use subset clusters, so their endpoints were compared too.
+        Assert.True(subsetClustersSeen > 100, $"subset clusters in only {subsetClustersSeen} proxy configs");
     }
 
     /// <summary>A MeshTimeout with a random target (whole mesh, one service, one dataplane) and random values.</summary>
@@ -66,6 +75,29 @@ public sealed class IncrementalGenerationTests
              "from":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"Nm"}}]}
             """;
         return ("MeshTimeout", spec.Replace("TARGET", target).Replace("TO", to).Replace("\"Ns", $"\"{seconds}s").Replace("\"Ms", $"\"{seconds * 2}s").Replace("\"Nm", $"\"{seconds}m"));
+    }
+
+    /// <summary>
+    /// A MeshHTTPRoute from a random caller set to one service: a prefix sent to version subsets of a random
+    /// service (weighted, or a single one), which may speak TCP by then and so be dropped from the route.
+    /// </summary>
+    private static (string Type, string Spec) RandomRoute(Random random)
+    {
+        var target = random.Next(2) == 0 ? """{"kind":"Mesh"}""" : $$"""{"kind":"MeshService","name":"{{Services[random.Next(4)]}}"}""";
+        var backend = Services[random.Next(4)];
+        string Subset(int version, int? weight) =>
+            $"{{\"kind\":\"MeshServiceSubset\",\"name\":\"{backend}\",\"tags\":{{\"version\":\"v{version}\"}}" + (weight is { } w ? $",\"weight\":{w}}}" : "}");
+        var backends = random.Next(2) == 0
+            ? $"[{Subset(0, random.Next(1, 100))},{Subset(1, random.Next(1, 100))}]"
+            : $"[{Subset(random.Next(2), null)}]";
+        var spec = """
+            {"targetRef":TARGET,
+             "to":[{"targetRef":{"kind":"MeshService","name":"DESTINATION"},
+                    "rules":[{"matches":[{"path":{"type":"PathPrefix","value":"PREFIX"}}],"default":{"backendRefs":BACKENDS}}]}]}
+            """;
+        spec = spec.Replace("TARGET", target, StringComparison.Ordinal).Replace("DESTINATION", Services[random.Next(4)], StringComparison.Ordinal)
+            .Replace("PREFIX", $"/p{random.Next(3)}", StringComparison.Ordinal).Replace("BACKENDS", backends, StringComparison.Ordinal);
+        return ("MeshHTTPRoute", spec);
     }
 
     [Fact]
@@ -172,6 +204,9 @@ public sealed class IncrementalGenerationTests
         Assert.Equal(expected.DataplaneExists, actual.DataplaneExists);
         foreach (var type in new[] { TypeUrls.Listener, TypeUrls.Cluster })
             Assert.Equal(expected.Wildcard(type).Select(r => r.ToString()), actual.Wildcard(type).Select(r => r.ToString()));
+        // Endpoints of every cluster the proxy has, subset clusters included.
+        foreach (var cluster in expected.Wildcard(TypeUrls.Cluster))
+            Assert.Equal(expected.Find(TypeUrls.ClusterLoadAssignment, cluster.Name)?.ToString(), actual.Find(TypeUrls.ClusterLoadAssignment, cluster.Name)?.ToString());
         foreach (var service in Services)
         {
             foreach (var type in new[] { TypeUrls.Cluster, TypeUrls.ClusterLoadAssignment, TypeUrls.Listener, TypeUrls.RouteConfiguration })

@@ -15,6 +15,8 @@ namespace Kuma.Xds.Generation;
 public sealed class MeshContext
 {
     private readonly ConcurrentDictionary<(string Type, string Name), XdsResource?> _shared = new();
+    /// <summary>Endpoints of subset clusters, built on first request, like <see cref="_shared"/>.</summary>
+    private readonly ConcurrentDictionary<ClusterRef, XdsResource?> _subsetEndpoints = new();
     /// <summary>Units built or reused in this generation, by their inputs.</summary>
     private readonly ConcurrentDictionary<UnitInputs, XdsResource[]> _units = new();
     /// <summary>The previous generation's units (its dictionary only, never its context), reused when inputs are equal.</summary>
@@ -63,6 +65,7 @@ public sealed class MeshContext
         var mesh = ResourceTypes.Mesh.Parse(snapshot.MeshResource.SpecJson);
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
         Policies = MeshPolicies.Build(snapshot, previous?.Policies);
+        UsesTagsHeader = KumaTagsHeader.ReadBy.Any(type => snapshot.OfType(type).Any());
         if (previous is not null)
         {
             _previousUnits = previous._units;
@@ -101,10 +104,16 @@ public sealed class MeshContext
                 && (key.Type != TypeUrls.ClusterLoadAssignment || SameSources(previous, key.Name)))
                 _shared.TryAdd(key, resource);
         }
+        foreach (var (cluster, resource) in previous._subsetEndpoints)
+        {
+            if (resource is not null && Endpoints.ContainsKey(cluster.Service) && SameSources(previous, cluster.Service))
+                _subsetEndpoints.TryAdd(cluster, resource);
+        }
         // A proxy whose dataplane is the same keeps its config when every input of it is the same. While the
         // mesh-wide inputs (passthrough, protocols, policies) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
-        var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged;
+        var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
+            && previous.UsesTagsHeader == UsesTagsHeader;
         foreach (var (name, config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
@@ -131,6 +140,8 @@ public sealed class MeshContext
     public ImmutableDictionary<string, string> Protocols { get; }
     public bool OutboundPassthrough { get; }
     public MeshPolicies Policies { get; }
+    /// <summary>Whether outbound routes stamp <c>x-kuma-tags</c> (see <see cref="KumaTagsHeader"/>).</summary>
+    public bool UsesTagsHeader { get; }
 
     /// <summary>The merged policy rules for a dataplane of this mesh (shared by every proxy that looks the same to selectors).</summary>
     public ProxyRules RulesFor(string dataplane, DataplaneSpec? spec) => Policies.RulesFor(dataplane, spec ?? NoDataplane, LabelsOf(dataplane));
@@ -201,6 +212,12 @@ public sealed class MeshContext
     public XdsResource? Shared(string typeUrl, string name) => _shared.GetOrAdd((typeUrl, name), key =>
         key.Type == TypeUrls.ClusterLoadAssignment && Endpoints.TryGetValue(key.Name, out var endpoints)
             ? XdsResource.Encode(key.Name, ServiceResources.Endpoints(key.Name, endpoints))
+            : null);
+
+    /// <summary>The endpoints of a subset cluster: the service's endpoints that carry every tag of the subset, under the cluster's name.</summary>
+    internal XdsResource? SubsetEndpoints(ClusterRef cluster) => _subsetEndpoints.GetOrAdd(cluster, key =>
+        Endpoints.TryGetValue(key.Service, out var endpoints)
+            ? XdsResource.Encode(key.Name, ServiceResources.Endpoints(key.Name, [.. endpoints.Where(e => key.Selects(e.Tags))]))
             : null);
 
     /// <summary>Service resources by name, selected once per generation for all proxies asking for the same names.</summary>

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Kuma.Policies;
 using Kuma.Resources.Core;
 
 namespace Kuma.Xds.Generation;
@@ -13,6 +14,11 @@ public sealed class ProxyConfig
     private readonly MeshContext _mesh;
     private readonly ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> _own;
     private readonly ImmutableDictionary<string, ResourceSet> _wildcard;
+    /// <summary>
+    /// This proxy's subset clusters by name. Their endpoints are the mesh's, but only a proxy that routes to a
+    /// subset knows which tags its hashed name stands for, so endpoint lookups by such a name go through here.
+    /// </summary>
+    private readonly ImmutableDictionary<string, ClusterRef> _subsets;
 
     private ProxyConfig(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs,
         ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own, ImmutableDictionary<string, ResourceSet>? wildcard = null)
@@ -21,6 +27,8 @@ public sealed class ProxyConfig
         Dataplane = dataplane;
         Inputs = inputs;
         _own = own;
+        _subsets = inputs.OfType<OutboundClusterInputs>().Where(c => !c.Cluster.Subset.Values.IsEmpty)
+            .ToImmutableDictionary(c => c.Cluster.Name, c => c.Cluster, StringComparer.Ordinal);
         // The same array for as long as the proxy's own resources stay the same, so streams see "unchanged" at a glance.
         _wildcard = wildcard ?? own.ToImmutableDictionary(t => t.Key, t => new ResourceSet([.. t.Value.Values]));
     }
@@ -43,7 +51,7 @@ public sealed class ProxyConfig
     /// </summary>
     public ResourceSet Named(string typeUrl, NamesKey names)
     {
-        if (typeUrl == TypeUrls.ClusterLoadAssignment) return _mesh.SharedSelection(typeUrl, names);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && !names.Names.Any(_subsets.ContainsKey)) return _mesh.SharedSelection(typeUrl, names);
         var found = new List<XdsResource>(names.Names.Length);
         foreach (var name in names.Names)
         {
@@ -55,7 +63,8 @@ public sealed class ProxyConfig
     public XdsResource? Find(string typeUrl, string name)
     {
         if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
-        if (typeUrl == TypeUrls.ClusterLoadAssignment) return _mesh.Shared(typeUrl, name);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment)
+            return _subsets.TryGetValue(name, out var subset) ? _mesh.SubsetEndpoints(subset) : _mesh.Shared(typeUrl, name);
         return _mesh.ProxylessResource(Rules, typeUrl, name);
     }
 
@@ -69,7 +78,11 @@ public sealed class ProxyConfig
 
     internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
 
-    /// <summary>The units this proxy's own resources are made of, in a fixed order.</summary>
+    /// <summary>
+    /// The units this proxy's own resources are made of, in a fixed order. Each outbound listener lists the
+    /// clusters it routes to (declared by plugins from its rules, e.g. MeshHTTPRoute subsets); the proxy gets
+    /// one cluster unit per distinct cluster over all its listeners, shaped by the rules of that cluster's service.
+    /// </summary>
     internal static ImmutableArray<UnitInputs> InputsOf(MeshContext mesh, string dataplane)
     {
         if (!mesh.Dataplanes.TryGetValue(dataplane, out var spec) || spec.Networking is not { } net) return [];
@@ -86,19 +99,36 @@ public sealed class ProxyConfig
                 inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
                 inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts)));
         }
-        var services = new SortedSet<string>(StringComparer.Ordinal);
+        var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
+        var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;
         foreach (var outbound in net.Outbound ?? [])
         {
             if (outbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
             var protocol = mesh.ProtocolOf(service);
+            var tags = new Tags(outbound.Tags.Where(t => t.Key != "kuma.io/mesh"));
+            var outboundRules = rules.Outbound(service);
+            var routed = RoutedClusters(mesh, new OutboundTarget(service, protocol) { Tags = tags }, outboundRules);
             units.Add(new OutboundListenerInputs(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, protocol,
-                new Tags(outbound.Tags.Where(t => t.Key != "kuma.io/mesh")), transparent, rules.Outbound(service)));
-            services.Add(service);
+                tags, transparent, outboundRules, routed, tagsHeader));
+            foreach (var cluster in routed.Items) clusters.TryAdd(cluster.Name, cluster);
         }
-        foreach (var service in services) units.Add(new OutboundClusterInputs(service, mesh.ProtocolOf(service), rules.Outbound(service)));
+        foreach (var cluster in clusters.Values)
+            units.Add(new OutboundClusterInputs(cluster, mesh.ProtocolOf(cluster.Service), rules.Outbound(cluster.Service)));
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
         return units.ToImmutable();
+    }
+
+    /// <summary>The clusters plugins declare for an outbound listener, or else the service's own cluster.</summary>
+    private static ClusterRefs RoutedClusters(MeshContext mesh, OutboundTarget target, OutboundRuleSet rules)
+    {
+        List<ClusterRef>? declared = null;
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin?.OutboundClusters(target, rules.Confs[t], mesh.ProtocolOf) is { } clusters)
+                (declared ??= []).AddRange(clusters);
+        }
+        return new ClusterRefs(declared ?? [ClusterRef.Whole(target.Service)]);
     }
 
     internal static ProxyConfig Assemble(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs)

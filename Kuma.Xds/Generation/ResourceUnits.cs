@@ -11,12 +11,23 @@ namespace Kuma.Xds.Generation;
 /// </summary>
 public abstract record UnitInputs;
 
-/// <summary>The cluster of an outbound service as this caller's rules shape it.</summary>
-public sealed record OutboundClusterInputs(string Service, string Protocol, OutboundRuleSet Rules) : UnitInputs;
+/// <summary>
+/// The cluster of an outbound service, or of the subset of its endpoints named by <see cref="Cluster"/>, as this
+/// caller's rules for the service shape it.
+/// </summary>
+public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, OutboundRuleSet Rules) : UnitInputs
+{
+    public string Service => Cluster.Service;
+}
 
-/// <summary>One outbound listener.</summary>
+/// <summary>
+/// One outbound listener. <see cref="Clusters"/> are the clusters it routes to (what plugins declared for it, or
+/// the service's own); they depend on other services' protocols, so they are inputs too. <see cref="TagsHeader"/>
+/// is the <c>x-kuma-tags</c> value the caller stamps on requests, when the mesh has policies that read it.
+/// </summary>
 public sealed record OutboundListenerInputs(
-    string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules) : UnitInputs;
+    string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules,
+    ClusterRefs Clusters, string? TagsHeader) : UnitInputs;
 
 /// <summary>One inbound listener and the local cluster behind it.</summary>
 public sealed record InboundInputs(
@@ -49,16 +60,16 @@ internal static class ResourceUnits
 
     private static Cluster OutboundCluster(OutboundClusterInputs inputs)
     {
-        var cluster = ServiceResources.Cluster(inputs.Service);
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
+        var cluster = ServiceResources.Cluster(inputs.Cluster.Name);
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset };
         ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
         return cluster;
     }
 
     private static Listener OutboundListener(OutboundListenerInputs inputs)
     {
-        var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
+        var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent, inputs.TagsHeader);
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags };
         ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t]));
         return listener;
     }
@@ -82,8 +93,9 @@ internal static class ResourceUnits
     /// </summary>
     private static XdsResource[] Proxyless(ProxylessInputs inputs)
     {
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol);
-        var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false);
+        // A proxyless client fetches clusters by service name only, so its routes can use the service's own cluster alone.
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = new ClusterRefs([ClusterRef.Whole(inputs.Service)]) };
+        var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false, tagsHeader: null);
         var cluster = ServiceResources.Cluster(inputs.Service);
         ForEachPlugin((plugin, t) =>
         {

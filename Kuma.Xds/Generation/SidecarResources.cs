@@ -73,8 +73,12 @@ internal static class SidecarResources
     }
 
     /// <summary>A listener for one outbound; the same for every proxy with that outbound, so it is shared.</summary>
-    public static Listener Outbound(string address, uint port, string service, string protocol, IEnumerable<KeyValuePair<string, string>> tags, bool transparent)
+    public static Listener Outbound(string address, uint port, string service, string protocol, IEnumerable<KeyValuePair<string, string>> tags, bool transparent,
+        string? tagsHeader)
     {
+        var route = Route(EnvoyNames.OutboundRoute(service), service, service, removeKumaTags: false);
+        if (tagsHeader is not null)
+            route.RequestHeadersToAdd.Add(new HeaderValueOption { Header = new HeaderValue { Key = KumaTagsHeader.Name, Value = tagsHeader } });
         var filter = EnvoyBuild.IsHttp(protocol)
             ? new Filter
             {
@@ -83,7 +87,7 @@ internal static class SidecarResources
                 {
                     StatPrefix = EnvoyNames.Sanitize(service),
                     NormalizePath = true,
-                    RouteConfig = Route(EnvoyNames.OutboundRoute(service), service, service, removeKumaTags: false),
+                    RouteConfig = route,
                     HttpFilters = { EnvoyBuild.Router() },
                 }),
             }
@@ -156,7 +160,7 @@ internal static class SidecarResources
                 },
             },
         };
-        if (removeKumaTags) route.RequestHeadersToRemove.Add("x-kuma-tags");
+        if (removeKumaTags) route.RequestHeadersToRemove.Add(KumaTagsHeader.Name);
         return route;
     }
 }

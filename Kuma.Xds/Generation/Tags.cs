@@ -16,6 +16,8 @@ public sealed class Tags : IEquatable<Tags>
         _key = key.ToString();
     }
 
+    public static Tags Empty { get; } = new(null);
+
     public ImmutableSortedDictionary<string, string> Values { get; }
 
     public bool Equals(Tags? other) => other is not null && _key == other._key;

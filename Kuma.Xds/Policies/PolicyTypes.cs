@@ -18,7 +18,7 @@ public static class PolicyTypes
     public static readonly IReadOnlyList<PolicyType> All =
     [
         // Routes first: the plugins after them shape the routes it made.
-        new(MeshHttpRoutePolicy.Descriptor, Plugin: null),
+        new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),

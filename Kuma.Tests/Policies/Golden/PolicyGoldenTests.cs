@@ -33,7 +33,7 @@ public sealed class PolicyGoldenTests
         var input = YamlToJson.Convert(File.ReadAllText(inputPath))!.AsObject();
         var mesh = GoldenCase.Build(input);
         var proxy = (string?)input["proxy"] ?? throw new InvalidOperationException($"{inputFile}: 'proxy' names the dataplane to show");
-        var text = ConfigDump.ToIndentedString(GoldenCase.Render(mesh, proxy, (string?)input["show"])) + "\n";
+        var text = ConfigDump.ToIndentedString(GoldenCase.Render(mesh, proxy, (string?)input["show"], (bool?)input["endpoints"] == true)) + "\n";
 
         var goldenPath = inputPath.Replace(".input.yaml", ".golden.json", StringComparison.Ordinal);
         if (Environment.GetEnvironmentVariable("KUMA_UPDATE_GOLDEN") == "1") File.WriteAllText(goldenPath, text);
@@ -65,13 +65,19 @@ internal static class GoldenCase
         return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies);
     }
 
-    /// <summary>A sidecar's listeners and clusters (what a wildcard subscription gets), or a proxyless client's resources for one service.</summary>
-    public static JsonObject Render(MeshContext mesh, string proxy, string? show)
+    /// <summary>
+    /// A sidecar's listeners and clusters (what a wildcard subscription gets), with <paramref name="endpoints"/>
+    /// also the endpoints of each of its clusters (what Envoy then asks for by name); or a proxyless client's
+    /// resources for one service.
+    /// </summary>
+    public static JsonObject Render(MeshContext mesh, string proxy, string? show, bool endpoints = false)
     {
         var config = mesh.ForProxy(proxy);
+        var clusters = config.Wildcard(TypeUrls.Cluster);
         IEnumerable<(string Type, XdsResource? Resource)> resources = show is { } s && s.StartsWith("proxyless:", StringComparison.Ordinal)
             ? new[] { TypeUrls.Listener, TypeUrls.RouteConfiguration, TypeUrls.Cluster }.Select(t => (t, config.Find(t, s["proxyless:".Length..])))
-            : config.Wildcard(TypeUrls.Listener).Concat(config.Wildcard(TypeUrls.Cluster)).Select(r => (r.TypeUrl, (XdsResource?)r));
+            : config.Wildcard(TypeUrls.Listener).Concat(clusters).Select(r => (r.TypeUrl, (XdsResource?)r))
+                .Concat(endpoints ? clusters.Select(c => (TypeUrls.ClusterLoadAssignment, config.Find(TypeUrls.ClusterLoadAssignment, c.Name))) : []);
         var rendered = new JsonObject();
         foreach (var group in resources.Where(r => r.Resource is not null).GroupBy(r => TypeUrls.ShortName(r.Type)))
             rendered[group.Key] = new JsonArray([.. group.Select(r => ConfigDump.ToJson(r.Resource!))]);

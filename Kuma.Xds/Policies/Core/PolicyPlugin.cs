@@ -4,11 +4,25 @@ using Envoy.Config.Cluster.V3;
 using Envoy.Config.Listener.V3;
 using Kuma.Policies.Rules;
 using Kuma.Validation;
+using Kuma.Xds.Generation;
 
 namespace Kuma.Policies;
 
 /// <summary>An outbound as plugins see it: the destination service and the protocol its cluster and listener speak.</summary>
-public sealed record OutboundTarget(string Service, string Protocol);
+public sealed record OutboundTarget(string Service, string Protocol)
+{
+    /// <summary>
+    /// For a listener: the clusters the proxy got for it, which are what <see cref="PolicyPlugin.OutboundClusters"/>
+    /// declared (or the service's own cluster when no plugin declared any). Empty for a cluster.
+    /// </summary>
+    public ClusterRefs Clusters { get; init; } = ClusterRefs.Empty;
+
+    /// <summary>For a listener: the outbound's tags (its service tag, and any that narrow it to part of the service).</summary>
+    public Tags Tags { get; init; } = Tags.Empty;
+
+    /// <summary>For a cluster: the subset of the service it holds (none for the service's own cluster).</summary>
+    public Tags Subset { get; init; } = Tags.Empty;
+}
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
 public sealed record InboundTarget(string? Service, string Protocol, uint Port);
@@ -21,6 +35,16 @@ public sealed record InboundTarget(string? Service, string Protocol, uint Port);
 /// </summary>
 public abstract class PolicyPlugin
 {
+    /// <summary>
+    /// The clusters an outbound listener sends traffic to, for a plugin that decides them (routes, splits):
+    /// null leaves the decision to others. When some plugin declares clusters, the proxy gets exactly those
+    /// for the outbound (each shaped by its service's rules) instead of the service's own cluster, and the
+    /// listener later sees them as <see cref="OutboundTarget.Clusters"/>. Asked when a proxy's units are
+    /// listed, with <paramref name="protocolOf"/> telling each service's protocol in the mesh; like every
+    /// plugin method it must read nothing but its arguments.
+    /// </summary>
+    public virtual IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, JsonObject? conf, Func<string, string> protocolOf) => null;
+
     /// <summary>The cluster of an outbound service; <paramref name="conf"/> is the merged <c>to</c> conf for it, or null.</summary>
     public virtual void OutboundCluster(Cluster cluster, OutboundTarget target, JsonObject? conf) { }
 
@@ -44,6 +68,9 @@ public abstract class PolicyPlugin
 /// <summary>A plugin that reads its merged confs as its own typed conf class.</summary>
 public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
 {
+    public sealed override IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, JsonObject? conf, Func<string, string> protocolOf) =>
+        OutboundClusters(target, Read(conf), protocolOf);
+
     public sealed override void OutboundCluster(Cluster cluster, OutboundTarget target, JsonObject? conf) =>
         OutboundCluster(cluster, target, Read(conf));
 
@@ -59,6 +86,7 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override void ProxylessDestination(Listener listener, OutboundTarget target, JsonObject? conf) =>
         ProxylessDestination(listener, target, Read(conf));
 
+    protected virtual IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, TConf? conf, Func<string, string> protocolOf) => null;
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }
     protected virtual void ProxylessDestination(Listener listener, OutboundTarget target, TConf? conf) { }
     protected virtual void OutboundListener(Listener listener, OutboundTarget target, TConf? conf) { }
