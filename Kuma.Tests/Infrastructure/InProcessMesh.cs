@@ -13,12 +13,12 @@ namespace Kuma.Tests.Infrastructure;
 public static class InProcessMesh
 {
     public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
-        IEnumerable<(string Type, string Name, string Spec)>? policies = null) =>
-        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation, policies));
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null) =>
+        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation, policies, labels));
 
     /// <summary>A mesh snapshot of these dataplanes and policies, each validated as the API would (JSON or YAML specs).</summary>
     public static MeshSnapshot Snapshot(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
-        IEnumerable<(string Type, string Name, string Spec)>? policies = null)
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null)
     {
         var byName = dataplanes.ToImmutableSortedDictionary(
             d => d.Name,
@@ -28,6 +28,7 @@ public static class InProcessMesh
                 SpecJson = ResourceTypes.Dataplane.BindAndValidate(JsonNode.Parse(d.Spec), FieldPath.Root, new ValidationErrors())
                     ?? throw new ArgumentException($"dataplane {d.Name} is not valid", nameof(dataplanes)),
                 Version = 1,
+                Labels = labels?.GetValueOrDefault(d.Name)?.ToImmutableSortedDictionary(StringComparer.Ordinal) ?? ImmutableSortedDictionary<string, string>.Empty,
             },
             StringComparer.Ordinal);
         var meshResource = new StoredResource { Key = ResourceKey.Global(tenant, ResourceTypes.Mesh.Name, mesh), SpecJson = "{}", Version = 1 };

@@ -160,13 +160,13 @@ public sealed class MeshContext
     public const string ProxyTypeLabel = "kuma.io/proxy-type";
 
     /// <summary>
-    /// A listener, route or cluster a proxyless caller asks for by service name, shaped by the caller's
+    /// A listener (routes inline) or cluster a proxyless caller asks for by service name, shaped by the caller's
     /// rules; and when the service's dataplanes are proxyless too (nothing stands at their inbound), by
     /// what their inbound policies would do there.
     /// </summary>
     internal XdsResource? ProxylessResource(ProxyRules rules, string typeUrl, string service)
     {
-        if (typeUrl is not (TypeUrls.Listener or TypeUrls.RouteConfiguration or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
+        if (typeUrl is not (TypeUrls.Listener or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
         var inputs = new ProxylessInputs(service, ProtocolOf(service), rules.Outbound(service), DestinationRules(service, rules));
         return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
     }

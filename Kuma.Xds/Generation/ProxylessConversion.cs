@@ -7,12 +7,14 @@ namespace Kuma.Xds.Generation;
 
 /// <summary>
 /// Turns a sidecar-style outbound listener, as plugins left it, into what gRPC's xDS client reads: an API
-/// listener whose connection manager points at a route configuration by name (RDS). gRPC has no per-route
-/// <c>timeout</c>; it bounds a call with <c>max_stream_duration</c>, so a request timeout becomes that.
+/// listener whose connection manager carries its routes inline. Inline rather than by RDS name because
+/// grpc-js applies a changed listener (its HTTP filters, such as fault injection) only when the route
+/// configuration it names changes too. gRPC has no per-route <c>timeout</c>; it bounds a call with
+/// <c>max_stream_duration</c>, so a request timeout becomes that.
 /// </summary>
 internal static class ProxylessConversion
 {
-    public static (Listener Listener, RouteConfiguration Route) Convert(Listener template, string service)
+    public static Listener Convert(Listener template, string service)
     {
         var hcm = template.FilterChains.SelectMany(c => c.Filters)
             .First(f => f.Name == EnvoyBuild.HttpConnectionManagerFilter).TypedConfig.Unpack<HttpConnectionManager>();
@@ -36,12 +38,12 @@ internal static class ProxylessConversion
         var apiHcm = new HttpConnectionManager
         {
             StatPrefix = hcm.StatPrefix,
-            Rds = new Rds { ConfigSource = EnvoyBuild.Ads(), RouteConfigName = service },
+            RouteConfig = route,
             HttpFilters = { hcm.HttpFilters },
         };
         if (hcm.CommonHttpProtocolOptions?.MaxStreamDuration is { } max && max.ToTimeSpan() > TimeSpan.Zero)
             apiHcm.CommonHttpProtocolOptions = new Envoy.Config.Core.V3.HttpProtocolOptions { MaxStreamDuration = max };
         var listener = new Listener { Name = service, ApiListener = new ApiListener { ApiListener_ = Any.Pack(apiHcm) } };
-        return (listener, route);
+        return listener;
     }
 }

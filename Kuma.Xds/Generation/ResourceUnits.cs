@@ -88,7 +88,7 @@ internal static class ResourceUnits
 
     /// <summary>
     /// Plugins shape a sidecar-style outbound listener and cluster as for any caller; the listener's
-    /// connection manager and routes then become gRPC's API listener and route configuration, keeping only
+    /// connection manager and routes then become gRPC's API listener (routes inline), keeping only
     /// what gRPC's xDS client understands (see <see cref="ProxylessConversion"/>).
     /// </summary>
     private static XdsResource[] Proxyless(ProxylessInputs inputs)
@@ -103,8 +103,7 @@ internal static class ResourceUnits
             if (inputs.Destination is { } destination) plugin.ProxylessDestination(template, target, destination.Confs[t]);
             plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]);
         });
-        var (listener, route) = ProxylessConversion.Convert(template, inputs.Service);
-        return [Encode(listener), XdsResource.Encode(route.Name, route), Encode(cluster)];
+        return [Encode(ProxylessConversion.Convert(template, inputs.Service)), Encode(cluster)];
     }
 
     private static XdsResource[] Passthrough(PassthroughInputs inputs)
