@@ -100,6 +100,60 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         await ConsecutiveAsync(caller, 50, line => line["server"] is not null);
     }
 
+    [Fact]
+    public async Task MeshHTTPRoute_splits_calls_80_20_across_version_subsets_and_deleting_it_restores_round_robin()
+    {
+        using var api = Cp.NewClient(await Cp.CreateTenantAsync("route-e2e"));
+        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        var (p1, p2) = (FreePort.Next(), FreePort.Next());
+        await PutAsync(api, "/meshes/m1/dataplanes/backend-v1", Backend("m1", "backend-v1", "backend", p1, version: "v1"));
+        await PutAsync(api, "/meshes/m1/dataplanes/backend-v2", Backend("m1", "backend-v2", "backend", p2, version: "v2"));
+        await using var v1 = await StartBackend("v1", p1);
+        await using var v2 = await StartBackend("v2", p2);
+        await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend", intervalMs: 2);
+        await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
+
+        // Each change is seen in the calls: all-to-v1 by a long run of v1 (1 in 10^9 under an even split), then
+        // the split by its first v2, so counting starts exactly when the client took the split.
+        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
+        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
+        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(80, 20));
+        await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
+        var split = await AnswersAsync(caller, 500);
+        Assert.InRange(split.Count(s => s == "v1"), 350, 450);
+
+        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
+        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
+        Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshhttproutes/split")).StatusCode);
+        await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
+        var plain = await AnswersAsync(caller, 300);
+        Assert.InRange(plain.Count(s => s == "v1"), 105, 195);
+    }
+
+    private static string Split(int v1, int v2) => $$$"""
+        {"type":"MeshHTTPRoute","mesh":"m1","name":"split","spec":{
+          "targetRef":{"kind":"Mesh"},
+          "to":[{"targetRef":{"kind":"MeshService","name":"backend"},
+            "rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],
+              "default":{"backendRefs":[
+                {"kind":"MeshServiceSubset","name":"backend","tags":{"version":"v1"},"weight":{{{v1}}}},
+                {"kind":"MeshServiceSubset","name":"backend","tags":{"version":"v2"},"weight":{{{v2}}}}]}}]}]}}
+        """;
+
+    /// <summary>The servers that answered the next <paramref name="count"/> calls (errors fail the test).</summary>
+    private static async Task<List<string>> AnswersAsync(NodeProcess client, int count)
+    {
+        var servers = new List<string>();
+        await client.ReadUntilAsync(line =>
+        {
+            if (line["t"] is null) return false;
+            Assert.Null(line["error"]);
+            servers.Add(line["server"]!.GetValue<string>());
+            return servers.Count >= count;
+        }, TimeSpan.FromSeconds(60));
+        return servers;
+    }
+
     /// <summary>Reads answers until <paramref name="count"/> in a row satisfy <paramref name="condition"/>; returns those.</summary>
     private static async Task<List<JsonNode>> ConsecutiveAsync(NodeProcess client, int count, Func<JsonNode, bool> condition)
     {
@@ -114,9 +168,9 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         return run;
     }
 
-    private static string Backend(string mesh, string name, string service, int port) => $$$"""
+    private static string Backend(string mesh, string name, string service, int port, string version = "v1") => $$$"""
         {"type":"Dataplane","mesh":"{{{mesh}}}","name":"{{{name}}}","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
-         "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc"}}]}}
+         "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc","version":"{{{version}}}"}}]}}
         """;
 
     private static async Task PutAsync(HttpClient api, string path, string json)

@@ -167,8 +167,28 @@ public sealed class MeshContext
     internal XdsResource? ProxylessResource(ProxyRules rules, string typeUrl, string service)
     {
         if (typeUrl is not (TypeUrls.Listener or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
-        var inputs = new ProxylessInputs(service, ProtocolOf(service), rules.Outbound(service), DestinationRules(service, rules));
+        var inputs = new ProxylessInputs(service, ProtocolOf(service), rules.Outbound(service), DestinationRules(service, rules), ProxylessRouted(rules, service));
         return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
+    }
+
+    /// <summary>The clusters a proxyless caller's routes to <paramref name="service"/> use (its own, or split clusters of routes).</summary>
+    internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) =>
+        ProxyConfig.RoutedClusters(this, new Kuma.Policies.OutboundTarget(service, ProtocolOf(service)), rules.Outbound(service));
+
+    /// <summary>A split cluster a proxyless caller's routes name, asked for by that name.</summary>
+    internal XdsResource? ProxylessSplit(ProxyRules rules, string typeUrl, string name)
+    {
+        // Split names are "<service>-<16 hex digits>" (ClusterRef.SplitName).
+        if (name.Length < 18 || name[^17] != '-' || !Endpoints.ContainsKey(name[..^17])) return null;
+        var service = name[..^17];
+        var cluster = ProxylessRouted(rules, service).Items.FirstOrDefault(c => c.Name == name);
+        if (cluster is null) return null;
+        return typeUrl switch
+        {
+            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)))[0],
+            TypeUrls.ClusterLoadAssignment => SubsetEndpoints(cluster),
+            _ => null,
+        };
     }
 
     /// <summary>The inbound rules of the first proxyless dataplane serving <paramref name="service"/>, as they apply to this caller.</summary>

@@ -51,7 +51,7 @@ public sealed class ProxyConfig
     /// </summary>
     public ResourceSet Named(string typeUrl, NamesKey names)
     {
-        if (typeUrl == TypeUrls.ClusterLoadAssignment && !names.Names.Any(_subsets.ContainsKey)) return _mesh.SharedSelection(typeUrl, names);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && names.Names.All(_mesh.Endpoints.ContainsKey)) return _mesh.SharedSelection(typeUrl, names);
         var found = new List<XdsResource>(names.Names.Length);
         foreach (var name in names.Names)
         {
@@ -63,9 +63,9 @@ public sealed class ProxyConfig
     public XdsResource? Find(string typeUrl, string name)
     {
         if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
-        if (typeUrl == TypeUrls.ClusterLoadAssignment)
-            return _subsets.TryGetValue(name, out var subset) ? _mesh.SubsetEndpoints(subset) : _mesh.Shared(typeUrl, name);
-        return _mesh.ProxylessResource(Rules, typeUrl, name);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && _subsets.TryGetValue(name, out var subset)) return _mesh.SubsetEndpoints(subset);
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && _mesh.Endpoints.ContainsKey(name)) return _mesh.Shared(typeUrl, name);
+        return _mesh.ProxylessResource(Rules, typeUrl, name) ?? _mesh.ProxylessSplit(Rules, typeUrl, name);
     }
 
     /// <summary>The merged policy rules of this proxy, in the generation it belongs to (a caller without a Dataplane gets Mesh-wide ones).</summary>
@@ -120,7 +120,7 @@ public sealed class ProxyConfig
     }
 
     /// <summary>The clusters plugins declare for an outbound listener, or else the service's own cluster.</summary>
-    private static ClusterRefs RoutedClusters(MeshContext mesh, OutboundTarget target, OutboundRuleSet rules)
+    internal static ClusterRefs RoutedClusters(MeshContext mesh, OutboundTarget target, OutboundRuleSet rules)
     {
         List<ClusterRef>? declared = null;
         for (var t = 0; t < PolicyTypes.All.Count; t++)

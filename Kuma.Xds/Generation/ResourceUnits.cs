@@ -40,7 +40,7 @@ public sealed record InboundInputs(
 /// What a proxyless client gets for one service: API listener, route and cluster, shaped by the caller's
 /// <c>to</c> rules and, for a proxyless destination, by the destination's inbound rules as they apply to this caller.
 /// </summary>
-public sealed record ProxylessInputs(string Service, string Protocol, OutboundRuleSet Rules, OutboundRuleSet? Destination) : UnitInputs;
+public sealed record ProxylessInputs(string Service, string Protocol, OutboundRuleSet Rules, OutboundRuleSet? Destination, ClusterRefs Routed) : UnitInputs;
 
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
 public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
@@ -93,8 +93,8 @@ internal static class ResourceUnits
     /// </summary>
     private static XdsResource[] Proxyless(ProxylessInputs inputs)
     {
-        // A proxyless client fetches clusters by service name only, so its routes can use the service's own cluster alone.
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = new ClusterRefs([ClusterRef.Whole(inputs.Service)]) };
+        // The client then asks for each routed cluster by name, split clusters included (see ProxyConfig.Find).
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed };
         var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false, tagsHeader: null);
         var cluster = ServiceResources.Cluster(inputs.Service);
         ForEachPlugin((plugin, t) =>
