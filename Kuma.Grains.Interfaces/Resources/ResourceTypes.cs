@@ -11,27 +11,47 @@ public static class ResourceTypes
 {
     public static readonly ResourceDescriptor<MeshSpec> Mesh = new()
     {
-        Name = "Mesh", Plural = "meshes", Scope = ResourceScope.Global, ShortName = "m", NameIsDnsLabel = true, Validate = CoreValidators.Mesh,
+        Name = "Mesh",
+        Plural = "meshes",
+        Scope = ResourceScope.Global,
+        ShortName = "m",
+        NameIsDnsLabel = true,
+        Validate = CoreValidators.Mesh,
     };
 
     public static readonly ResourceDescriptor<DataplaneSpec> Dataplane = new()
     {
-        Name = "Dataplane", Plural = "dataplanes", Scope = ResourceScope.Mesh, ShortName = "dp", Validate = CoreValidators.Dataplane,
+        Name = "Dataplane",
+        Plural = "dataplanes",
+        Scope = ResourceScope.Mesh,
+        ShortName = "dp",
+        Validate = CoreValidators.Dataplane,
     };
 
     public static readonly ResourceDescriptor<SecretSpec> Secret = new()
     {
-        Name = "Secret", Plural = "secrets", Scope = ResourceScope.Mesh, Validate = CoreValidators.Secret,
+        Name = "Secret",
+        Plural = "secrets",
+        Scope = ResourceScope.Mesh,
+        Validate = CoreValidators.Secret,
     };
 
     public static readonly ResourceDescriptor<SecretSpec> GlobalSecret = new()
     {
-        Name = "GlobalSecret", Plural = "global-secrets", Scope = ResourceScope.Global, Validate = CoreValidators.Secret,
+        Name = "GlobalSecret",
+        Plural = "global-secrets",
+        Scope = ResourceScope.Global,
+        Validate = CoreValidators.Secret,
     };
 
     public static readonly ResourceDescriptor<TenantSpec> Tenant = new()
     {
-        Name = "Tenant", Plural = "tenants", Scope = ResourceScope.Global, SystemOnly = true, NameIsDnsLabel = true, Validate = CoreValidators.Tenant,
+        Name = "Tenant",
+        Plural = "tenants",
+        Scope = ResourceScope.Global,
+        SystemOnly = true,
+        NameIsDnsLabel = true,
+        Validate = CoreValidators.Tenant,
     };
 
     public static readonly IReadOnlyList<ResourceDescriptor> Core = [Mesh, Dataplane, Secret, GlobalSecret, Tenant];

@@ -65,7 +65,12 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
             var now = Now();
             var created = writes.Select(w => new StoredResource
             {
-                Key = w.Key, SpecJson = w.SpecJson, Labels = w.Labels, Version = 1, CreationTime = now, ModificationTime = now,
+                Key = w.Key,
+                SpecJson = w.SpecJson,
+                Labels = w.Labels,
+                Version = 1,
+                CreationTime = now,
+                ModificationTime = now,
             }).ToList();
             foreach (var r in created) _rows[r.Key] = r;
             return Task.FromResult(new StoreCommit(created, Bump(generation)));
@@ -89,7 +94,10 @@ public sealed class MemoryResourceStore(TimeProvider clock) : IResourceStore
                 throw new ResourceConflictException(write.Key, "resource was changed or deleted meanwhile");
             var updated = current with
             {
-                SpecJson = write.SpecJson, Labels = write.Labels, Version = current.Version + 1, ModificationTime = Now(),
+                SpecJson = write.SpecJson,
+                Labels = write.Labels,
+                Version = current.Version + 1,
+                ModificationTime = Now(),
             };
             _rows[write.Key] = updated;
             return Task.FromResult(new StoreCommit([updated], Bump(generation)));

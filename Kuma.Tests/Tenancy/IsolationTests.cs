@@ -119,7 +119,9 @@ public sealed class IsolationTests(MemoryControlPlaneFixture fixture) : IClassFi
         using var otherKey = RSA.Create(2048);
         var forged = Jwt.Sign(otherKey, "1", new Dictionary<string, object?>
         {
-            ["Name"] = "mallory", ["Tenant"] = "iso-a", ["Groups"] = Array.Empty<string>(),
+            ["Name"] = "mallory",
+            ["Tenant"] = "iso-a",
+            ["Groups"] = Array.Empty<string>(),
             ["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds(),
         });
         var parts = genuine.Split('.');

@@ -18,7 +18,13 @@ public sealed class BackendRef
     /// <summary>The selecting part, so the shared targetRef checks apply unchanged.</summary>
     public TargetRef AsTargetRef() => new()
     {
-        Kind = Kind, Name = Name, Namespace = Namespace, Labels = Labels, Tags = Tags, Mesh = Mesh,
-        SectionName = SectionName, ProxyTypes = ProxyTypes,
+        Kind = Kind,
+        Name = Name,
+        Namespace = Namespace,
+        Labels = Labels,
+        Tags = Tags,
+        Mesh = Mesh,
+        SectionName = SectionName,
+        ProxyTypes = ProxyTypes,
     };
 }

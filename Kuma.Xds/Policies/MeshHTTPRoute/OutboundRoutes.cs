@@ -96,6 +96,9 @@ internal static class OutboundRoutes
 
     private static HttpRouteMatch WithPath(HttpRouteMatch match, HttpPathMatch path) => new()
     {
-        Path = path, Method = match.Method, QueryParams = match.QueryParams, Headers = match.Headers,
+        Path = path,
+        Method = match.Method,
+        QueryParams = match.QueryParams,
+        Headers = match.Headers,
     };
 }

@@ -70,8 +70,11 @@ public static partial class MeshRetryPolicy
         if (conf.Http is { } http)
         {
             var p = path.Field("http");
-            if (http is { NumRetries: null, PerTryTimeout: null, BackOff: null, RetryOn: null, RetriableResponseHeaders: null,
-                    RetriableRequestHeaders: null, RateLimitedBackOff: null, HostSelection: null })
+            if (http is
+                {
+                    NumRetries: null, PerTryTimeout: null, BackOff: null, RetryOn: null, RetriableResponseHeaders: null,
+                    RetriableRequestHeaders: null, RateLimitedBackOff: null, HostSelection: null
+                })
                 errors.Add(p, "must not be empty");
             CheckBackOff(http.BackOff, p.Field("backOff"), errors);
             CheckRateLimitedBackOff(http.RateLimitedBackOff, p.Field("rateLimitedBackOff"), errors);
