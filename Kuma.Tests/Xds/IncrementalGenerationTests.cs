@@ -120,6 +120,29 @@ public sealed partial class IncrementalGenerationTests
     }
 
     [Fact]
+    public void A_policy_change_reaches_only_the_proxies_whose_merged_rules_it_changes()
+    {
+        var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
+        var gen1 = InProcessMesh.Build(dataplanes);
+        var streams = dataplanes.ToDictionary(d => d.Item1, d => new SotwStream(TimeProvider.System));
+        foreach (var (name, engine) in streams)
+        {
+            engine.OnConfig(gen1.ForProxy(name));
+            var lds = Assert.Single(engine.OnRequest(new DiscoveryRequest { TypeUrl = TypeUrls.Listener }));
+            Assert.Empty(engine.OnRequest(new DiscoveryRequest { TypeUrl = TypeUrls.Listener, VersionInfo = lds.VersionInfo, ResponseNonce = lds.Nonce }));
+        }
+
+        // Only svc-1's proxy is selected: its inbound requests get 3 s.
+        var policy = ("MeshTimeout", "svc-1-inbound", """
+            {"targetRef":{"kind":"MeshService","name":"svc-1"},"from":[{"targetRef":{"kind":"Mesh"},"default":{"http":{"requestTimeout":"3s"}}}]}
+            """);
+        var gen2 = MeshContext.Build(InProcessMesh.Snapshot(dataplanes, generation: 2, policies: [policy]), gen1);
+        var sent = streams.ToDictionary(s => s.Key, s => s.Value.OnConfig(gen2.ForProxy(s.Key)).Count);
+        Assert.Equal(new Dictionary<string, int> { ["dp-0"] = 0, ["dp-1"] = 1, ["dp-2"] = 0, ["dp-3"] = 0 }, sent);
+        Assert.Same(gen1.ForProxy("dp-0").Wildcard(TypeUrls.Listener), gen2.ForProxy("dp-0").Wildcard(TypeUrls.Listener));
+    }
+
+    [Fact]
     public void State_of_the_world_endpoints_carry_what_changed_since_the_client_last_accepted()
     {
         var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
