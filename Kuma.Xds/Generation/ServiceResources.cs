@@ -10,8 +10,8 @@ using Google.Protobuf.WellKnownTypes;
 namespace Kuma.Xds.Generation;
 
 /// <summary>
-/// Resources that depend on a service of the mesh and nothing about the proxy asking: its cluster, its
-/// endpoints, and for proxyless gRPC its API listener and route. Each is built once per generation.
+/// Resources that depend on a service of the mesh and nothing about the proxy asking: its cluster (before
+/// policies shape it) and its endpoints.
 /// </summary>
 internal static class ServiceResources
 {
@@ -50,35 +50,6 @@ internal static class ServiceResources
         }
         return assignment;
     }
-
-    /// <summary>What a proxyless gRPC client asking for <c>xds:///service</c> gets as its listener.</summary>
-    public static Listener ApiListener(string service) => new()
-    {
-        Name = service,
-        ApiListener = new ApiListener
-        {
-            ApiListener_ = Any.Pack(new HttpConnectionManager
-            {
-                StatPrefix = EnvoyNames.Sanitize(service),
-                Rds = new Rds { ConfigSource = EnvoyBuild.Ads(), RouteConfigName = service },
-                HttpFilters = { EnvoyBuild.Router() },
-            }),
-        },
-    };
-
-    public static RouteConfiguration ProxylessRoute(string service) => new()
-    {
-        Name = service,
-        VirtualHosts =
-        {
-            new VirtualHost
-            {
-                Name = service,
-                Domains = { "*" },
-                Routes = { new Route { Match = new RouteMatch { Prefix = "" }, Route_ = new RouteAction { Cluster = service } } },
-            },
-        },
-    };
 
     public static ImmutableArray<ServiceEndpoint> Sorted(IEnumerable<ServiceEndpoint> endpoints) =>
         [.. endpoints.OrderBy(e => e.Address, StringComparer.Ordinal).ThenBy(e => e.Port)];
