@@ -14,13 +14,14 @@ public static class LoadRunner
     public static readonly string[] Names = ["fleet", "bigmesh", "noisy", "storm", "api"];
 
     /// <param name="changes">Overrides how many changes are timed (e.g. to keep a profiler attached longer).</param>
-    public static IScenario Create(string name, bool full, int? changes = null) => name switch
+    /// <param name="policies">The policies every mesh holds; a new mesh has Kuma's defaults.</param>
+    public static IScenario Create(string name, bool full, int? changes = null, PolicySet policies = PolicySet.Default) => name switch
     {
-        "fleet" => PropagationScenario.Fleet(full, changes),
-        "bigmesh" => PropagationScenario.BigMesh(full, changes),
-        "noisy" => NoisyNeighbourScenario.Create(full, changes),
-        "storm" => ReconnectStormScenario.Create(full),
-        "api" => ApiScenario.Create(full),
+        "fleet" => PropagationScenario.Fleet(full, changes, policies),
+        "bigmesh" => PropagationScenario.BigMesh(full, changes, policies),
+        "noisy" => NoisyNeighbourScenario.Create(full, changes, policies),
+        "storm" => ReconnectStormScenario.Create(full, policies),
+        "api" => ApiScenario.Create(full, policies),
         _ => throw new ArgumentException($"unknown scenario '{name}'; available: {string.Join(", ", Names)}, all"),
     };
 
@@ -30,20 +31,23 @@ public static class LoadRunner
         var size = args.ElementAtOrDefault(1) ?? "quick";
         var runs = Option(args, "--runs") is { } r ? int.Parse(r, CultureInfo.InvariantCulture) : 1;
         int? changes = Option(args, "--changes") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null;
+        var policies = ScenarioPolicies.Parse(Option(args, "--policies") ?? "default");
         if (Option(args, "--cp-env") is { } env && env.Split('=', 2) is [var key, var value]) ControlPlaneProcess.ExtraEnvironment[key] = value;
         if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1)
         {
-            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--cp-env KEY=VALUE] [--out file.json]");
+            Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--policies none|default|heavy] [--cp-env KEY=VALUE] [--out file.json]");
             return 2;
         }
         var failed = false;
         foreach (var name in scenario == "all" ? Names : [scenario])
         {
-            var output = Option(args, "--out") is { } o && scenario != "all" ? o : $"bench/{name}-{size}.json";
-            var summary = await RunAsync(Create(name, size == "full", changes), runs);
+            // bench/<scenario>-<size>.json holds the policy-free runs measured before meshes had policies.
+            var suffix = policies == PolicySet.None ? "" : $"-{ScenarioPolicies.Label(policies)}";
+            var output = Option(args, "--out") is { } o && scenario != "all" ? o : $"bench/{name}-{size}{suffix}.json";
+            var summary = await RunAsync(Create(name, size == "full", changes, policies), runs);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, JsonSerializer.Serialize(summary, Indented));
-            Print(name, size, summary);
+            Print($"{name}, {ScenarioPolicies.Label(policies)} policies", size, summary);
             failed |= summary.Failures.Count > 0;
         }
         return failed ? 1 : 0;

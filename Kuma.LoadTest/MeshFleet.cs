@@ -14,9 +14,10 @@ public sealed record FleetShape(int Tenants, int ProxiesPerMesh, int ServicesPer
 /// <summary>
 /// The dataplanes of a <see cref="FleetShape"/>, written through the REST API, and simulated proxies
 /// for them: every proxy is a sidecar with one inbound and an outbound to every service of its mesh,
-/// half of them on state-of-the-world streams, half on delta streams.
+/// half of them on state-of-the-world streams, half on delta streams. Every mesh holds the policies of
+/// <paramref name="policies"/>, written through the API like the dataplanes.
 /// </summary>
-public sealed class MeshFleet(string apiAddress, FleetShape shape) : IAsyncDisposable
+public sealed class MeshFleet(string apiAddress, FleetShape shape, PolicySet policies = PolicySet.Default) : IAsyncDisposable
 {
     public const string MeshName = "mesh";
 
@@ -25,6 +26,7 @@ public sealed class MeshFleet(string apiAddress, FleetShape shape) : IAsyncDispo
 
     public HttpClient Api { get; } = new() { BaseAddress = new Uri(apiAddress) };
     public FleetShape Shape { get; } = shape;
+    public PolicySet Policies { get; } = policies;
     public IReadOnlyList<(int Tenant, SimulatedProxy Proxy)> Proxies => _proxies;
 
     public static string Tenant(int index) => $"tenant-{index}";
@@ -34,16 +36,23 @@ public sealed class MeshFleet(string apiAddress, FleetShape shape) : IAsyncDispo
     public long Errors => _proxies.Sum(p => p.Proxy.Errors);
     public long Nacks => _proxies.Sum(p => p.Proxy.Nacks);
 
-    /// <summary>Creates every tenant, mesh and dataplane, and a dataplane token per mesh.</summary>
+    /// <summary>Creates every tenant, mesh, dataplane and policy, and a dataplane token per mesh.</summary>
     public async Task PopulateAsync()
     {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = 16 };
         for (var t = 0; t < Shape.Tenants; t++)
         {
             await Put($"/tenants/{Tenant(t)}", "{}");
-            await Put($"/tenants/{Tenant(t)}/meshes/{MeshName}", """{"skipCreatingInitialPolicies":["*"]}""");
+            // Without the skip list the mesh comes with Kuma's default policies, as any new mesh does.
+            await Put($"/tenants/{Tenant(t)}/meshes/{MeshName}", Policies == PolicySet.None ? """{"skipCreatingInitialPolicies":["*"]}""" : "{}");
             var tenant = t;
-            await Parallel.ForEachAsync(Enumerable.Range(0, Shape.ProxiesPerMesh), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (p, _) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, Shape.ProxiesPerMesh), parallel, async (p, _) =>
                 await Put(DataplanePath(tenant, $"proxy-{p}"), Dataplane(tenant, p, $"svc-{p % Shape.ServicesPerMesh}")));
+            if (Policies == PolicySet.Heavy)
+            {
+                await Parallel.ForEachAsync(ScenarioPolicies.Heavy(MeshName, Shape.ServicesPerMesh), parallel, async (policy, _) =>
+                    await Put($"/tenants/{Tenant(tenant)}/meshes/{MeshName}/{policy.Plural}/{policy.Name}", policy.Json));
+            }
             // One token for the mesh, without a name: it admits any dataplane of the mesh.
             var token = await Api.PostAsJsonAsync($"/tenants/{Tenant(t)}/tokens/dataplane", new { mesh = MeshName, validFor = "24h" });
             _tokens[t] = await token.EnsureSuccessStatusCode().Content.ReadAsStringAsync();
@@ -105,7 +114,9 @@ public sealed class MeshFleet(string apiAddress, FleetShape shape) : IAsyncDispo
         var outbounds = string.Join(',', Enumerable.Range(0, Shape.ServicesPerMesh).Select(s =>
             $$$"""{"port":{{{(10000 + s).ToString(CultureInfo.InvariantCulture)}}},"tags":{"kuma.io/service":"svc-{{{s.ToString(CultureInfo.InvariantCulture)}}}"}}"""));
         var address = $"10.{tenant % 250}.{proxy / 250 % 250}.{proxy % 250 + 1}";
-        return $$$"""{"networking":{"address":"{{{address}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"http"}}],"outbound":[{{{outbounds}}}]}}""";
+        // The heavy variant's routes split traffic between version subsets; the other sets keep the tags they always had.
+        var version = Policies == PolicySet.Heavy ? $",\"version\":\"{ScenarioPolicies.Version(proxy, Shape.ServicesPerMesh)}\"" : "";
+        return $$$"""{"networking":{"address":"{{{address}}}","inbound":[{"port":8080,"servicePort":80,"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"http"{{{version}}}}}],"outbound":[{{{outbounds}}}]}}""";
     }
 
     public async Task DisconnectAsync()

@@ -8,12 +8,12 @@ namespace Kuma.LoadTest.Scenarios;
 /// number of clients, each sending its next request when the last is answered, first reading random
 /// dataplanes, then rewriting them, spread over the meshes of several tenants.
 /// </summary>
-public sealed class ApiScenario(FleetShape shape, int clients, TimeSpan phase) : IScenario
+public sealed class ApiScenario(FleetShape shape, int clients, TimeSpan phase, PolicySet policies) : IScenario
 {
     public string Name => "api";
 
-    public static ApiScenario Create(bool full) =>
-        full ? new(new FleetShape(10, 100, 10), 16, TimeSpan.FromSeconds(20)) : new(new FleetShape(2, 10, 3), 4, TimeSpan.FromSeconds(2));
+    public static ApiScenario Create(bool full, PolicySet policies = PolicySet.Default) =>
+        full ? new(new FleetShape(10, 100, 10), 16, TimeSpan.FromSeconds(20), policies) : new(new FleetShape(2, 10, 3), 4, TimeSpan.FromSeconds(2), policies);
 
     public async Task<RunResult> RunAsync()
     {
@@ -36,7 +36,7 @@ public sealed class ApiScenario(FleetShape shape, int clients, TimeSpan phase) :
             ["KUMA_STORE_TYPE"] = "postgres",
             ["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = database,
         });
-        await using var fleet = new MeshFleet(cp.ApiAddress, shape);
+        await using var fleet = new MeshFleet(cp.ApiAddress, shape, policies);
         await fleet.PopulateAsync();
 
         var reads = await Drive(cp.ApiAddress, async (client, random) =>

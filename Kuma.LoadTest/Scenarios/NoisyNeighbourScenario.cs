@@ -7,20 +7,20 @@ namespace Kuma.LoadTest.Scenarios;
 /// The fleet, while tenant 0 adds and deletes dataplanes at a steady rate: the other tenants' one-mesh
 /// changes are timed first in quiet, then under that noise, against the same control plane.
 /// </summary>
-public sealed class NoisyNeighbourScenario(FleetShape shape, int changes, int writesPerSecond) : IScenario
+public sealed class NoisyNeighbourScenario(FleetShape shape, int changes, int writesPerSecond, PolicySet policies) : IScenario
 {
     private const int Noisy = 0;
 
     public string Name => "noisy";
 
-    public static NoisyNeighbourScenario Create(bool full, int? changes = null) =>
-        full ? new(new FleetShape(100, 100, 10), changes ?? 100, 50) : new(new FleetShape(4, 25, 5), changes ?? 6, 50);
+    public static NoisyNeighbourScenario Create(bool full, int? changes = null, PolicySet policies = PolicySet.Default) =>
+        full ? new(new FleetShape(100, 100, 10), changes ?? 100, 50, policies) : new(new FleetShape(4, 25, 5), changes ?? 6, 50, policies);
 
     public async Task<RunResult> RunAsync()
     {
         var result = new RunResult();
         await using var cp = await ControlPlaneProcess.StartAsync();
-        await using var fleet = new MeshFleet(cp.ApiAddress, shape);
+        await using var fleet = new MeshFleet(cp.ApiAddress, shape, policies);
         await fleet.PopulateAsync();
         await fleet.ConnectAsync(cp.DpAddress);
         result.Add("proxies", shape.Proxies);

@@ -8,15 +8,15 @@ namespace Kuma.LoadTest.Scenarios;
 /// the API's 2xx to the last proxy of that mesh holding its new endpoints. Then the same proxies connect
 /// to the baseline server, which replays what the control plane sent, and the same pushes are timed.
 /// </summary>
-public sealed class PropagationScenario(string name, FleetShape shape, int changes) : IScenario
+public sealed class PropagationScenario(string name, FleetShape shape, int changes, PolicySet policies) : IScenario
 {
     public string Name { get; } = name;
 
-    public static PropagationScenario Fleet(bool full, int? changes = null) =>
-        full ? new("fleet", new FleetShape(100, 100, 10), changes ?? 200) : new("fleet", new FleetShape(4, 25, 5), changes ?? 8);
+    public static PropagationScenario Fleet(bool full, int? changes = null, PolicySet policies = PolicySet.Default) =>
+        full ? new("fleet", new FleetShape(100, 100, 10), changes ?? 200, policies) : new("fleet", new FleetShape(4, 25, 5), changes ?? 8, policies);
 
-    public static PropagationScenario BigMesh(bool full, int? changes = null) =>
-        full ? new("bigmesh", new FleetShape(1, 2000, 200), changes ?? 20) : new("bigmesh", new FleetShape(1, 100, 20), changes ?? 4);
+    public static PropagationScenario BigMesh(bool full, int? changes = null, PolicySet policies = PolicySet.Default) =>
+        full ? new("bigmesh", new FleetShape(1, 2000, 200), changes ?? 20, policies) : new("bigmesh", new FleetShape(1, 100, 20), changes ?? 4, policies);
 
     public async Task<RunResult> RunAsync()
     {
@@ -25,8 +25,11 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         var controlPlane = new List<double>();
         var undisturbed = new List<double>(); // changes during which the load tool itself did not collect garbage
         await using var cp = await ControlPlaneProcess.StartAsync();
-        await using var fleet = new MeshFleet(cp.ApiAddress, shape);
+        await using var fleet = new MeshFleet(cp.ApiAddress, shape, policies);
+        var populate = System.Diagnostics.Stopwatch.StartNew();
         await fleet.PopulateAsync();
+        result.Add("populateSeconds", populate.Elapsed.TotalSeconds);
+        result.Add("policiesPerMesh", ScenarioPolicies.Count(policies, shape.ServicesPerMesh));
         var idle = cp.ResidentBytes();
         var converge = await fleet.ConnectAsync(cp.DpAddress, recording);
         Console.Error.WriteLine($"{Name}: {shape.Proxies} proxies converged in {converge.TotalSeconds:0.0} s; making {changes} changes");
@@ -36,6 +39,7 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         result.Add("idleRssMiB", idle / 1048576.0);
         result.Add("connectedRssMiB", connected / 1048576.0);
         result.Add("rssPerProxyKiB", (connected - idle) / 1024.0 / shape.Proxies);
+        await CheckPoliciesApplied(fleet, result);
 
         long crossTalk = 0;
         var pausedBefore = GC.GetTotalPauseDuration();
@@ -78,6 +82,8 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
                 replayed.Add(await MeshFleet.PropagationAsync([.. fleet.InMesh(change % shape.Tenants)], () => baseline.PushAsync(phase)));
             }
             result.AddStreamHealth(fleet, "baseline.");
+            // Before the baseline goes: proxies that lose their server retry, and would fill the log doing so.
+            await fleet.DisconnectAsync();
             AddPercentiles(result, "baseline.", replayed);
             result.Add("ratioP50", result.Figures["propagationP50Ms"] / Math.Max(0.01, result.Figures["baseline.propagationP50Ms"]));
             result.Add("ratioP99", result.Figures["propagationP99Ms"] / Math.Max(0.01, result.Figures["baseline.propagationP99Ms"]));
@@ -87,6 +93,27 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
             File.Delete(file);
         }
         return result;
+    }
+
+    /// <summary>
+    /// The policies shape what the proxies get: one proxy's config, as the API shows it, carries what each
+    /// policy type puts there (and nothing of them when the mesh has none).
+    /// </summary>
+    private static async Task CheckPoliciesApplied(MeshFleet fleet, RunResult result)
+    {
+        var config = await fleet.Api.GetStringAsync($"/tenants/{MeshFleet.Tenant(0)}/meshes/{MeshFleet.MeshName}/dataplanes/proxy-0/_config");
+        result.Add("proxyConfigJsonKiB", config.Length / 1024.0);
+        string[] markers = fleet.Policies switch
+        {
+            PolicySet.None => [],
+            // 1800s and 1200s: the stream idle timeout of outbound routes, from the default MeshTimeout and from the heavy set's.
+            PolicySet.Default => ["\"retryPolicy\"", "\"circuitBreakers\"", "\"1800s\""],
+            _ => ["\"retryPolicy\"", "\"circuitBreakers\"", "\"1200s\"", "\"outlierDetection\"", "\"weightedClusters\"", "envoy.filters.http.fault", "x-caller"],
+        };
+        foreach (var marker in markers)
+            result.Require(config.Contains(marker, StringComparison.Ordinal), $"proxy-0's config lacks {marker} with {ScenarioPolicies.Label(fleet.Policies)} policies");
+        if (fleet.Policies == PolicySet.None)
+            result.Require(!config.Contains("\"retryPolicy\"", StringComparison.Ordinal), "proxy-0's config has a retry policy though the mesh has no policies");
     }
 
     private static void AddPercentiles(RunResult result, string prefix, List<double> sample)

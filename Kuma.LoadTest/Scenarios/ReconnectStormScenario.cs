@@ -8,18 +8,18 @@ namespace Kuma.LoadTest.Scenarios;
 /// reconnects at once, as after a network cut. Timed until every proxy holds config again on its new
 /// stream; failed streams and NACKs are counted.
 /// </summary>
-public sealed class ReconnectStormScenario(FleetShape shape) : IScenario
+public sealed class ReconnectStormScenario(FleetShape shape, PolicySet policies) : IScenario
 {
     public string Name => "storm";
 
-    public static ReconnectStormScenario Create(bool full) =>
-        new(full ? new FleetShape(100, 100, 10) : new FleetShape(4, 25, 5));
+    public static ReconnectStormScenario Create(bool full, PolicySet policies = PolicySet.Default) =>
+        new(full ? new FleetShape(100, 100, 10) : new FleetShape(4, 25, 5), policies);
 
     public async Task<RunResult> RunAsync()
     {
         var result = new RunResult();
         await using var cp = await ControlPlaneProcess.StartAsync();
-        await using var fleet = new MeshFleet(cp.ApiAddress, shape);
+        await using var fleet = new MeshFleet(cp.ApiAddress, shape, policies);
         await fleet.PopulateAsync();
         var first = await fleet.ConnectAsync(cp.DpAddress);
         result.Add("proxies", shape.Proxies);
