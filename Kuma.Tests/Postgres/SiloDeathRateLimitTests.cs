@@ -27,7 +27,8 @@ public sealed class SiloDeathRateLimitTests
         var management = grains.GetGrain<IManagementGrain>(0);
         using var doomedAdmin = new HttpClient { BaseAddress = new Uri(doomed.ApiAddress) };
         string? tenant = null;
-        for (var i = 0; i < 20 && tenant is null; i++)
+        // Placement is the cluster's choice: keep creating tenants until one's grain lives on the doomed silo.
+        for (var i = 0; i < 80 && tenant is null; i++)
         {
             var name = $"far-{i}";
             var created = await doomedAdmin.PutAsync($"/tenants/{name}", ControlPlane.Json("{}"));
