@@ -54,8 +54,10 @@ public sealed class MeshPolicies
         Items = items.MoveToImmutable();
         _parsed = parsedByType.MoveToImmutable();
         _namesTargeted = names.ToImmutable();
-        // Merged rules depend on nothing but the policies and the profile: identical policies keep them.
-        _byProfile = unchanged ? previous!._byProfile : new(StringComparer.Ordinal);
+        // Merged rules depend on nothing but the policies and the profile: identical policies keep them,
+        // unless dataplanes coming and going have left far more profiles than the mesh has dataplanes.
+        var dataplanes = snapshot.OfType(ResourceTypes.Dataplane.Name).Count();
+        _byProfile = unchanged && previous!._byProfile.Count <= 2 * dataplanes + 64 ? previous._byProfile : new(StringComparer.Ordinal);
         Unchanged = unchanged;
     }
 
