@@ -20,6 +20,7 @@ namespace Kuma.Tests.Hardening;
 /// behind (400 streams with 100 KB mesh names: +309 MB, never returned) and activated a mesh grain
 /// and queried the store each, before the signature was known to be good.
 /// </summary>
+[Collection(nameof(ForgedTokenTests))]
 public sealed class ForgedTokenTests : IAsyncLifetime
 {
     private ControlPlane _cp = null!;
@@ -130,3 +131,7 @@ public sealed class FailedAuthLimiterTests
         Assert.True(limiter.IsBlocked(IPAddress.Parse("198.51.100.7")));
     }
 }
+
+/// <summary>The heap is the whole test process's: measured while no other test runs, or their allocations count too.</summary>
+[CollectionDefinition(nameof(ForgedTokenTests), DisableParallelization = true)]
+public sealed class ForgedTokenTestsCollection;
