@@ -172,8 +172,25 @@ public sealed class MeshContext
     }
 
     /// <summary>The clusters a proxyless caller's routes to <paramref name="service"/> use (its own, or split clusters of routes).</summary>
-    internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) =>
-        ProxyConfig.RoutedClusters(this, new Kuma.Policies.OutboundTarget(service, ProtocolOf(service)), rules.Outbound(service));
+    internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) => Routed(service, Tags.Empty, rules.Outbound(service));
+
+    /// <summary>
+    /// The clusters an outbound to <paramref name="service"/> routes to under <paramref name="rules"/>. Rule sets are
+    /// shared by look-alike proxies, so route plans are made once per rule set and outbound in a generation (they
+    /// read service protocols, which a generation fixes).
+    /// </summary>
+    internal ClusterRefs Routed(string service, Tags tags, OutboundRuleSet rules) =>
+        _routed.GetOrAdd(new RoutedKey(rules, service, tags), key =>
+            ProxyConfig.RoutedClusters(this, new Kuma.Policies.OutboundTarget(key.Service, ProtocolOf(key.Service)) { Tags = key.Tags }, key.Rules));
+
+    /// <summary>Rule sets by reference: equal ones are usually the same object, and their value keys are long to hash.</summary>
+    private readonly record struct RoutedKey(OutboundRuleSet Rules, string Service, Tags Tags)
+    {
+        public bool Equals(RoutedKey other) => ReferenceEquals(Rules, other.Rules) && Service == other.Service && Tags.Equals(other.Tags);
+        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Rules), Service, Tags);
+    }
+
+    private readonly ConcurrentDictionary<RoutedKey, ClusterRefs> _routed = new();
 
     /// <summary>A split cluster a proxyless caller's routes name, asked for by that name.</summary>
     internal XdsResource? ProxylessSplit(ProxyRules rules, string typeUrl, string name)
@@ -221,7 +238,17 @@ public sealed class MeshContext
 
     /// <summary>The resources of one unit, built once per distinct inputs and reused from the previous generation.</summary>
     internal XdsResource[] Unit(UnitInputs inputs) => _units.GetOrAdd(inputs, key =>
-        _previousUnits is not null && _previousUnits.TryGetValue(key, out var built) ? built : ResourceUnits.Build(key));
+        _previousUnits is not null && _previousUnits.TryGetValue(key, out var built) ? built : ResourceUnits.Build(key, ListenerTemplate));
+
+    /// <summary>
+    /// An outbound listener as plugins shape it, before the caller's <c>x-kuma-tags</c> is stamped on it: callers
+    /// differ in their tags, not in what policies do to the outbound, so plugins run once per distinct template
+    /// in a generation and each caller's variant is a copy with its header (see <see cref="KumaTagsHeader.Stamp"/>).
+    /// </summary>
+    private ListenerTemplate ListenerTemplate(OutboundListenerInputs inputs) =>
+        _listenerTemplates.GetOrAdd(inputs, ResourceUnits.OutboundListenerTemplate);
+
+    private readonly ConcurrentDictionary<OutboundListenerInputs, ListenerTemplate> _listenerTemplates = new();
 
     public string ProtocolOf(string service) => Protocols.GetValueOrDefault(service) ?? "tcp";
 

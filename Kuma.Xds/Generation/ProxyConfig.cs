@@ -107,9 +107,10 @@ public sealed class ProxyConfig
             var protocol = mesh.ProtocolOf(service);
             var tags = new Tags(outbound.Tags.Where(t => t.Key != "kuma.io/mesh"));
             var outboundRules = rules.Outbound(service);
-            var routed = RoutedClusters(mesh, new OutboundTarget(service, protocol) { Tags = tags }, outboundRules);
+            var routed = mesh.Routed(service, tags, outboundRules);
+            // Only HTTP routes carry the header; a TCP outbound is the same for every caller.
             units.Add(new OutboundListenerInputs(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, protocol,
-                tags, transparent, outboundRules, routed, tagsHeader));
+                tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null));
             foreach (var cluster in routed.Items) clusters.TryAdd(cluster.Name, cluster);
         }
         foreach (var cluster in clusters.Values)

@@ -52,16 +52,20 @@ public sealed class OutboundRuleSet : IEquatable<OutboundRuleSet>
     {
         Confs = confs;
         Key = KeyOf(confs);
+        _hash = StringComparer.Ordinal.GetHashCode(Key);
     }
+
+    // Rule sets are dictionary keys (inside unit inputs) looked up per outbound per proxy; their keys are long.
+    private readonly int _hash;
 
     public static OutboundRuleSet Of(IEnumerable<JsonObject?> confs) => new([.. confs]);
 
     public ImmutableArray<JsonObject?> Confs { get; }
     public string Key { get; }
 
-    public bool Equals(OutboundRuleSet? other) => other is not null && Key == other.Key;
+    public bool Equals(OutboundRuleSet? other) => other is not null && _hash == other._hash && Key == other.Key;
     public override bool Equals(object? obj) => Equals(obj as OutboundRuleSet);
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+    public override int GetHashCode() => _hash;
 
     internal static string KeyOf(IEnumerable<JsonObject?> confs)
     {
@@ -91,12 +95,15 @@ public sealed class InboundRuleSet : IEquatable<InboundRuleSet>
             key.Append('\u001f');
         }
         Key = key.ToString();
+        _hash = StringComparer.Ordinal.GetHashCode(Key);
     }
+
+    private readonly int _hash;
 
     public ImmutableArray<InboundRules> Rules { get; }
     public string Key { get; }
 
-    public bool Equals(InboundRuleSet? other) => other is not null && Key == other.Key;
+    public bool Equals(InboundRuleSet? other) => other is not null && _hash == other._hash && Key == other.Key;
     public override bool Equals(object? obj) => Equals(obj as InboundRuleSet);
-    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Key);
+    public override int GetHashCode() => _hash;
 }

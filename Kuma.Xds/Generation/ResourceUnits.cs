@@ -48,9 +48,11 @@ public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPo
 /// <summary>Builds units: defaults first, then every plugin in registry order, then one encoding per resource.</summary>
 internal static class ResourceUnits
 {
-    public static XdsResource[] Build(UnitInputs inputs) => inputs switch
+    /// <param name="templates">Where a caller-specific outbound listener gets its shared, plugin-shaped template.</param>
+    public static XdsResource[] Build(UnitInputs inputs, Func<OutboundListenerInputs, ListenerTemplate> templates) => inputs switch
     {
         OutboundClusterInputs c => [Encode(OutboundCluster(c))],
+        OutboundListenerInputs { TagsHeader: { } header } l => [Encode(templates(l with { TagsHeader = null }).Stamp(header))],
         OutboundListenerInputs l => [Encode(OutboundListener(l))],
         InboundInputs i => Inbound(i),
         PassthroughInputs p => Passthrough(p),
@@ -68,11 +70,13 @@ internal static class ResourceUnits
 
     private static Listener OutboundListener(OutboundListenerInputs inputs)
     {
-        var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent, inputs.TagsHeader);
+        var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
         var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags };
         ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t]));
         return listener;
     }
+
+    public static ListenerTemplate OutboundListenerTemplate(OutboundListenerInputs inputs) => new(OutboundListener(inputs));
 
     private static XdsResource[] Inbound(InboundInputs inputs)
     {
@@ -95,7 +99,7 @@ internal static class ResourceUnits
     {
         // The client then asks for each routed cluster by name, split clusters included (see ProxyConfig.Find).
         var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed };
-        var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false, tagsHeader: null);
+        var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false);
         var cluster = ServiceResources.Cluster(inputs.Service);
         ForEachPlugin((plugin, t) =>
         {

@@ -73,12 +73,10 @@ internal static class SidecarResources
     }
 
     /// <summary>A listener for one outbound; the same for every proxy with that outbound, so it is shared.</summary>
-    public static Listener Outbound(string address, uint port, string service, string protocol, IEnumerable<KeyValuePair<string, string>> tags, bool transparent,
-        string? tagsHeader)
+    /// <remarks>The caller's <c>x-kuma-tags</c>, when the mesh needs it, is stamped afterwards (<see cref="ListenerTemplate"/>).</remarks>
+    public static Listener Outbound(string address, uint port, string service, string protocol, IEnumerable<KeyValuePair<string, string>> tags, bool transparent)
     {
         var route = Route(EnvoyNames.OutboundRoute(service), service, service, removeKumaTags: false);
-        if (tagsHeader is not null)
-            route.RequestHeadersToAdd.Add(new HeaderValueOption { Header = new HeaderValue { Key = KumaTagsHeader.Name, Value = tagsHeader } });
         var filter = EnvoyBuild.IsHttp(protocol)
             ? new Filter
             {

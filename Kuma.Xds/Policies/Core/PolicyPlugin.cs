@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
@@ -94,5 +95,12 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     protected virtual void InboundCluster(Cluster cluster, InboundTarget target, TConf? conf) { }
 
     /// <summary>Merged confs were validated piecewise on the way in; their merge is read the same way.</summary>
-    protected static TConf? Read(JsonObject? conf) => conf?.Deserialize<TConf>(SpecBinder.Options);
+    /// <remarks>
+    /// Merged confs are shared by every unit of a group of look-alike proxies, so each is read once; plugins
+    /// treat the typed conf as read-only.
+    /// </remarks>
+    protected static TConf? Read(JsonObject? conf) =>
+        conf is null ? null : TypedConfs.GetValue(conf, c => c.Deserialize<TConf>(SpecBinder.Options)!);
+
+    private static readonly ConditionalWeakTable<JsonObject, TConf> TypedConfs = new();
 }

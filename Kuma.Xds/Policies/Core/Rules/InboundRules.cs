@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 
 namespace Kuma.Policies.Rules;
@@ -43,8 +44,29 @@ public sealed record InboundRules(
     /// The <see cref="From"/> entries as Kuma's caller subsets with negations (for filters that must tell callers
     /// apart by their tags, e.g. MeshFaultInjection's header match), most positive tags first.
     /// </summary>
-    public ImmutableArray<SubsetRule> CallerSubsets(MergeRules merge) =>
-        SubsetRules.Build([.. From.Select(f => new SubsetRules.Entry(f.TargetRef, f.Conf, f.Origin))], withNegations: true, merge);
+    public ImmutableArray<SubsetRule> CallerSubsets(MergeRules merge)
+    {
+        // Proxies of a profile share these rules, and the subsets with negations cost O(entries²) each time;
+        // kept beside the record (not in it, so its value equality stays about the rules alone).
+        var cached = CallerSubsetsCache.GetValue(this, _ => new CachedSubsets());
+        lock (cached)
+        {
+            if (cached.Merge != merge)
+            {
+                cached.Subsets = SubsetRules.Build([.. From.Select(f => new SubsetRules.Entry(f.TargetRef, f.Conf, f.Origin))], withNegations: true, merge);
+                cached.Merge = merge;
+            }
+            return cached.Subsets;
+        }
+    }
+
+    private static readonly ConditionalWeakTable<InboundRules, CachedSubsets> CallerSubsetsCache = new();
+
+    private sealed class CachedSubsets
+    {
+        public MergeRules? Merge;
+        public ImmutableArray<SubsetRule> Subsets;
+    }
 }
 
 /// <param name="Match">Null for a catch-all rule.</param>
