@@ -18,6 +18,7 @@ public sealed class MeshPolicies
 {
     private readonly ConcurrentDictionary<string, ProxyRules> _byProfile;
     private readonly ImmutableHashSet<string> _namesTargeted;
+    private readonly SharedRuleSets _shared;
 
     /// <summary>Per type, each policy's stored JSON and its parse, so an unchanged policy is not parsed again.</summary>
     private readonly ImmutableArray<Dictionary<string, (string Json, PolicyItem Item)>> _parsed;
@@ -57,7 +58,9 @@ public sealed class MeshPolicies
         // Merged rules depend on nothing but the policies and the profile: identical policies keep them,
         // unless dataplanes coming and going have left far more profiles than the mesh has dataplanes.
         var dataplanes = snapshot.OfType(ResourceTypes.Dataplane.Name).Count();
-        _byProfile = unchanged && previous!._byProfile.Count <= 2 * dataplanes + 64 ? previous._byProfile : new(StringComparer.Ordinal);
+        var keep = unchanged && previous!._byProfile.Count <= 2 * dataplanes + 64;
+        _byProfile = keep ? previous!._byProfile : new(StringComparer.Ordinal);
+        _shared = keep ? previous!._shared : new SharedRuleSets();
         Unchanged = unchanged;
     }
 
@@ -73,7 +76,7 @@ public sealed class MeshPolicies
     {
         var facts = Facts(dataplaneName, spec, labels);
         var profile = ProfileKey(facts);
-        return _byProfile.GetOrAdd(profile, _ => new ProxyRules(facts, Items));
+        return _byProfile.GetOrAdd(profile, _ => new ProxyRules(facts, Items, _shared));
     }
 
     private static bool SameLabels(PolicyItem item, StoredResource resource) =>

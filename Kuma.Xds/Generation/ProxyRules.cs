@@ -19,12 +19,15 @@ public sealed class ProxyRules
     private readonly ConcurrentDictionary<string, OutboundRuleSet> _outbound = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Name, uint Port), InboundRuleSet> _inbound = new();
 
-    internal ProxyRules(ProxyFacts facts, ImmutableArray<ImmutableArray<PolicyItem>> items)
+    private readonly SharedRuleSets _shared;
+
+    internal ProxyRules(ProxyFacts facts, ImmutableArray<ImmutableArray<PolicyItem>> items, SharedRuleSets shared)
     {
         Facts = facts;
+        _shared = shared;
         var merged = ImmutableArray.CreateBuilder<MergedRules>(items.Length);
         for (var t = 0; t < items.Length; t++)
-            merged.Add(MergedRules.Build(facts, PolicyMatcher.Select(facts, items[t]), PolicyTypes.All[t].Merge));
+            merged.Add(MergedRules.Build(facts, PolicyMatcher.Select(facts, items[t]), PolicyTypes.All[t].Merge, shared.Merges));
         _merged = merged.MoveToImmutable();
     }
 
@@ -34,12 +37,49 @@ public sealed class ProxyRules
     public ImmutableArray<MergedRules> Merged => _merged;
 
     /// <summary>The merged <c>to</c> confs of every policy type for one outbound service.</summary>
-    public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s =>
-        new OutboundRuleSet([.. _merged.Select(m => m.ToService(s))]));
+    public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s => _shared.Outbound([.. _merged.Select(m => m.ToService(s))]));
 
     /// <summary>The merged <c>from</c>/<c>rules</c> of every policy type for one inbound.</summary>
     public InboundRuleSet Inbound(InboundFacts inbound) => _inbound.GetOrAdd((inbound.Name, inbound.Port), _ =>
         new InboundRuleSet([.. _merged.Select(m => m.ForInbound(inbound))]));
+}
+
+/// <summary>
+/// What groups of proxies evaluated against the same parsed policies share: merges, and outbound rule sets made
+/// of the same merged objects (so resources keyed by a rule set find it by reference, and its key is made once).
+/// </summary>
+internal sealed class SharedRuleSets
+{
+    private readonly ConcurrentDictionary<ConfsByReference, OutboundRuleSet> _outbound = new();
+
+    public MergeCache Merges { get; } = new();
+
+    public OutboundRuleSet Outbound(ImmutableArray<JsonObject?> confs) =>
+        _outbound.GetOrAdd(new ConfsByReference(confs), key => new OutboundRuleSet(key.Confs));
+
+    private readonly struct ConfsByReference(ImmutableArray<JsonObject?> confs) : IEquatable<ConfsByReference>
+    {
+        public ImmutableArray<JsonObject?> Confs { get; } = confs;
+
+        public bool Equals(ConfsByReference other)
+        {
+            if (Confs.Length != other.Confs.Length) return false;
+            for (var i = 0; i < Confs.Length; i++)
+            {
+                if (!ReferenceEquals(Confs[i], other.Confs[i])) return false;
+            }
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is ConfsByReference other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            foreach (var conf in Confs) hash.Add(conf is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(conf));
+            return hash.ToHashCode();
+        }
+    }
 }
 
 /// <summary>

@@ -19,10 +19,13 @@ public sealed class MergedRules
     // Inbounds are told apart by section name and port (tag dictionaries compare by reference).
     private readonly ConcurrentDictionary<(string SectionName, uint Port), InboundRules> _byInbound = new();
 
-    private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge)
+    private readonly MergeCache _cache;
+
+    private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge, MergeCache cache)
     {
         _policies = policies;
         _merge = merge;
+        _cache = cache;
         _inboundSelections = [.. policies.Select(p => (p, PolicyMatcher.InboundsSelectedBy(proxy, p)))];
         _outbound = [.. LegacyOutboundEntries(policies)];
 
@@ -32,12 +35,13 @@ public sealed class MergedRules
     }
 
     /// <param name="selectedSorted">The output of <see cref="PolicyMatcher.Select"/> for this proxy.</param>
-    public static MergedRules Build(ProxyFacts proxy, IReadOnlyList<PolicyItem> selectedSorted, MergeRules merge)
+    /// <param name="cache">Merges shared with other proxies evaluated against the same parsed policies.</param>
+    public static MergedRules Build(ProxyFacts proxy, IReadOnlyList<PolicyItem> selectedSorted, MergeRules merge, MergeCache? cache = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(selectedSorted);
         ArgumentNullException.ThrowIfNull(merge);
-        return new MergedRules(proxy, [.. selectedSorted], merge);
+        return new MergedRules(proxy, [.. selectedSorted], merge, cache ?? new MergeCache());
     }
 
     /// <summary>The policies this result was built from, least specific first.</summary>
@@ -81,7 +85,7 @@ public sealed class MergedRules
             var applying = _outbound.Where(e => AppliesToService(e.TargetRef, s)).ToList();
             return applying.Count == 0
                 ? new Outbound([], [])
-                : new Outbound(JsonMerge.MergeAll(applying.Select(e => e.Conf), _merge), [.. applying.Select(e => e.Origin)]);
+                : new Outbound(_cache.MergeAll([.. applying.Select(e => e.Conf)], _merge), [.. applying.Select(e => e.Origin)]);
         });
     }
 
