@@ -16,7 +16,7 @@ public sealed record XdsSubscription(
 /// Who is at the other end of a stream (the user agent its node names) and what it subscribes to. A proxy
 /// chooses its names, so what is kept of them is capped: at most <see cref="MaxNamesPerType"/> names per type,
 /// each at most <see cref="MaxNameLength"/> characters (longer names are not kept but counted as omitted), on
-/// the four xDS types a stream can subscribe to: a few tens of kilobytes per stream at worst.
+/// the four xDS types a stream can subscribe to: at most 64K characters per stream.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("kuma.StreamClient")]
 public sealed record StreamClient(
