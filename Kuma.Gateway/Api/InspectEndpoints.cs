@@ -14,7 +14,8 @@ namespace Kuma.Gateway.Api;
 /// <summary>
 /// <c>/meshes/{mesh}/dataplanes/{name}/_overview</c>: the dataplane with its insight (connected or not,
 /// through which gateway, since when, and per xDS type what was sent, acknowledged and rejected).
-/// <c>/_config</c>: the config the proxy currently gets, as Envoy JSON. <c>/_rules</c>: the merged policies.
+/// For a proxyless client, also what of the policies it does not get. <c>/_config</c>: the config the proxy currently
+/// gets, as Envoy JSON. <c>/_rules</c>: the merged policies.
 /// And per policy, <c>/_resources/dataplanes</c>: the dataplanes it selects.
 /// </summary>
 public sealed class InspectEndpoints(IGrainFactory grains)
@@ -99,6 +100,7 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         var dataplane = await grains.GetGrain<IResourceReaderGrain>(0).Get(new ResourceKey(tenant, ResourceTypes.Dataplane.Name, mesh, name));
         var insight = await grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(tenant, mesh, name)).GetInsight();
         if (dataplane is null && insight is null) throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
+        var notApplied = insight?.Client is { Proxyless: true } client ? await NotAppliedAsync(tenant, mesh, name, client) : null;
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -119,8 +121,37 @@ public sealed class InspectEndpoints(IGrainFactory grains)
             if (insight is not null) WriteSubscription(w, insight);
             w.WriteEndArray();
             w.WriteEndObject();
+            if (notApplied is not null) WriteNotApplied(w, notApplied.Value);
             w.WriteEndObject();
         });
+    }
+
+    /// <summary>What of the policies a proxyless client does not get, for the services it subscribed to (none when its mesh is gone).</summary>
+    private async Task<ImmutableArray<NotApplied>?> NotAppliedAsync(string tenant, string mesh, string name, StreamClient client)
+    {
+        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
+        if (snapshot is null) return null;
+        var context = MeshContext.Build(snapshot);
+        return PoliciesNotApplied.For(context, name, PoliciesNotApplied.ServicesOf(context, client));
+    }
+
+    /// <summary>Our extension of Kuma's overview (Kuma has no proxyless clients): the parts of policies such a client does not get.</summary>
+    private static void WriteNotApplied(Utf8JsonWriter w, ImmutableArray<NotApplied> notApplied)
+    {
+        w.WriteStartArray("policiesNotApplied");
+        foreach (var item in notApplied)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", item.Type);
+            w.WriteString("service", item.Service);
+            w.WriteString("field", item.Field);
+            w.WriteStartArray("policies");
+            foreach (var policy in item.Policies) w.WriteStringValue(policy);
+            w.WriteEndArray();
+            w.WriteString("reason", item.Reason);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     private static void WriteSubscription(Utf8JsonWriter w, DataplaneInsight insight)
@@ -155,12 +186,23 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// A proxyless client gets what it subscribed to by name, found as the ADS server finds it, whether or not it has
+    /// a Dataplane; any other proxy the sidecar view of its Dataplane.
+    /// </summary>
     private async Task ConfigAsync(HttpContext context, string tenant, string mesh, string name)
     {
         var snapshot = await SnapshotAsync(tenant, mesh);
-        if (!snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var dataplanes) || !dataplanes.ContainsKey(name))
-            throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
-        var dump = ConfigDump.Render(MeshContext.Build(snapshot).ForProxy(name));
+        var insight = await grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(tenant, mesh, name)).GetInsight();
+        var proxy = MeshContext.Build(snapshot).ForProxy(name);
+        if (insight?.Client is { Proxyless: true } client)
+        {
+            var subscribed = ConfigDump.RenderSubscribed(proxy, client);
+            await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => subscribed.WriteTo(w));
+            return;
+        }
+        if (!proxy.DataplaneExists) throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
+        var dump = ConfigDump.Render(proxy);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => dump.WriteTo(w));
     }
 }

@@ -69,7 +69,7 @@ public sealed partial class AdsService(
                 var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
                 try
                 {
-                    await Serve(newEngine(), first, requests, responses, signal, identity, session, sessionId, stop.Token);
+                    await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, session, sessionId, stop.Token);
                 }
                 finally
                 {
@@ -134,12 +134,28 @@ public sealed partial class AdsService(
     }
 
     private async Task Serve<TRequest, TResponse>(
-        IXdsEngine<TRequest, TResponse> engine, TRequest first, IAsyncStreamReader<TRequest> requests, IServerStreamWriter<TResponse> responses,
-        MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
+        IXdsEngine<TRequest, TResponse> engine, TRequest first, Envoy.Config.Core.V3.Node proxyNode, IAsyncStreamReader<TRequest> requests,
+        IServerStreamWriter<TResponse> responses, MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session,
+        Guid sessionId, CancellationToken ct)
     {
         var writeTimeout = options.WriteTimeout;
+        var reportedSubscriptions = -1;
+        void ReportInsight()
+        {
+            StreamClient? client = null;
+            if (engine.SubscriptionChanges != reportedSubscriptions)
+            {
+                reportedSubscriptions = engine.SubscriptionChanges;
+                client = ClientOf(proxyNode, engine);
+            }
+            if (engine.Events.Count == 0 && client is null) return;
+            insight.Add(session, sessionId, engine.Events, client);
+            engine.Events.Clear();
+        }
+
         engine.OnConfig(ConfigFor(signal, identity));
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
+        ReportInsight();
 
         // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
         var inbox = Channel.CreateBounded<TRequest>(new BoundedChannelOptions(16) { SingleReader = true, SingleWriter = true });
@@ -164,14 +180,17 @@ public sealed partial class AdsService(
                 nextChange = null;
                 await Send(engine.OnConfig(ConfigFor(signal, identity)), responses, writeTimeout, ct);
             }
-            if (engine.Events.Count > 0)
-            {
-                insight.Add(session, sessionId, engine.Events);
-                engine.Events.Clear();
-            }
+            ReportInsight();
         }
         await pump;
     }
+
+    /// <summary>The client as its node names itself, and its subscriptions (within the caps <see cref="StreamClient"/> sets).</summary>
+    private static StreamClient ClientOf<TRequest, TResponse>(Envoy.Config.Core.V3.Node node, IXdsEngine<TRequest, TResponse> engine) =>
+        StreamClient.Of(
+            node.UserAgentName,
+            node.UserAgentVersionTypeCase == Envoy.Config.Core.V3.Node.UserAgentVersionTypeOneofCase.UserAgentVersion ? node.UserAgentVersion : null,
+            engine.Subscriptions.Select(s => (s.TypeUrl, s.Subscription.Wildcard, (IEnumerable<string>)s.Subscription.Names)));
 
     /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in.</summary>
     private static ProxyConfig? ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity)

@@ -6,8 +6,8 @@ using Microsoft.Extensions.Logging;
 namespace Kuma.Gateway.Dp;
 
 /// <summary>
-/// Carries the insight events of this node's streams (sent, ACKed, NACKed) to their session grains in
-/// batches: at most one call per session per interval, made off the streams' path, so a push to
+/// Carries the insight of this node's streams (sent, ACKed, NACKed, and what each subscribes to) to their
+/// session grains in batches: at most one call per session per interval, made off the streams' path, so a push to
 /// thousands of proxies is not followed by twice as many grain calls. Per session, batches arrive in order.
 /// </summary>
 public sealed partial class InsightReporter : IAsyncDisposable
@@ -27,13 +27,15 @@ public sealed partial class InsightReporter : IAsyncDisposable
         _loop = Task.Run(DeliverPeriodically);
     }
 
-    public void Add(IDataplaneSessionGrain session, Guid sessionId, IEnumerable<XdsEvent> events)
+    /// <param name="client">The stream's client and subscriptions when they changed; only the latest is delivered.</param>
+    public void Add(IDataplaneSessionGrain session, Guid sessionId, IEnumerable<XdsEvent> events, StreamClient? client = null)
     {
         var pending = _pending.GetOrAdd(sessionId, _ => new Pending(session));
         lock (pending)
         {
-            if (pending.Events.Count == 0) _waiting.Enqueue((sessionId, pending));
+            if (pending.Empty) _waiting.Enqueue((sessionId, pending));
             pending.Events.AddRange(events);
+            if (client is not null) pending.Client = client;
         }
     }
 
@@ -66,19 +68,21 @@ public sealed partial class InsightReporter : IAsyncDisposable
     {
         lock (pending)
         {
-            if (pending.Events.Count == 0) return pending.Tail;
+            if (pending.Empty) return pending.Tail;
             var batch = pending.Events.ToImmutableArray();
+            var client = pending.Client;
             pending.Events.Clear();
-            return pending.Tail = After(pending.Tail, pending.Session, sessionId, batch);
+            pending.Client = null;
+            return pending.Tail = After(pending.Tail, pending.Session, sessionId, batch, client);
         }
     }
 
-    private async Task After(Task previous, IDataplaneSessionGrain session, Guid sessionId, ImmutableArray<XdsEvent> batch)
+    private async Task After(Task previous, IDataplaneSessionGrain session, Guid sessionId, ImmutableArray<XdsEvent> batch, StreamClient? client)
     {
         await previous; // never faults: failures are logged below
         try
         {
-            await session.Report(sessionId, batch);
+            await session.ReportStream(sessionId, batch, client);
         }
         catch (Exception e)
         {
@@ -97,6 +101,8 @@ public sealed partial class InsightReporter : IAsyncDisposable
     {
         public IDataplaneSessionGrain Session { get; } = session;
         public List<XdsEvent> Events { get; } = [];
+        public StreamClient? Client { get; set; }
+        public bool Empty => Events.Count == 0 && Client is null;
         public Task Tail { get; set; } = Task.CompletedTask;
     }
 

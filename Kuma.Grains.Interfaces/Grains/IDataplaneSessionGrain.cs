@@ -32,6 +32,10 @@ public sealed record XdsTypeStatus(
     [property: Id(7)] long ResponsesRejected,
     [property: Id(8)] DateTimeOffset? LastUpdateTime);
 
+/// <summary>
+/// A dataplane's connection as its session grain knows it. <see cref="Client"/> is null until the stream's
+/// first report arrives (and from gateways that predate it).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("kuma.DataplaneInsight")]
 public sealed record DataplaneInsight(
     [property: Id(0)] bool Connected,
@@ -39,7 +43,8 @@ public sealed record DataplaneInsight(
     [property: Id(2)] Guid? SessionId,
     [property: Id(3)] DateTimeOffset? ConnectTime,
     [property: Id(4)] DateTimeOffset? DisconnectTime,
-    [property: Id(5)] ImmutableArray<XdsTypeStatus> Types);
+    [property: Id(5)] ImmutableArray<XdsTypeStatus> Types,
+    [property: Id(6)] StreamClient? Client = null);
 
 /// <summary>A gateway node's handle for closing a stream that a newer one replaced, and for asking whether a stream is still open there.</summary>
 [Alias("kuma.IStreamCloser")]
@@ -61,6 +66,11 @@ public interface IDataplaneSessionGrain : IGrainWithStringKey
     [Alias("Connect")] Task Connect(Guid sessionId, string gatewayInstance, IStreamCloser closer, SelfRegisteredHold? selfRegistered);
 
     [Alias("Report")] Task Report(Guid sessionId, ImmutableArray<XdsEvent> events);
+
+    /// <summary>
+    /// <see cref="Report"/> with, when it changed since the last report, who the client is and what it subscribes to.
+    /// </summary>
+    [Alias("ReportStream")] Task ReportStream(Guid sessionId, ImmutableArray<XdsEvent> events, StreamClient? client);
 
     /// <summary>
     /// The stream ended. A self-registering stream passes its hold again: an activation that never saw the

@@ -31,6 +31,7 @@ internal sealed partial class DataplaneSessionGrain(
     private SelfRegisteredHold? _hold;
     private ImmutableSortedDictionary<string, XdsTypeStatus> _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
     private bool _everConnected;
+    private StreamClient? _client;
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
@@ -64,7 +65,15 @@ internal sealed partial class DataplaneSessionGrain(
         _disconnectTime = null;
         _hold = selfRegistered;
         _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
+        _client = null;
         _everConnected = true;
+    }
+
+    public Task ReportStream(Guid sessionId, ImmutableArray<XdsEvent> events, StreamClient? client)
+    {
+        if (_session != sessionId) return Task.CompletedTask;
+        if (client is not null) _client = client;
+        return Report(sessionId, events);
     }
 
     public Task Report(Guid sessionId, ImmutableArray<XdsEvent> events)
@@ -151,9 +160,10 @@ internal sealed partial class DataplaneSessionGrain(
     private async Task DeleteDataplane()
     {
         // Forget the insight first: once the dataplane is gone, nothing may still describe it.
-        var (everConnected, types) = (_everConnected, _types);
+        var (everConnected, types, client) = (_everConnected, _types, _client);
         _everConnected = false;
         _types = ImmutableSortedDictionary<string, XdsTypeStatus>.Empty;
+        _client = null;
         WriteResult result;
         try
         {
@@ -161,7 +171,7 @@ internal sealed partial class DataplaneSessionGrain(
         }
         catch
         {
-            (_everConnected, _types) = (everConnected, types); // the dataplane is still there
+            (_everConnected, _types, _client) = (everConnected, types, client); // the dataplane is still there
             throw;
         }
         _session = null;
@@ -173,7 +183,7 @@ internal sealed partial class DataplaneSessionGrain(
     private LeaseHolder Holder(Guid sessionId) => new(_tenant, _mesh, _name, sessionId);
 
     public Task<DataplaneInsight?> GetInsight() => Task.FromResult(_everConnected
-        ? new DataplaneInsight(_session is not null, _gateway, _session, _connectTime, _disconnectTime, [.. _types.Values])
+        ? new DataplaneInsight(_session is not null, _gateway, _session, _connectTime, _disconnectTime, [.. _types.Values], _client)
         : null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Dataplane {Tenant}/{Mesh}/{Name}: stream {New} replaces {Old}")]

@@ -130,6 +130,49 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.InRange(plain.Count(s => s == "v1"), 105, 195);
     }
 
+    [Fact]
+    public async Task Overview_lists_what_a_real_client_does_not_get_and_config_shows_what_it_subscribed_to()
+    {
+        using var api = Cp.NewClient(await Cp.CreateTenantAsync("inspect-e2e"));
+        // Without Kuma's default policies, so the list holds exactly what the two policies below cannot do.
+        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["*"]}""");
+        var port = FreePort.Next();
+        await PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
+        await PutAsync(api, "/meshes/m1/meshtimeouts/backend-timeouts", """
+            {"type":"MeshTimeout","mesh":"m1","name":"backend-timeouts","spec":{"targetRef":{"kind":"Mesh"},
+              "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{"idleTimeout":"10m","http":{"requestTimeout":"5s"}}}]}}
+            """);
+        await PutAsync(api, "/meshes/m1/meshhttproutes/tag-calls", """
+            {"type":"MeshHTTPRoute","mesh":"m1","name":"tag-calls","spec":{"targetRef":{"kind":"Mesh"},
+              "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],
+                "default":{"filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"set":[{"name":"x-tagged","value":"yes"}]}}]}}]}]}}
+            """);
+        await using var backend = await StartBackend("backend-1", port);
+        await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend");
+        await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
+
+        JsonNode? overview = null;
+        await Eventually.HoldsAsync(async () =>
+        {
+            overview = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_overview"));
+            return overview?["policiesNotApplied"] is JsonArray { Count: > 0 };
+        }, TimeSpan.FromSeconds(30), "the caller's overview lists what it does not get");
+        Assert.True(overview!["dataplaneInsight"]!["connected"]!.GetValue<bool>());
+        var notApplied = overview["policiesNotApplied"]!.AsArray();
+        Assert.Equal(
+            ["MeshHTTPRoute backend to[].rules[].default.filters[].requestHeaderModifier tag-calls", "MeshTimeout backend to[].default.idleTimeout backend-timeouts"],
+            notApplied.Select(n => $"{n!["type"]} {n["service"]} {n["field"]} {string.Join(',', n["policies"]!.AsArray().Select(p => (string)p!))}"));
+        Assert.All(notApplied, n => Assert.False(string.IsNullOrWhiteSpace((string?)n!["reason"])));
+
+        // _config: the API listener, cluster and endpoints the client asked for by name, not a sidecar's listeners.
+        var config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config"))!;
+        static List<string?> Names(JsonNode? resources, string key) => [.. resources!.AsArray().Select(r => (string?)r![key])];
+        Assert.Equal(["backend"], Names(config["listeners"], "name"));
+        Assert.NotNull(config["listeners"]![0]!["apiListener"]);
+        Assert.Equal(["backend"], Names(config["clusters"], "name"));
+        Assert.Equal(["backend"], Names(config["endpoints"], "clusterName"));
+    }
+
     private static string Split(int v1, int v2) => $$$"""
         {"type":"MeshHTTPRoute","mesh":"m1","name":"split","spec":{
           "targetRef":{"kind":"Mesh"},

@@ -192,12 +192,18 @@ public sealed class MeshContext
 
     private readonly ConcurrentDictionary<RoutedKey, ClusterRefs> _routed = new();
 
+    /// <summary>The service a listener or cluster name stands for (a service's own name, or a split cluster's), if any.</summary>
+    public string? ServiceOfCluster(string name) =>
+        Endpoints.ContainsKey(name) ? name : SplitService(name);
+
+    // Split names are "<service>-<16 hex digits>" (ClusterRef.SplitName).
+    private string? SplitService(string name) =>
+        name.Length >= 18 && name[^17] == '-' && Endpoints.ContainsKey(name[..^17]) ? name[..^17] : null;
+
     /// <summary>A split cluster a proxyless caller's routes name, asked for by that name.</summary>
     internal XdsResource? ProxylessSplit(ProxyRules rules, string typeUrl, string name)
     {
-        // Split names are "<service>-<16 hex digits>" (ClusterRef.SplitName).
-        if (name.Length < 18 || name[^17] != '-' || !Endpoints.ContainsKey(name[..^17])) return null;
-        var service = name[..^17];
+        if (SplitService(name) is not { } service) return null;
         var cluster = ProxylessRouted(rules, service).Items.FirstOrDefault(c => c.Name == name);
         if (cluster is null) return null;
         return typeUrl switch
@@ -209,7 +215,16 @@ public sealed class MeshContext
     }
 
     /// <summary>The inbound rules of the first proxyless dataplane serving <paramref name="service"/>, as they apply to this caller.</summary>
-    private OutboundRuleSet? DestinationRules(string service, ProxyRules caller)
+    private OutboundRuleSet? DestinationRules(string service, ProxyRules caller) =>
+        ProxylessDestination(service, caller) is { } destination
+            ? OutboundRuleSet.Of(destination.Rules.Rules.Select((r, t) => MergeForCaller(r, destination.CallerTags, t)))
+            : null;
+
+    /// <summary>
+    /// The inbound rules of the first proxyless dataplane serving <paramref name="service"/> (what its proxyless
+    /// callers apply in its place), and the tags the caller is matched by in their <c>from</c> entries.
+    /// </summary>
+    internal (InboundRuleSet Rules, IReadOnlyDictionary<string, string> CallerTags)? ProxylessDestination(string service, ProxyRules caller)
     {
         foreach (var source in _endpointSources.GetValueOrDefault(service) ?? [])
         {
@@ -217,14 +232,14 @@ public sealed class MeshContext
             if (name is null || !IsProxyless(name)) continue;
             var inbound = source.Networking!.Inbound!.First(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) == service);
             var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port ?? 0, inbound.Tags!);
-            var rules = RulesFor(name, source).Inbound(facts);
             var callerTags = caller.Facts.Inbounds.FirstOrDefault()?.Tags ?? ImmutableDictionary<string, string>.Empty;
-            return OutboundRuleSet.Of(rules.Rules.Select((r, t) => MergeForCaller(r, callerTags, t)));
+            return (RulesFor(name, source).Inbound(facts), callerTags);
         }
         return null;
     }
 
-    private static System.Text.Json.Nodes.JsonObject? MergeForCaller(Kuma.Policies.Rules.InboundRules rules, IReadOnlyDictionary<string, string> callerTags, int type)
+    /// <summary>A destination's merged inbound conf of one policy type as it applies to a caller with these tags.</summary>
+    internal static System.Text.Json.Nodes.JsonObject? MergeForCaller(Kuma.Policies.Rules.InboundRules rules, IReadOnlyDictionary<string, string> callerTags, int type)
     {
         var merge = Kuma.Policies.PolicyTypes.All[type].Merge;
         var forCaller = rules.ForCaller(callerTags, merge);

@@ -10,7 +10,8 @@ namespace Kuma.Xds.Generation;
 /// listener whose connection manager carries its routes inline. Inline rather than by RDS name because
 /// grpc-js applies a changed listener (its HTTP filters, such as fault injection) only when the route
 /// configuration it names changes too. gRPC has no per-route <c>timeout</c>; it bounds a call with
-/// <c>max_stream_duration</c>, so a request timeout becomes that.
+/// <c>max_stream_duration</c>, so a request timeout becomes that. Routes that do not forward (redirects) are left
+/// out: gRPC's client accepts none.
 /// </summary>
 internal static class ProxylessConversion
 {
@@ -26,6 +27,8 @@ internal static class ProxylessConversion
         foreach (var host in route.VirtualHosts)
         {
             host.Name = service;
+            // gRPC's xDS client rejects the whole listener over one route that does not forward (a redirect).
+            foreach (var redirect in host.Routes.Where(r => r.Route_ is null).ToList()) host.Routes.Remove(redirect);
             foreach (var r in host.Routes)
             {
                 if (r.Route_ is not { } action) continue;

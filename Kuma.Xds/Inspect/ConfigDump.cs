@@ -13,6 +13,7 @@ using Envoy.Extensions.Retry.Priority.PreviousPriorities.V3;
 using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Kuma.Grains;
 using Kuma.Xds.Generation;
 
 namespace Kuma.Xds.Inspect;
@@ -46,6 +47,41 @@ public static class ConfigDump
             ["clusters"] = Array(clusters),
             ["endpoints"] = Array(endpoints),
         };
+    }
+
+    /// <summary>
+    /// What a client that subscribes by name (a proxyless gRPC client) receives: per type, the resources it
+    /// subscribed to that exist, in name order; a name that resolves to nothing is left out, as the server sends
+    /// nothing for it. Routes appear only for a client that asks for them.
+    /// </summary>
+    public static JsonObject RenderSubscribed(ProxyConfig config, StreamClient client)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(client);
+        var dump = new JsonObject
+        {
+            ["generation"] = config.Generation,
+            ["listeners"] = Array(Subscribed(config, client, TypeUrls.Listener)),
+        };
+        if (client.On(TypeUrls.RouteConfiguration) is not null) dump["routes"] = Array(Subscribed(config, client, TypeUrls.RouteConfiguration));
+        dump["clusters"] = Array(Subscribed(config, client, TypeUrls.Cluster));
+        dump["endpoints"] = Array(Subscribed(config, client, TypeUrls.ClusterLoadAssignment));
+        return dump;
+    }
+
+    private static List<XdsResource> Subscribed(ProxyConfig config, StreamClient client, string typeUrl)
+    {
+        if (client.On(typeUrl) is not { } subscription) return [];
+        var selected = new SortedDictionary<string, XdsResource>(StringComparer.Ordinal);
+        if (subscription.Wildcard)
+        {
+            foreach (var r in config.Wildcard(typeUrl)) selected[r.Name] = r;
+        }
+        foreach (var name in subscription.Names)
+        {
+            if (!selected.ContainsKey(name) && config.Find(typeUrl, name) is { } r) selected[name] = r;
+        }
+        return [.. selected.Values];
     }
 
     /// <summary>One resource as Envoy JSON (with its type), the form golden files keep.</summary>

@@ -18,6 +18,18 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
 
     public List<XdsEvent> Events { get; } = [];
 
+    public int SubscriptionChanges
+    {
+        get
+        {
+            var changes = _types.Count;
+            foreach (var state in _types.Values) changes += state.Subscription.Changes;
+            return changes;
+        }
+    }
+
+    public IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions => _types.Select(t => (t.Key, t.Value.Subscription));
+
     public List<DeltaDiscoveryResponse> OnConfig(ProxyConfig? config)
     {
         _config = config;

@@ -9,6 +9,12 @@ public interface IXdsEngine<in TRequest, TResponse>
     /// <summary>What happened since the caller last cleared this list, for the dataplane's insight.</summary>
     List<XdsEvent> Events { get; }
 
+    /// <summary>Grows whenever a request changes what the stream subscribes to, or asks for a type the first time.</summary>
+    int SubscriptionChanges { get; }
+
+    /// <summary>What the stream subscribes to now, per type URL.</summary>
+    IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions { get; }
+
     List<TResponse> OnConfig(ProxyConfig? config);
 
     List<TResponse> OnRequest(TRequest request);

@@ -18,6 +18,18 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
 
     public List<XdsEvent> Events { get; } = [];
 
+    public int SubscriptionChanges
+    {
+        get
+        {
+            var changes = _types.Count;
+            foreach (var state in _types.Values) changes += state.Subscription.Changes;
+            return changes;
+        }
+    }
+
+    public IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions => _types.Select(t => (t.Key, t.Value.Subscription));
+
     /// <summary>A new mesh generation (or a mesh that disappeared): push what changed, clusters first.</summary>
     public List<DiscoveryResponse> OnConfig(ProxyConfig? config)
     {

@@ -12,6 +12,9 @@ public sealed class Subscription
     public bool Wildcard { get; private set; }
     public IReadOnlySet<string> Names => _names;
 
+    /// <summary>Counts the changes of <see cref="Wildcard"/> or <see cref="Names"/>, so a stream can tell cheaply when to report them.</summary>
+    public int Changes { get; private set; }
+
     /// <summary>
     /// Applies a state-of-the-world request's names. An empty first request (or "*") on LDS/CDS means
     /// everything; once names were given, an empty list means nothing. Returns the names newly asked for.
@@ -27,8 +30,11 @@ public sealed class Subscription
             if (name == "*") star = true;
             else scratch.Add(name);
         }
-        Wildcard = TypeUrls.RequiresFullState(typeUrl) && (star || (requested.Count == 0 && (first || (Wildcard && _names.Count == 0))));
+        var wildcard = TypeUrls.RequiresFullState(typeUrl) && (star || (requested.Count == 0 && (first || (Wildcard && _names.Count == 0))));
+        if (wildcard != Wildcard) Changes++;
+        Wildcard = wildcard;
         if (scratch.SetEquals(_names)) return [];
+        Changes++;
         var added = scratch.Where(n => !_names.Contains(n)).ToList();
         (_names, _spare) = (scratch, _names);
         _key = null;
@@ -38,19 +44,26 @@ public sealed class Subscription
     /// <summary>Delta: names join and leave one by one.</summary>
     public void Apply(IEnumerable<string> subscribe, IEnumerable<string> unsubscribe)
     {
+        var (wildcard, changed) = (Wildcard, false);
         foreach (var name in subscribe)
         {
             if (name == "*") Wildcard = true;
-            else if (_names.Add(name)) _key = null;
+            else if (_names.Add(name)) changed = true;
         }
         foreach (var name in unsubscribe)
         {
             if (name == "*") Wildcard = false;
-            else if (_names.Remove(name)) _key = null;
+            else if (_names.Remove(name)) changed = true;
         }
+        if (changed) _key = null;
+        if (changed || wildcard != Wildcard) Changes++;
     }
 
-    public void SetWildcard() => Wildcard = true;
+    public void SetWildcard()
+    {
+        if (!Wildcard) Changes++;
+        Wildcard = true;
+    }
 
     /// <summary>The resources this subscription selects from a proxy's config, each once, in name order.</summary>
     public IReadOnlyList<XdsResource> Select(ProxyConfig? config, string typeUrl)

@@ -64,6 +64,25 @@ public abstract class PolicyPlugin
     /// inbound conf as it applies to this caller.
     /// </summary>
     public virtual void ProxylessDestination(Listener listener, OutboundTarget target, JsonObject? conf) { }
+
+    /// <summary>
+    /// What of a <c>to</c> entry's conf (or of the merge of several) a proxyless gRPC client calling
+    /// <paramref name="target"/> does not get: fields that are set but that the proxyless conversion drops or gRPC's
+    /// xDS client does not act on, with the reason. A plugin that changes outbound resources says here what of it
+    /// gRPC ignores; none by default.
+    /// </summary>
+    public virtual IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, JsonObject conf) => [];
+
+    /// <summary>
+    /// The same for a proxyless destination's inbound conf, as it applies to a proxyless caller. By default the
+    /// whole conf: nothing at the destination applies it, and the caller does only what
+    /// <see cref="ProxylessDestination(Listener, OutboundTarget, JsonObject?)"/> does.
+    /// </summary>
+    public virtual IEnumerable<ProxylessGap> ProxylessDestinationGaps(OutboundTarget target, JsonObject conf) => [NotAtDestination];
+
+    /// <summary>A destination's inbound conf that nothing applies.</summary>
+    public static readonly ProxylessGap NotAtDestination = new("default",
+        "a proxyless destination has no proxy of its own to apply this, and its proxyless callers do not apply it either");
 }
 
 /// <summary>A plugin that reads its merged confs as its own typed conf class.</summary>
@@ -86,6 +105,11 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
 
     public sealed override void ProxylessDestination(Listener listener, OutboundTarget target, JsonObject? conf) =>
         ProxylessDestination(listener, target, Read(conf));
+
+    public sealed override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, JsonObject conf) =>
+        Read(conf) is { } typed ? ProxylessGaps(target, typed) : [];
+
+    protected virtual IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, TConf conf) => [];
 
     protected virtual IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, TConf? conf, Func<string, string> protocolOf) => null;
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }

@@ -18,6 +18,8 @@ public sealed class MeshCircuitBreakerPlugin : PolicyPlugin<MeshCircuitBreakerCo
     private const uint Enforced = 100;
     private const uint NotEnforced = 0;
 
+    protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshCircuitBreakerConf conf) => MeshCircuitBreakerProxyless.Gaps(conf);
+
     protected override void OutboundCluster(Cluster cluster, OutboundTarget target, MeshCircuitBreakerConf? conf) => Configure(cluster, conf);
 
     protected override void InboundCluster(Cluster cluster, InboundTarget target, MeshCircuitBreakerConf? conf) => Configure(cluster, conf);

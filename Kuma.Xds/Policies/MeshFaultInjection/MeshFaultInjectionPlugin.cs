@@ -55,6 +55,16 @@ public sealed class MeshFaultInjectionPlugin : PolicyPlugin
         }
     }
 
+    /// <summary>Kuma injects <c>to</c> faults on gateways only; a proxyless client is none.</summary>
+    public override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, System.Text.Json.Nodes.JsonObject conf) =>
+        [new("default", "MeshFaultInjection's to entries act on gateways only")];
+
+    /// <summary>The caller injects a destination's aborts and delays; gRPC's fault filter has no response rate limit.</summary>
+    public override IEnumerable<ProxylessGap> ProxylessDestinationGaps(OutboundTarget target, System.Text.Json.Nodes.JsonObject conf) =>
+        (Read(conf)?.Http ?? []).Any(f => f.ResponseBandwidth is not null)
+            ? [new("default.http[].responseBandwidth", "gRPC's fault injection has no response rate limit")]
+            : [];
+
     private static List<HttpFilter> FromCallerSubsets(ImmutableArray<SubsetRule> subsets)
     {
         var filters = new List<HttpFilter>();

@@ -13,6 +13,8 @@ namespace Kuma.Policies.MeshHttpRoute;
 /// </summary>
 public sealed class MeshHttpRoutePlugin : PolicyPlugin<MeshHttpRouteConf>
 {
+    protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshHttpRouteConf conf) => MeshHttpRouteProxyless.Gaps(target, conf);
+
     protected override IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, MeshHttpRouteConf? conf, Func<string, string> protocolOf)
     {
         if (!EnvoyBuild.IsHttp(target.Protocol)) return null;

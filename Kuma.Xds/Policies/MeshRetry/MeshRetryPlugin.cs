@@ -11,6 +11,8 @@ namespace Kuma.Policies.MeshRetry;
 /// </summary>
 public sealed class MeshRetryPlugin : PolicyPlugin<MeshRetryConf>
 {
+    protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshRetryConf conf) => MeshRetryProxyless.Gaps(target, conf);
+
     protected override void OutboundListener(Listener listener, OutboundTarget target, MeshRetryConf? conf)
     {
         if (conf is null) return;

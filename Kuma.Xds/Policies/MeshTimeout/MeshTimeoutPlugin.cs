@@ -20,6 +20,8 @@ public sealed class MeshTimeoutPlugin : PolicyPlugin<MeshTimeoutConf>
     public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(30);
     public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(15);
 
+    protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshTimeoutConf conf) => MeshTimeoutProxyless.Gaps(conf);
+
     protected override void OutboundCluster(Cluster cluster, OutboundTarget target, MeshTimeoutConf? conf)
     {
         if (conf is not null) ConfigureCluster(cluster, target.Protocol, conf);

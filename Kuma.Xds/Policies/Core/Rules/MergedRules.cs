@@ -61,6 +61,13 @@ public sealed class MergedRules
     /// <summary>The <c>to</c> entries that contributed to <see cref="ToService"/>, in merge order.</summary>
     public ImmutableArray<PolicyOrigin> ToServiceOrigins(string service) => OutboundFor(service).Origins;
 
+    /// <summary>The confs of the <c>to</c> entries that make up <see cref="ToService"/>, each with its origin, in merge order.</summary>
+    public IEnumerable<(JsonObject Conf, PolicyOrigin Origin)> ToServiceEntries(string service)
+    {
+        var outbound = OutboundFor(service);
+        return outbound.EntryConfs.Zip(outbound.Origins);
+    }
+
     /// <summary>
     /// Kuma's tag-subset view of the <c>to</c> entries (as its inspect API lists them): one rule per distinct
     /// destination subset, most specific first.
@@ -75,7 +82,10 @@ public sealed class MergedRules
         return _byInbound.GetOrAdd((inbound.SectionName, inbound.Port), BuildInbound);
     }
 
-    private sealed record Outbound(ImmutableArray<JsonObject> Confs, ImmutableArray<PolicyOrigin> Origins);
+    private sealed record Outbound(ImmutableArray<JsonObject> Confs, ImmutableArray<PolicyOrigin> Origins, ImmutableArray<JsonObject> EntryConfs);
+
+    private Outbound Merged(ImmutableArray<JsonObject> confs, ImmutableArray<PolicyOrigin> origins) =>
+        new(_cache.MergeAll(confs, _merge), origins, confs);
 
     private Outbound OutboundFor(string service)
     {
@@ -84,8 +94,8 @@ public sealed class MergedRules
         {
             var applying = _outbound.Where(e => AppliesToService(e.TargetRef, s)).ToList();
             return applying.Count == 0
-                ? new Outbound([], [])
-                : new Outbound(_cache.MergeAll([.. applying.Select(e => e.Conf)], _merge), [.. applying.Select(e => e.Origin)]);
+                ? new Outbound([], [], [])
+                : Merged([.. applying.Select(e => e.Conf)], [.. applying.Select(e => e.Origin)]);
         });
     }
 
