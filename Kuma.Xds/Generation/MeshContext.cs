@@ -167,9 +167,14 @@ public sealed class MeshContext
     internal XdsResource? ProxylessResource(ProxyRules rules, string typeUrl, string service)
     {
         if (typeUrl is not (TypeUrls.Listener or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
-        var inputs = new ProxylessInputs(service, ProtocolOf(service), rules.Outbound(service), DestinationRules(service, rules), ProxylessRouted(rules, service));
+        // Every proxyless stream looks its names up again in each generation; callers that share rules share the inputs.
+        var inputs = _proxylessInputs.GetOrAdd((rules, service), key => new ProxylessInputs(key.Service, ProtocolOf(key.Service),
+            key.Rules.Outbound(key.Service), DestinationRules(key.Service, key.Rules), ProxylessRouted(key.Rules, key.Service)));
         return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
     }
+
+    /// <summary>Per caller rule group (compared by reference: one object per group) and service.</summary>
+    private readonly ConcurrentDictionary<(ProxyRules Rules, string Service), ProxylessInputs> _proxylessInputs = new();
 
     /// <summary>The clusters a proxyless caller's routes to <paramref name="service"/> use (its own, or split clusters of routes).</summary>
     internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) => Routed(service, Tags.Empty, rules.Outbound(service));
@@ -217,7 +222,7 @@ public sealed class MeshContext
     /// <summary>The inbound rules of the first proxyless dataplane serving <paramref name="service"/>, as they apply to this caller.</summary>
     private OutboundRuleSet? DestinationRules(string service, ProxyRules caller) =>
         ProxylessDestination(service, caller) is { } destination
-            ? OutboundRuleSet.Of(destination.Rules.Rules.Select((r, t) => MergeForCaller(r, destination.CallerTags, t)))
+            ? OutboundRuleSet.Of(destination.Rules.Rules.Select((r, t) => r.ConfForCaller(destination.CallerTags, Kuma.Policies.PolicyTypes.All[t].Merge)))
             : null;
 
     /// <summary>
@@ -236,15 +241,6 @@ public sealed class MeshContext
             return (RulesFor(name, source).Inbound(facts), callerTags);
         }
         return null;
-    }
-
-    /// <summary>A destination's merged inbound conf of one policy type as it applies to a caller with these tags.</summary>
-    internal static System.Text.Json.Nodes.JsonObject? MergeForCaller(Kuma.Policies.Rules.InboundRules rules, IReadOnlyDictionary<string, string> callerTags, int type)
-    {
-        var merge = Kuma.Policies.PolicyTypes.All[type].Merge;
-        var forCaller = rules.ForCaller(callerTags, merge);
-        if (rules.Conf is null) return forCaller;
-        return forCaller is null ? rules.Conf : Kuma.Policies.Rules.JsonMerge.Merge([rules.Conf, forCaller], merge);
     }
 
     private bool IsProxyless(string dataplane) =>

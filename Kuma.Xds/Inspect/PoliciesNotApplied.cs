@@ -52,7 +52,7 @@ public static class PoliciesNotApplied
                     Attribute(plugin.ProxylessGaps(target, conf), merged.ToServiceEntries(service), c => plugin.ProxylessGaps(target, c), Add);
                 if (destination is not { } d) continue;
                 var inbound = d.Rules.Rules[t];
-                if (MeshContext.MergeForCaller(inbound, d.CallerTags, t) is { } atDestination)
+                if (inbound.ConfForCaller(d.CallerTags, PolicyTypes.All[t].Merge) is { } atDestination)
                 {
                     var entries = inbound.Rules.Where(r => r.Match is null).Select(r => (r.Conf, r.Origin))
                         .Concat(inbound.From.Where(f => FromRule.SelectsCaller(f.TargetRef, d.CallerTags)).Select(f => (f.Conf, f.Origin)))

@@ -41,6 +41,17 @@ public sealed record InboundRules(
     }
 
     /// <summary>
+    /// The whole conf for a caller with these tags: the catch-all <see cref="Conf"/> with the caller's merged
+    /// <see cref="From"/> entries over it (what a destination without a proxy of its own asks its callers to apply).
+    /// </summary>
+    public JsonObject? ConfForCaller(IReadOnlyDictionary<string, string> callerTags, MergeRules merge)
+    {
+        var forCaller = ForCaller(callerTags, merge);
+        if (Conf is null) return forCaller;
+        return forCaller is null ? Conf : JsonMerge.Merge([Conf, forCaller], merge);
+    }
+
+    /// <summary>
     /// The <see cref="From"/> entries as Kuma's caller subsets with negations (for filters that must tell callers
     /// apart by their tags, e.g. MeshFaultInjection's header match), most positive tags first.
     /// </summary>

@@ -16,6 +16,10 @@ public sealed class MergedRules
     private readonly ImmutableArray<(PolicyItem Policy, ImmutableArray<InboundFacts> Inbounds)> _inboundSelections;
     private readonly ImmutableArray<(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin)> _outbound;
     private readonly ConcurrentDictionary<string, Outbound> _byService = new(StringComparer.Ordinal);
+    // Positions in _outbound of the entries naming a service, per name, and of the others: a mesh with a policy
+    // per service would otherwise look at every entry for every outbound of every proxy.
+    private readonly Dictionary<string, List<int>> _outboundByName = new(StringComparer.Ordinal);
+    private readonly List<int> _outboundAnyName = [];
     // Inbounds are told apart by section name and port (tag dictionaries compare by reference).
     private readonly ConcurrentDictionary<(string SectionName, uint Port), InboundRules> _byInbound = new();
 
@@ -28,6 +32,12 @@ public sealed class MergedRules
         _cache = cache;
         _inboundSelections = [.. policies.Select(p => (p, PolicyMatcher.InboundsSelectedBy(proxy, p)))];
         _outbound = [.. LegacyOutboundEntries(policies)];
+        for (var i = 0; i < _outbound.Length; i++)
+        {
+            if (_outbound[i].TargetRef is { Kind: MeshService or MeshServiceSubset, Name: { } name })
+                (_outboundByName.TryGetValue(name, out var list) ? list : _outboundByName[name] = []).Add(i);
+            else _outboundAnyName.Add(i);
+        }
 
         var defaults = policies.Where(p => p.Default is not null).ToList();
         ProxyOrigins = [.. defaults.Select(p => PolicyOrigin.Of(p, "default", 0))];
@@ -92,7 +102,9 @@ public sealed class MergedRules
         ArgumentNullException.ThrowIfNull(service);
         return _byService.GetOrAdd(service, s =>
         {
-            var applying = _outbound.Where(e => AppliesToService(e.TargetRef, s)).ToList();
+            var named = _outboundByName.GetValueOrDefault(s) ?? [];
+            var applying = named.Concat(_outboundAnyName).Order().Select(i => _outbound[i])
+                .Where(e => AppliesToService(e.TargetRef, s)).ToList();
             return applying.Count == 0
                 ? new Outbound([], [], [])
                 : Merged([.. applying.Select(e => e.Conf)], [.. applying.Select(e => e.Origin)]);

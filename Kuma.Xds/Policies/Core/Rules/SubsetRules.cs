@@ -80,15 +80,18 @@ public static class SubsetRules
     /// <summary>Whether every proxy of <paramref name="inner"/> belongs to <paramref name="outer"/>.</summary>
     public static bool Covers(ImmutableArray<SubsetTag> outer, ImmutableArray<SubsetTag> inner)
     {
+        // Plain loops: with many callers this runs entries × candidates times per inbound.
         foreach (var tag in outer)
         {
-            var sameKey = inner.Where(t => t.Key == tag.Key).ToList();
-            if (sameKey.Count == 0) return false;
-            foreach (var other in sameKey)
+            var sameKey = false;
+            foreach (var other in inner)
             {
+                if (other.Key != tag.Key) continue;
+                sameKey = true;
                 var covered = tag.Not == other.Not ? tag.Value == other.Value : tag.Not && tag.Value != other.Value;
                 if (!covered) return false;
             }
+            if (!sameKey) return false;
         }
         return true;
     }
@@ -97,9 +100,13 @@ public static class SubsetRules
     public static bool Intersect(ImmutableArray<SubsetTag> a, ImmutableArray<SubsetTag> b)
     {
         if (a.IsEmpty || b.IsEmpty) return true;
-        foreach (var tag in a.Where(t => !t.Not))
+        foreach (var tag in a)
         {
-            if (b.Any(o => !o.Not && o.Key == tag.Key && o != tag)) return false;
+            if (tag.Not) continue;
+            foreach (var o in b)
+            {
+                if (!o.Not && o.Key == tag.Key && o != tag) return false;
+            }
         }
         return true;
     }
