@@ -82,6 +82,10 @@ public sealed class MergedRules
     public ImmutableArray<PolicyOrigin> ToServiceRouteOrigins(string service, string routeName) =>
         RoutesFor(service).FirstOrDefault(r => r.Conf.RouteName == routeName)?.Origins ?? [];
 
+    /// <summary>The confs and origins of the entries merged into one route's conf, in merge order.</summary>
+    public IEnumerable<(JsonObject Conf, PolicyOrigin Origin)> ToServiceRouteEntries(string service, string routeName) =>
+        RoutesFor(service).FirstOrDefault(r => r.Conf.RouteName == routeName) is { } route ? route.EntryConfs.Zip(route.Origins) : [];
+
     /// <summary>
     /// Kuma's tag-subset view of the <c>to</c> entries (as its inspect API lists them): one rule per distinct
     /// destination subset, most specific first. Entries aimed at a route rule appear under the route's destination
@@ -102,7 +106,7 @@ public sealed class MergedRules
     private Outbound Merged(ImmutableArray<JsonObject> confs, ImmutableArray<PolicyOrigin> origins) =>
         new(_cache.MergeAll(confs, _merge), origins, confs);
 
-    private sealed record RouteRules(RouteConf Conf, ImmutableArray<PolicyOrigin> Origins);
+    private sealed record RouteRules(RouteConf Conf, ImmutableArray<PolicyOrigin> Origins, ImmutableArray<JsonObject> EntryConfs);
 
     /// <summary>A <c>to</c> entry; <paramref name="Rule"/> is set when its policy is aimed at a route, and says which rule it configures.</summary>
     private sealed record OutboundEntry(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin, RouteRule? Rule = null);
@@ -129,8 +133,8 @@ public sealed class MergedRules
             {
                 var applying = _outbound.Where(e => e.Rule is { } rule ? rule.RouteName == name && rule.Reaches(s) : AppliesToService(e.TargetRef, s)).ToList();
                 // Never empty: the rule's own entries apply. Shared merges keep equal route confs the same objects across groups.
-                var conf = _cache.MergeAll([.. applying.Select(e => e.Conf)], _merge)[0];
-                return new RouteRules(new RouteConf(name, conf), [.. applying.Select(e => e.Origin)]);
+                ImmutableArray<JsonObject> entryConfs = [.. applying.Select(e => e.Conf)];
+                return new RouteRules(new RouteConf(name, _cache.MergeAll(entryConfs, _merge)[0]), [.. applying.Select(e => e.Origin)], entryConfs);
             })];
         });
     }
