@@ -136,6 +136,7 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     /// </summary>
     protected virtual void OutboundListener(Listener listener, OutboundTarget target, TConf? conf, IReadOnlyDictionary<string, TConf> routes) =>
         OutboundListener(listener, target, conf);
+
     protected virtual void InboundListener(Listener listener, InboundTarget target, TConf? conf) { }
     protected virtual void InboundCluster(Cluster cluster, InboundTarget target, TConf? conf) { }
 
