@@ -66,7 +66,7 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         var stored = snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) ? byName : ImmutableSortedDictionary<string, StoredResource>.Empty;
         var selected = meshContext.Dataplanes
             .Where(d => d.Key.Contains(nameContains, StringComparison.Ordinal))
-            .Where(d => PolicyMatcher.Selects(meshContext.FactsFor(d.Key, d.Value), policy))
+            .Where(d => PolicyMatcher.Selects(meshContext.FactsFor(d.Key, d.Value), policy, meshContext.Policies.Routes))
             .Select(d => stored[d.Key])
             .ToList();
         var page = selected.Skip(offset).Take(size).ToList();

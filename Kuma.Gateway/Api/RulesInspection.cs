@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Grains;
 using Kuma.Policies;
+using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.Rules;
 using Kuma.Resources;
 using Kuma.Validation;
@@ -23,8 +24,17 @@ internal sealed class RulesInspection(MeshSnapshot snapshot, MeshContext context
         var spec = context.Dataplanes[dataplane.Key.Name];
         var rules = context.RulesFor(dataplane.Key.Name, spec);
         w.WriteStartObject();
-        // Matches of MeshHTTPRoute rules by hash; routes are not inspected here yet.
+        // The matches behind each route-rule hash, which names routes and appears in subsets of policies aimed at routes.
         w.WriteStartArray("httpMatches");
+        foreach (var (hash, matches) in HttpMatches(rules))
+        {
+            w.WriteStartObject();
+            w.WriteString("hash", hash);
+            w.WritePropertyName("match");
+            if (matches is null) w.WriteNullValue();
+            else matches.WriteTo(w);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         w.WritePropertyName("resource");
         WriteMeta(w, ResourceTypes.Dataplane.Name, dataplane.Key.Name, dataplane.Labels);
@@ -32,6 +42,25 @@ internal sealed class RulesInspection(MeshSnapshot snapshot, MeshContext context
         for (var t = 0; t < PolicyTypes.All.Count; t++) WriteType(w, PolicyTypes.All[t], rules.Merged[t], rules.Facts);
         w.WriteEndArray();
         w.WriteEndObject();
+    }
+
+    /// <summary>Kuma's list: the matches of every rule in the proxy's merged MeshHTTPRoute <c>to</c> rules, by hash.</summary>
+    private static SortedDictionary<string, JsonNode?> HttpMatches(ProxyRules rules)
+    {
+        var byHash = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Name != MeshHttpRoutePolicy.Descriptor.Name) continue;
+            foreach (var subset in rules.Merged[t].ToSubsets())
+            {
+                foreach (var rule in (subset.Conf["rules"] as JsonArray ?? []).OfType<JsonObject>())
+                {
+                    var matches = rule["matches"];
+                    byHash[RouteNames.Of(matches?.Deserialize<List<HttpRouteMatch>>(SpecBinder.Options))] = matches?.DeepClone();
+                }
+            }
+        }
+        return byHash;
     }
 
     private void WriteType(Utf8JsonWriter w, PolicyType type, MergedRules merged, ProxyFacts facts)

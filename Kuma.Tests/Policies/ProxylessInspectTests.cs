@@ -72,6 +72,24 @@ public sealed class ProxylessInspectTests
     }
 
     [Fact]
+    public void Not_applied_parts_of_a_policy_aimed_at_a_route_name_that_policy()
+    {
+        var mesh = Mesh(
+            ("MeshHTTPRoute", "slow-route", """
+                {"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"MeshService","name":"backend"},"rules":[
+                  {"matches":[{"path":{"type":"Exact","value":"/pkg.Service/Slow"}}],"default":{}}]}]}
+                """),
+            ("MeshRetry", "retry-backend", """{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{"grpc":{"numRetries":2,"retryOn":["Unavailable"]}}}]}"""),
+            // On the route's rule only: its retryOn replaces the service's with one gRPC does not know.
+            ("MeshRetry", "retry-slow", """{"targetRef":{"kind":"MeshHTTPRoute","name":"slow-route"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"grpc":{"retryOn":["Canceled"]}}}]}"""));
+
+        var notApplied = PoliciesNotApplied.For(mesh, "caller", ["backend"]);
+
+        Assert.Equal([("MeshRetry", "backend", "to[].default.grpc", "retry-slow")],
+            notApplied.Select(n => (n.Type, n.Service, n.Field, string.Join(',', n.Policies))));
+    }
+
+    [Fact]
     public void A_sidecar_destinations_inbound_policies_are_its_own_business()
     {
         var mesh = InProcessMesh.Build([("backend-1", Backend)], policies:

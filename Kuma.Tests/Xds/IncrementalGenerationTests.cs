@@ -33,6 +33,7 @@ public sealed partial class IncrementalGenerationTests
         var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
         var subsetClustersSeen = 0;
+        var routeConfsSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
@@ -41,21 +42,32 @@ public sealed partial class IncrementalGenerationTests
             var scratch = MeshContext.Build(snapshot);
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
             subsetClustersSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => SubsetClusterName().IsMatch(c.Name)));
+            routeConfsSeen += dataplanes.Keys.Count(name => Services.Any(s => scratch.ForProxy(name).Rules.Outbound(s).Routes.Any(r => !r.IsEmpty)));
 
             // Next: a new or moved endpoint, a dataplane leaving, a service changing protocol, or a policy
-            // appearing, changing or going away (a timeout, or a route splitting traffic across version subsets).
+            // appearing, changing or going away (a timeout, a route splitting traffic across version subsets,
+            // or a timeout or retry aimed at a route).
             var pick = $"dp-{random.Next(16)}";
             switch (random.Next(7))
             {
                 case 0: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], "http", Services); break;
                 case 1: dataplanes.Remove(pick); break;
                 case 2: dataplanes[pick] = Dataplane(random.Next(1, 200), Services[random.Next(4)], random.Next(2) == 0 ? "tcp" : "grpc", Services[..random.Next(1, 4)]); break;
-                case 3 or 4 or 5: policies[$"policy-{random.Next(5)}"] = random.Next(2) == 0 ? RandomPolicy(random) : RandomRoute(random); break;
+                case 3 or 4 or 5:
+                    policies[$"policy-{random.Next(5)}"] = random.Next(3) switch
+                    {
+                        0 => RandomPolicy(random),
+                        1 => RandomRoute(random),
+                        _ => RandomRoutePolicy(random),
+                    };
+                    break;
                 default: policies.Remove($"policy-{random.Next(5)}"); break;
             }
         }
         // The routes did make proxies use subset clusters, so their endpoints were compared too.
         Assert.True(subsetClustersSeen > 100, $"subset clusters in only {subsetClustersSeen} proxy configs");
+        // And policies aimed at routes did configure single routes.
+        Assert.True(routeConfsSeen > 100, $"per-route confs in only {routeConfsSeen} proxy configs");
     }
 
     /// <summary>A MeshTimeout with a random target (whole mesh, one service, one dataplane) and random values.</summary>
@@ -75,6 +87,21 @@ public sealed partial class IncrementalGenerationTests
              "from":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"Nm"}}]}
             """;
         return ("MeshTimeout", spec.Replace("TARGET", target).Replace("TO", to).Replace("\"Ns", $"\"{seconds}s").Replace("\"Ms", $"\"{seconds * 2}s").Replace("\"Nm", $"\"{seconds}m"));
+    }
+
+    /// <summary>
+    /// A MeshTimeout or MeshRetry aimed at one of the routes <see cref="RandomRoute"/> makes (its name may hold a
+    /// route, another policy, or nothing): it selects whom the route selects and configures only the route's rule.
+    /// </summary>
+    private static (string Type, string Spec) RandomRoutePolicy(Random random)
+    {
+        var route = $"policy-{random.Next(5)}";
+        var seconds = random.Next(1, 60);
+        var (type, conf) = random.Next(2) == 0
+            ? ("MeshTimeout", """{"http":{"requestTimeout":"Ns"}}""".Replace("N", $"{seconds}", StringComparison.Ordinal))
+            : ("MeshRetry", """{"http":{"numRetries":N}}""".Replace("N", $"{seconds % 7}", StringComparison.Ordinal));
+        var spec = """{"targetRef":{"kind":"MeshHTTPRoute","name":"ROUTE"},"to":[{"targetRef":{"kind":"Mesh"},"default":CONF}]}""";
+        return (type, spec.Replace("ROUTE", route, StringComparison.Ordinal).Replace("CONF", conf, StringComparison.Ordinal));
     }
 
     /// <summary>

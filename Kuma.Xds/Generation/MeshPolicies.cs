@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Text;
 using Kuma.Grains;
 using Kuma.Policies;
+using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.Rules;
 using Kuma.Resources;
 using Kuma.Resources.Core;
@@ -53,6 +54,7 @@ public sealed class MeshPolicies
             parsedByType.Add(parsed);
         }
         Items = items.MoveToImmutable();
+        Routes = MeshHttpRouteTargets.From(Items[RouteTypeIndex]);
         _parsed = parsedByType.MoveToImmutable();
         _namesTargeted = names.ToImmutable();
         // Merged rules depend on nothing but the policies and the profile: identical policies keep them,
@@ -69,6 +71,12 @@ public sealed class MeshPolicies
     /// <summary>Per registered policy type (in registry order), the policies of that type in this mesh.</summary>
     public ImmutableArray<ImmutableArray<PolicyItem>> Items { get; }
 
+    /// <summary>The mesh's MeshHTTPRoutes as policies aimed at a route resolve them.</summary>
+    public RouteTargets Routes { get; }
+
+    private static readonly int RouteTypeIndex =
+        PolicyTypes.All.Select((type, index) => (type, index)).Single(p => p.type.Name == MeshHttpRoutePolicy.Descriptor.Name).index;
+
     /// <summary>True when every policy is the same object as in the generation this one was built from.</summary>
     public bool Unchanged { get; }
 
@@ -76,7 +84,7 @@ public sealed class MeshPolicies
     {
         var facts = Facts(dataplaneName, spec, labels);
         var profile = ProfileKey(facts);
-        return _byProfile.GetOrAdd(profile, _ => new ProxyRules(facts, Items, _shared));
+        return _byProfile.GetOrAdd(profile, _ => new ProxyRules(facts, Items, Routes, _shared));
     }
 
     private static bool SameLabels(PolicyItem item, StoredResource resource) =>

@@ -21,13 +21,13 @@ public sealed class ProxyRules
 
     private readonly SharedRuleSets _shared;
 
-    internal ProxyRules(ProxyFacts facts, ImmutableArray<ImmutableArray<PolicyItem>> items, SharedRuleSets shared)
+    internal ProxyRules(ProxyFacts facts, ImmutableArray<ImmutableArray<PolicyItem>> items, RouteTargets routes, SharedRuleSets shared)
     {
         Facts = facts;
         _shared = shared;
         var merged = ImmutableArray.CreateBuilder<MergedRules>(items.Length);
         for (var t = 0; t < items.Length; t++)
-            merged.Add(MergedRules.Build(facts, PolicyMatcher.Select(facts, items[t]), PolicyTypes.All[t].Merge, shared.Merges));
+            merged.Add(MergedRules.Build(facts, PolicyMatcher.Select(facts, items[t], routes), PolicyTypes.All[t].Merge, shared.Merges, routes));
         _merged = merged.MoveToImmutable();
     }
 
@@ -36,8 +36,9 @@ public sealed class ProxyRules
     /// <summary>Per policy type, what applies to this proxy as a whole, to each outbound and to each inbound.</summary>
     public ImmutableArray<MergedRules> Merged => _merged;
 
-    /// <summary>The merged <c>to</c> confs of every policy type for one outbound service.</summary>
-    public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s => _shared.Outbound([.. _merged.Select(m => m.ToService(s))]));
+    /// <summary>The merged <c>to</c> confs of every policy type for one outbound service, and those of its single routes.</summary>
+    public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s =>
+        _shared.Outbound([.. _merged.Select(m => m.ToService(s))], [.. _merged.Select(m => m.ToServiceRoutes(s))]));
 
     /// <summary>The merged <c>from</c>/<c>rules</c> of every policy type for one inbound.</summary>
     public InboundRuleSet Inbound(InboundFacts inbound) => _inbound.GetOrAdd((inbound.Name, inbound.Port), _ =>
@@ -54,19 +55,30 @@ internal sealed class SharedRuleSets
 
     public MergeCache Merges { get; } = new();
 
-    public OutboundRuleSet Outbound(ImmutableArray<JsonObject?> confs) =>
-        _outbound.GetOrAdd(new ConfsByReference(confs), key => new OutboundRuleSet(key.Confs));
+    public OutboundRuleSet Outbound(ImmutableArray<JsonObject?> confs, ImmutableArray<ImmutableArray<RouteConf>> routes) =>
+        _outbound.GetOrAdd(new ConfsByReference(confs, routes), key => new OutboundRuleSet(key.Confs, key.Routes));
 
-    private readonly struct ConfsByReference(ImmutableArray<JsonObject?> confs) : IEquatable<ConfsByReference>
+    /// <summary>Confs compared by reference; route confs by route name and conf reference.</summary>
+    private readonly struct ConfsByReference(ImmutableArray<JsonObject?> confs, ImmutableArray<ImmutableArray<RouteConf>> routes)
+        : IEquatable<ConfsByReference>
     {
         public ImmutableArray<JsonObject?> Confs { get; } = confs;
+        public ImmutableArray<ImmutableArray<RouteConf>> Routes { get; } = routes;
 
         public bool Equals(ConfsByReference other)
         {
-            if (Confs.Length != other.Confs.Length) return false;
+            if (Confs.Length != other.Confs.Length || Routes.Length != other.Routes.Length) return false;
             for (var i = 0; i < Confs.Length; i++)
             {
                 if (!ReferenceEquals(Confs[i], other.Confs[i])) return false;
+            }
+            for (var t = 0; t < Routes.Length; t++)
+            {
+                if (Routes[t].Length != other.Routes[t].Length) return false;
+                for (var r = 0; r < Routes[t].Length; r++)
+                {
+                    if (Routes[t][r].RouteName != other.Routes[t][r].RouteName || !ReferenceEquals(Routes[t][r].Conf, other.Routes[t][r].Conf)) return false;
+                }
             }
             return true;
         }
@@ -77,30 +89,52 @@ internal sealed class SharedRuleSets
         {
             var hash = new HashCode();
             foreach (var conf in Confs) hash.Add(conf is null ? 0 : System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(conf));
+            foreach (var route in Routes.SelectMany(perType => perType))
+            {
+                hash.Add(route.RouteName, StringComparer.Ordinal);
+                hash.Add(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(route.Conf));
+            }
             return hash.ToHashCode();
         }
     }
 }
 
 /// <summary>
-/// Confs per policy type (registry order) for one outbound, compared by their JSON: two proxies with the
-/// same rule set get the same resources, so resources built from one are shared with the other.
+/// Confs per policy type (registry order) for one outbound, and per type the confs of single routes (policies
+/// aimed at a MeshHTTPRoute), compared by their JSON: two proxies with the same rule set get the same resources,
+/// so resources built from one are shared with the other.
 /// </summary>
 public sealed class OutboundRuleSet : IEquatable<OutboundRuleSet>
 {
-    internal OutboundRuleSet(ImmutableArray<JsonObject?> confs)
+    internal OutboundRuleSet(ImmutableArray<JsonObject?> confs, ImmutableArray<ImmutableArray<RouteConf>> routes)
     {
         Confs = confs;
-        Key = KeyOf(confs);
+        Routes = routes;
+        var key = new StringBuilder(KeyOf(confs));
+        foreach (var perType in routes)
+        {
+            foreach (var route in perType) key.Append(route.RouteName).Append('\u001d').Append(route.Conf.ToJsonString()).Append('\u001e');
+            key.Append('\u001f');
+        }
+        Key = key.ToString();
         _hash = StringComparer.Ordinal.GetHashCode(Key);
     }
 
     // Rule sets are dictionary keys (inside unit inputs) looked up per outbound per proxy; their keys are long.
     private readonly int _hash;
 
-    public static OutboundRuleSet Of(IEnumerable<JsonObject?> confs) => new([.. confs]);
+    /// <summary>Confs without any per-route ones.</summary>
+    public static OutboundRuleSet Of(IEnumerable<JsonObject?> confs)
+    {
+        ImmutableArray<JsonObject?> all = [.. confs];
+        return new(all, [.. all.Select(_ => ImmutableArray<RouteConf>.Empty)]);
+    }
 
     public ImmutableArray<JsonObject?> Confs { get; }
+
+    /// <summary>Per policy type, the confs of single routes of the outbound by route name (none for most).</summary>
+    public ImmutableArray<ImmutableArray<RouteConf>> Routes { get; }
+
     public string Key { get; }
 
     public bool Equals(OutboundRuleSet? other) => other is not null && _hash == other._hash && Key == other.Key;

@@ -72,7 +72,7 @@ internal static class ResourceUnits
     {
         var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
         var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags };
-        ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t]));
+        ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t], inputs.Rules.Routes[t]));
         return listener;
     }
 
@@ -103,7 +103,7 @@ internal static class ResourceUnits
         var cluster = ServiceResources.Cluster(inputs.Service);
         ForEachPlugin((plugin, t) =>
         {
-            plugin.OutboundListener(template, target, inputs.Rules.Confs[t]);
+            plugin.OutboundListener(template, target, inputs.Rules.Confs[t], inputs.Rules.Routes[t]);
             if (inputs.Destination is { } destination) plugin.ProxylessDestination(template, target, destination.Confs[t]);
             plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]);
         });

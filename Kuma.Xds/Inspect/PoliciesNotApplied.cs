@@ -50,6 +50,9 @@ public static class PoliciesNotApplied
                 var merged = rules.Merged[t];
                 if (merged.ToService(service) is { } conf)
                     Attribute(plugin.ProxylessGaps(target, conf), merged.ToServiceEntries(service), c => plugin.ProxylessGaps(target, c), Add);
+                // Routes with confs of their own (policies aimed at a MeshHTTPRoute) reach the client as well.
+                foreach (var route in merged.ToServiceRoutes(service))
+                    Attribute(plugin.ProxylessGaps(target, route.Conf), merged.ToServiceRouteEntries(service, route.RouteName), c => plugin.ProxylessGaps(target, c), Add);
                 if (destination is not { } d) continue;
                 var inbound = d.Rules.Rules[t];
                 if (inbound.ConfForCaller(d.CallerTags, PolicyTypes.All[t].Merge) is { } atDestination)

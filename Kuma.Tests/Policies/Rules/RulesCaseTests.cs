@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Gateway.Api;
 using Kuma.Policies;
+using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.Rules;
 
 namespace Kuma.Tests.Policies.Rules;
@@ -50,13 +51,15 @@ public sealed class RulesCaseTests
         var policies = ((JsonArray)doc["policies"]!).Select(p => ReadPolicy((JsonObject)p!)).ToList();
         var specsBefore = policies.Select(Snapshot).ToList();
 
-        var selected = PolicyMatcher.Select(proxy, policies);
+        // MeshHTTPRoutes of the mesh, for policies aimed at a route (they are not themselves of the case's type).
+        var routes = MeshHttpRouteTargets.From([.. (doc["routes"] as JsonArray ?? []).Select(r => ReadPolicy((JsonObject)r!))]);
+        var selected = PolicyMatcher.Select(proxy, policies, routes);
         if (expect["selected"] is JsonArray expectedSelection)
         {
             Same(expectedSelection, new JsonArray([.. selected.Select(p => JsonValue.Create(p.Name))]), "selected");
         }
 
-        var rules = MergedRules.Build(proxy, selected, merge);
+        var rules = MergedRules.Build(proxy, selected, merge, routes: routes);
         if (expect.ContainsKey("proxy"))
         {
             Same(expect["proxy"], rules.Proxy?.DeepClone(), "proxy");
@@ -72,6 +75,26 @@ public sealed class RulesCaseTests
         foreach (var (service, origins) in expect["toServiceOrigins"] as JsonObject ?? [])
         {
             Same(origins, Origins(rules.ToServiceOrigins(service)), $"toServiceOrigins.{service}");
+        }
+        foreach (var (service, byRoute) in expect["toServiceRoutes"] as JsonObject ?? [])
+        {
+            var actual = new JsonObject();
+            foreach (var route in rules.ToServiceRoutes(service)) actual[route.RouteName] = route.Conf.DeepClone();
+            Same(byRoute, actual, $"toServiceRoutes.{service}");
+        }
+        foreach (var (service, byRoute) in expect["toServiceRouteOrigins"] as JsonObject ?? [])
+        {
+            foreach (var (routeName, origins) in (JsonObject)byRoute!)
+                Same(origins, Origins(rules.ToServiceRouteOrigins(service, routeName)), $"toServiceRouteOrigins.{service}.{routeName}");
+        }
+        if (expect["toSubsets"] is JsonArray expectedSubsets)
+        {
+            Same(expectedSubsets, new JsonArray([.. rules.ToSubsets().Select(r => (JsonNode)new JsonObject
+            {
+                ["subset"] = new JsonArray([.. r.Subset.Select(t => JsonValue.Create($"{t.Key}{(t.Not ? "!=" : "=")}{t.Value}"))]),
+                ["conf"] = r.Conf.DeepClone(),
+                ["origins"] = new JsonArray([.. r.Origins.Select(o => JsonValue.Create(o.Policy))]),
+            })]), "toSubsets");
         }
         foreach (var (sectionName, inboundExpect) in expect["inbounds"] as JsonObject ?? [])
         {

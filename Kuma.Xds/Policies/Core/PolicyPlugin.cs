@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -49,8 +50,12 @@ public abstract class PolicyPlugin
     /// <summary>The cluster of an outbound service; <paramref name="conf"/> is the merged <c>to</c> conf for it, or null.</summary>
     public virtual void OutboundCluster(Cluster cluster, OutboundTarget target, JsonObject? conf) { }
 
-    /// <summary>An outbound listener (HTTP connection manager with its inline routes, or TCP proxy).</summary>
-    public virtual void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf) { }
+    /// <summary>
+    /// An outbound listener (HTTP connection manager with its inline routes, or TCP proxy). <paramref name="routes"/>
+    /// are confs for single routes, by route name, where policies aimed at a MeshHTTPRoute configure that route's
+    /// rules; each is complete (the outbound's conf merged beneath it). Routes not listed take <paramref name="conf"/>.
+    /// </summary>
+    public virtual void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes) { }
 
     /// <summary>An inbound listener; <paramref name="rules"/> are the merged <c>from</c>/<c>rules</c> for that inbound.</summary>
     public virtual void InboundListener(Listener listener, InboundTarget target, InboundRules rules) { }
@@ -94,8 +99,17 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override void OutboundCluster(Cluster cluster, OutboundTarget target, JsonObject? conf) =>
         OutboundCluster(cluster, target, Read(conf));
 
-    public sealed override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf) =>
-        OutboundListener(listener, target, Read(conf));
+    public sealed override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes)
+    {
+        if (routes.IsDefaultOrEmpty)
+        {
+            OutboundListener(listener, target, Read(conf));
+            return;
+        }
+        var byName = new Dictionary<string, TConf>(StringComparer.Ordinal);
+        foreach (var route in routes) byName[route.RouteName] = Read(route.Conf)!;
+        OutboundListener(listener, target, Read(conf), byName);
+    }
 
     public sealed override void InboundListener(Listener listener, InboundTarget target, InboundRules rules) =>
         InboundListener(listener, target, Read(rules.Conf));
@@ -115,6 +129,14 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }
     protected virtual void ProxylessDestination(Listener listener, OutboundTarget target, TConf? conf) { }
     protected virtual void OutboundListener(Listener listener, OutboundTarget target, TConf? conf) { }
+
+    /// <summary>
+    /// An outbound listener some of whose routes have confs of their own (see the untyped overload). Plugins that
+    /// configure routes override this; by default the per-route confs are ignored.
+    /// </summary>
+    protected virtual void OutboundListener(Listener listener, OutboundTarget target, TConf? conf, IReadOnlyDictionary<string, TConf> routes) =>
+        OutboundListener(listener, target, conf);
+
     protected virtual void InboundListener(Listener listener, InboundTarget target, TConf? conf) { }
     protected virtual void InboundCluster(Cluster cluster, InboundTarget target, TConf? conf) { }
 

@@ -11,24 +11,35 @@ namespace Kuma.Policies.MeshRetry;
 /// </summary>
 public sealed class MeshRetryPlugin : PolicyPlugin<MeshRetryConf>
 {
+    private static readonly IReadOnlyDictionary<string, MeshRetryConf> NoRoutes = new Dictionary<string, MeshRetryConf>();
+
     protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshRetryConf conf) => MeshRetryProxyless.Gaps(target, conf);
 
-    protected override void OutboundListener(Listener listener, OutboundTarget target, MeshRetryConf? conf)
+    protected override void OutboundListener(Listener listener, OutboundTarget target, MeshRetryConf? conf) =>
+        OutboundListener(listener, target, conf, NoRoutes);
+
+    /// <summary>
+    /// A route made from a rule of a MeshHTTPRoute that a MeshRetry is aimed at gets the retry policy of its own
+    /// conf; when that conf gives none (no section for the protocol, or zero retries), the outbound's, as in Kuma.
+    /// </summary>
+    protected override void OutboundListener(Listener listener, OutboundTarget target, MeshRetryConf? conf, IReadOnlyDictionary<string, MeshRetryConf> routes)
     {
-        if (conf is null) return;
+        if (conf is null && routes.Count == 0) return;
         foreach (var chain in listener.FilterChains)
         {
-            if (target.Protocol == "tcp" && conf.Tcp?.MaxConnectAttempt is { } attempts)
+            if (target.Protocol == "tcp" && conf?.Tcp?.MaxConnectAttempt is { } attempts)
             {
                 EnvoyEdit.UpdateFilter<TcpProxy>(chain, EnvoyBuild.TcpProxyFilter, tcp => tcp.MaxConnectAttempts = attempts);
                 continue;
             }
-            if (RetryPolicies.For(conf, target.Protocol) is not { } policy) continue;
+            var outboundPolicy = conf is null ? null : RetryPolicies.For(conf, target.Protocol);
+            if (outboundPolicy is null && routes.Count == 0) continue;
             EnvoyEdit.UpdateFilter<HttpConnectionManager>(chain, EnvoyBuild.HttpConnectionManagerFilter, hcm =>
             {
                 foreach (var route in (hcm.RouteConfig?.VirtualHosts ?? []).SelectMany(host => host.Routes))
                 {
-                    if (route.Route_ is { } action) action.RetryPolicy = policy.Clone();
+                    var policy = (routes.TryGetValue(route.Name, out var routeConf) ? RetryPolicies.For(routeConf, target.Protocol) : null) ?? outboundPolicy;
+                    if (policy is not null && route.Route_ is { } action) action.RetryPolicy = policy.Clone();
                 }
             });
         }

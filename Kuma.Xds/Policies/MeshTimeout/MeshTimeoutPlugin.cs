@@ -34,13 +34,22 @@ public sealed class MeshTimeoutPlugin : PolicyPlugin<MeshTimeoutConf>
 
     protected override void OutboundListener(Listener listener, OutboundTarget target, MeshTimeoutConf? conf)
     {
-        if (conf is not null) ConfigureListener(listener, conf);
+        if (conf is not null) ConfigureListener(listener, conf, NoRoutes);
     }
+
+    /// <summary>
+    /// Routes made from rules of a MeshHTTPRoute that a MeshTimeout is aimed at get their request and stream idle
+    /// timeouts from their own conf; the rest of the listener, and the other routes, from the outbound's conf.
+    /// </summary>
+    protected override void OutboundListener(Listener listener, OutboundTarget target, MeshTimeoutConf? conf, IReadOnlyDictionary<string, MeshTimeoutConf> routes) =>
+        ConfigureListener(listener, conf, routes);
 
     protected override void InboundListener(Listener listener, InboundTarget target, MeshTimeoutConf? conf)
     {
-        if (conf is not null) ConfigureListener(listener, conf);
+        if (conf is not null) ConfigureListener(listener, conf, NoRoutes);
     }
+
+    private static readonly IReadOnlyDictionary<string, MeshTimeoutConf> NoRoutes = new Dictionary<string, MeshTimeoutConf>();
 
     private static void ConfigureCluster(Cluster cluster, string protocol, MeshTimeoutConf conf)
     {
@@ -56,7 +65,8 @@ public sealed class MeshTimeoutPlugin : PolicyPlugin<MeshTimeoutConf>
         });
     }
 
-    private static void ConfigureListener(Listener listener, MeshTimeoutConf conf)
+    /// <param name="conf">Null when only some routes have a conf: the listener's own timeouts then stay as they are.</param>
+    private static void ConfigureListener(Listener listener, MeshTimeoutConf? conf, IReadOnlyDictionary<string, MeshTimeoutConf> routes)
     {
         foreach (var chain in listener.FilterChains)
         {
@@ -66,15 +76,17 @@ public sealed class MeshTimeoutPlugin : PolicyPlugin<MeshTimeoutConf>
                 {
                     foreach (var route in host.Routes)
                     {
-                        if (route.Route_ is not { } action) continue;
-                        action.Timeout = Duration(conf.Http?.RequestTimeout, DefaultRequestTimeout);
-                        if (conf.Http?.StreamIdleTimeout is { } idle) action.IdleTimeout = Duration(idle, DefaultStreamIdleTimeout);
+                        if (route.Route_ is not { } action || (routes.GetValueOrDefault(route.Name) ?? conf) is not { } routeConf) continue;
+                        action.Timeout = Duration(routeConf.Http?.RequestTimeout, DefaultRequestTimeout);
+                        if (routeConf.Http?.StreamIdleTimeout is { } idle) action.IdleTimeout = Duration(idle, DefaultStreamIdleTimeout);
                         else action.IdleTimeout ??= Duration(null, DefaultStreamIdleTimeout);
                     }
                 }
-                hcm.RequestHeadersTimeout = Duration(conf.Http?.RequestHeadersTimeout, TimeSpan.Zero);
+                if (conf is not null) hcm.RequestHeadersTimeout = Duration(conf.Http?.RequestHeadersTimeout, TimeSpan.Zero);
+                // Kuma leaves the idle timeout to clusters whenever MeshTimeout touches an HTTP outbound.
                 (hcm.CommonHttpProtocolOptions ??= new CoreHttpOptions()).IdleTimeout = Duration(null, TimeSpan.Zero);
             });
+            if (conf is null) continue;
             EnvoyEdit.UpdateFilter<TcpProxy>(chain, EnvoyBuild.TcpProxyFilter, tcp =>
                 tcp.IdleTimeout = Duration(conf.IdleTimeout, DefaultIdleTimeout));
         }

@@ -14,27 +14,30 @@ public sealed class MergedRules
     private readonly ImmutableArray<PolicyItem> _policies;
     private readonly MergeRules _merge;
     private readonly ImmutableArray<(PolicyItem Policy, ImmutableArray<InboundFacts> Inbounds)> _inboundSelections;
-    private readonly ImmutableArray<(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin)> _outbound;
+    private readonly ImmutableArray<OutboundEntry> _outbound;
     private readonly ConcurrentDictionary<string, Outbound> _byService = new(StringComparer.Ordinal);
     // Positions in _outbound of the entries naming a service, per name, and of the others: a mesh with a policy
     // per service would otherwise look at every entry for every outbound of every proxy.
     private readonly Dictionary<string, List<int>> _outboundByName = new(StringComparer.Ordinal);
     private readonly List<int> _outboundAnyName = [];
+    private readonly bool _hasRouteEntries;
+    private readonly ConcurrentDictionary<string, ImmutableArray<RouteRules>> _routesByService = new(StringComparer.Ordinal);
     // Inbounds are told apart by section name and port (tag dictionaries compare by reference).
     private readonly ConcurrentDictionary<(string SectionName, uint Port), InboundRules> _byInbound = new();
 
     private readonly MergeCache _cache;
 
-    private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge, MergeCache cache)
+    private MergedRules(ProxyFacts proxy, ImmutableArray<PolicyItem> policies, MergeRules merge, MergeCache cache, RouteTargets routes)
     {
         _policies = policies;
         _merge = merge;
         _cache = cache;
-        _inboundSelections = [.. policies.Select(p => (p, PolicyMatcher.InboundsSelectedBy(proxy, p)))];
-        _outbound = [.. LegacyOutboundEntries(policies)];
+        _inboundSelections = [.. policies.Select(p => (p, PolicyMatcher.InboundsSelectedBy(proxy, p, routes)))];
+        _outbound = [.. LegacyOutboundEntries(policies, routes)];
         for (var i = 0; i < _outbound.Length; i++)
         {
-            if (_outbound[i].TargetRef is { Kind: MeshService or MeshServiceSubset, Name: { } name })
+            if (_outbound[i].Rule is not null) _hasRouteEntries = true;
+            else if (_outbound[i].TargetRef is { Kind: MeshService or MeshServiceSubset, Name: { } name })
                 (_outboundByName.TryGetValue(name, out var list) ? list : _outboundByName[name] = []).Add(i);
             else _outboundAnyName.Add(i);
         }
@@ -46,12 +49,13 @@ public sealed class MergedRules
 
     /// <param name="selectedSorted">The output of <see cref="PolicyMatcher.Select"/> for this proxy.</param>
     /// <param name="cache">Merges shared with other proxies evaluated against the same parsed policies.</param>
-    public static MergedRules Build(ProxyFacts proxy, IReadOnlyList<PolicyItem> selectedSorted, MergeRules merge, MergeCache? cache = null)
+    /// <param name="routes">The routes the selection was made with, which policies aimed at a route configure.</param>
+    public static MergedRules Build(ProxyFacts proxy, IReadOnlyList<PolicyItem> selectedSorted, MergeRules merge, MergeCache? cache = null, RouteTargets? routes = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(selectedSorted);
         ArgumentNullException.ThrowIfNull(merge);
-        return new MergedRules(proxy, [.. selectedSorted], merge, cache ?? new MergeCache());
+        return new MergedRules(proxy, [.. selectedSorted], merge, cache ?? new MergeCache(), routes ?? RouteTargets.None);
     }
 
     /// <summary>The policies this result was built from, least specific first.</summary>
@@ -79,11 +83,28 @@ public sealed class MergedRules
     }
 
     /// <summary>
+    /// Confs of single routes on the outbound to <paramref name="service"/>, for policies aimed at the MeshHTTPRoute
+    /// whose rules made them: per route name (the hash of the rule's matches), in order of first appearance, the
+    /// merge of every entry that applies to the service (as in <see cref="ToService"/>) and of the entries aimed at
+    /// that rule, in policy order. Routes not listed take <see cref="ToService"/>.
+    /// </summary>
+    public ImmutableArray<RouteConf> ToServiceRoutes(string service) => RoutesFor(service).Select(r => r.Conf).ToImmutableArray();
+
+    /// <summary>The entries that contributed to one route's conf in <see cref="ToServiceRoutes"/>, in merge order.</summary>
+    public ImmutableArray<PolicyOrigin> ToServiceRouteOrigins(string service, string routeName) =>
+        RoutesFor(service).FirstOrDefault(r => r.Conf.RouteName == routeName)?.Origins ?? [];
+
+    /// <summary>The confs and origins of the entries merged into one route's conf, in merge order.</summary>
+    public IEnumerable<(JsonObject Conf, PolicyOrigin Origin)> ToServiceRouteEntries(string service, string routeName) =>
+        RoutesFor(service).FirstOrDefault(r => r.Conf.RouteName == routeName) is { } route ? route.EntryConfs.Zip(route.Origins) : [];
+
+    /// <summary>
     /// Kuma's tag-subset view of the <c>to</c> entries (as its inspect API lists them): one rule per distinct
-    /// destination subset, most specific first.
+    /// destination subset, most specific first. Entries aimed at a route rule appear under the route's destination
+    /// and the rule's matches hash (<see cref="RouteRule.MatchesHashTag"/>).
     /// </summary>
     public ImmutableArray<SubsetRule> ToSubsets() =>
-        SubsetRules.Build([.. _outbound.Select(e => new SubsetRules.Entry(e.TargetRef, e.Conf, e.Origin))], withNegations: false, _merge);
+        SubsetRules.Build([.. _outbound.Select(e => new SubsetRules.Entry(e.Rule?.AsSubset() ?? e.TargetRef, e.Conf, e.Origin))], withNegations: false, _merge);
 
     /// <summary>Merged <c>from</c> / <c>rules</c> of the policies that select this inbound.</summary>
     public InboundRules ForInbound(InboundFacts inbound)
@@ -96,6 +117,11 @@ public sealed class MergedRules
 
     private Outbound Merged(ImmutableArray<JsonObject> confs, ImmutableArray<PolicyOrigin> origins) =>
         new(_cache.MergeAll(confs, _merge), origins, confs);
+
+    private sealed record RouteRules(RouteConf Conf, ImmutableArray<PolicyOrigin> Origins, ImmutableArray<JsonObject> EntryConfs);
+
+    /// <summary>A <c>to</c> entry; <paramref name="Rule"/> is set when its policy is aimed at a route, and says which rule it configures.</summary>
+    private sealed record OutboundEntry(TargetRef TargetRef, JsonObject Conf, PolicyOrigin Origin, RouteRule? Rule = null);
 
     private Outbound OutboundFor(string service)
     {
@@ -111,19 +137,47 @@ public sealed class MergedRules
         });
     }
 
+    private ImmutableArray<RouteRules> RoutesFor(string service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        if (!_hasRouteEntries) return [];
+        return _routesByService.GetOrAdd(service, s =>
+        {
+            var routeNames = _outbound.Where(e => e.Rule?.Reaches(s) == true).Select(e => e.Rule!.RouteName).Distinct(StringComparer.Ordinal);
+            return [.. routeNames.Select(name =>
+            {
+                var applying = _outbound.Where(e => e.Rule is { } rule ? rule.RouteName == name && rule.Reaches(s) : AppliesToService(e.TargetRef, s)).ToList();
+                // Never empty: the rule's own entries apply. Shared merges keep equal route confs the same objects across groups.
+                ImmutableArray<JsonObject> entryConfs = [.. applying.Select(e => e.Conf)];
+                return new RouteRules(new RouteConf(name, _cache.MergeAll(entryConfs, _merge)[0]), [.. applying.Select(e => e.Origin)], entryConfs);
+            })];
+        });
+    }
+
     /// <summary>
     /// Kuma's service-tag ("legacy") outbound rules: every <c>to</c> entry in policy order, then in list order;
-    /// the entry's own kind does not reorder it. Policies routed through MeshHTTPRoute are left out, as Kuma does
-    /// here (they need the route resource).
+    /// the entry's own kind does not reorder it. A policy aimed at a route contributes each of its entries once per
+    /// rule of the route (for each of the route's destinations), scoped to that rule; the entry's own targetRef
+    /// plays no part. Policies with <c>to</c> entries aimed at a route are left out, as Kuma does here.
     /// </summary>
-    private static IEnumerable<(TargetRef, JsonObject, PolicyOrigin)> LegacyOutboundEntries(ImmutableArray<PolicyItem> policies)
+    private static IEnumerable<OutboundEntry> LegacyOutboundEntries(ImmutableArray<PolicyItem> policies, RouteTargets routes)
     {
         foreach (var policy in policies)
         {
-            if (policy.EffectiveTargetRef.Kind == MeshHTTPRoute || policy.To.Any(t => t.TargetRef.Kind == MeshHTTPRoute)) continue;
+            if (policy.To.Any(t => t.TargetRef.Kind == MeshHTTPRoute)) continue;
+            if (policy.EffectiveTargetRef.Kind == MeshHTTPRoute)
+            {
+                // A policy whose route is gone was not selected; nothing to expand if one slips through.
+                foreach (var rule in routes.Find(policy.EffectiveTargetRef.Name)?.Rules ?? [])
+                {
+                    for (var i = 0; i < policy.To.Length; i++)
+                        yield return new OutboundEntry(rule.Destination, policy.To[i].Conf, PolicyOrigin.Of(policy, "to", i), rule);
+                }
+                continue;
+            }
             for (var i = 0; i < policy.To.Length; i++)
             {
-                yield return (policy.To[i].TargetRef, policy.To[i].Conf, PolicyOrigin.Of(policy, "to", i));
+                yield return new OutboundEntry(policy.To[i].TargetRef, policy.To[i].Conf, PolicyOrigin.Of(policy, "to", i));
             }
         }
     }

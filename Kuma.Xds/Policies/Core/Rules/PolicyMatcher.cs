@@ -7,14 +7,15 @@ namespace Kuma.Policies.Rules;
 public static class PolicyMatcher
 {
     /// <summary>The policies of one type that select this proxy, least specific first (ties as Kuma breaks them).</summary>
-    public static ImmutableArray<PolicyItem> Select(ProxyFacts proxy, IReadOnlyList<PolicyItem> policies)
+    /// <param name="routes">The mesh's MeshHTTPRoutes, through which policies aimed at a route select proxies.</param>
+    public static ImmutableArray<PolicyItem> Select(ProxyFacts proxy, IReadOnlyList<PolicyItem> policies, RouteTargets? routes = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         ArgumentNullException.ThrowIfNull(policies);
         var selected = new List<PolicyItem>();
         foreach (var policy in policies)
         {
-            if (!policy.IsShadow && Selects(proxy, policy))
+            if (!policy.IsShadow && Selects(proxy, policy, routes))
             {
                 selected.Add(policy);
             }
@@ -24,9 +25,10 @@ public static class PolicyMatcher
     }
 
     /// <summary>True when the policy configures this proxy: it selects an inbound or a delegated gateway.</summary>
-    public static bool Selects(ProxyFacts proxy, PolicyItem policy)
+    public static bool Selects(ProxyFacts proxy, PolicyItem policy, RouteTargets? routes = null)
     {
-        var top = policy.EffectiveTargetRef;
+        ArgumentNullException.ThrowIfNull(policy);
+        if (Selector(policy, routes) is not { } top) return false;
         var selection = SelectedInbounds(proxy, top);
         return selection.Inbounds.Length > 0 || selection.DelegatedGateway || (proxy.Inbounds.IsEmpty && SelectsWholeProxy(proxy, top));
     }
@@ -47,8 +49,23 @@ public static class PolicyMatcher
     };
 
     /// <summary>The inbounds a policy's top-level targetRef selects (these receive its from/rules entries).</summary>
-    public static ImmutableArray<InboundFacts> InboundsSelectedBy(ProxyFacts proxy, PolicyItem policy) =>
-        SelectedInbounds(proxy, policy.EffectiveTargetRef).Inbounds;
+    public static ImmutableArray<InboundFacts> InboundsSelectedBy(ProxyFacts proxy, PolicyItem policy, RouteTargets? routes = null) =>
+        Selector(policy, routes) is { } top ? SelectedInbounds(proxy, top).Inbounds : [];
+
+    /// <summary>
+    /// What selects proxies for the policy: its top-level targetRef, or for one aimed at a MeshHTTPRoute, that
+    /// route's own (the policy configures the route wherever the route is used). Null when the route does not exist.
+    /// </summary>
+    private static TargetRef? Selector(PolicyItem policy, RouteTargets? routes)
+    {
+        var top = policy.EffectiveTargetRef;
+        if (top.Kind != MeshHTTPRoute) return top;
+        // A route cannot itself be aimed at a route (validation forbids it); such a chain selects nothing.
+        if ((routes ?? RouteTargets.None).Find(top.Name) is not { TargetRef: not { Kind: MeshHTTPRoute } } route) return null;
+        return route.TargetRef ?? MeshWide;
+    }
+
+    private static readonly TargetRef MeshWide = new() { Kind = Mesh };
 
     private readonly record struct Selection(ImmutableArray<InboundFacts> Inbounds, bool DelegatedGateway)
     {
@@ -75,7 +92,7 @@ public static class PolicyMatcher
                 if (proxy.BuiltinGatewayName is null || proxy.BuiltinGatewayName != top.Name) return Selection.None;
                 return ByTags(proxy, top.Tags) with { DelegatedGateway = false };
             default:
-                // MeshHTTPRoute needs the route resource to resolve; other kinds cannot be top-level.
+                // MeshHTTPRoute was resolved to the route's own targetRef before; other kinds cannot be top-level.
                 return Selection.None;
         }
     }
