@@ -278,14 +278,20 @@ public sealed class MeshContext
             ? XdsResource.Encode(key.Name, ServiceResources.Endpoints(key.Name, [.. endpoints.Where(e => key.Selects(e.Tags))]))
             : null);
 
-    /// <summary>Service resources by name, selected once per generation for all proxies asking for the same names.</summary>
-    internal ResourceSet SharedSelection(string typeUrl, NamesKey names) => _selections.GetOrAdd((typeUrl, names), key =>
-    {
-        var found = new List<XdsResource>(key.Names.Names.Length);
-        foreach (var name in key.Names.Names)
+    /// <summary>
+    /// Service resources by name, selected once per generation for all proxies asking for the same names; endpoints
+    /// of split clusters are found through <paramref name="subsets"/> (the asking proxy's, by cluster name).
+    /// </summary>
+    internal ResourceSet SharedSelection(string typeUrl, NamesKey names, IReadOnlyDictionary<string, ClusterRef>? subsets = null) =>
+        _selections.GetOrAdd((typeUrl, names), key =>
         {
-            if (Shared(key.Type, name) is { } r) found.Add(r);
-        }
-        return new ResourceSet([.. found]);
-    });
+            var found = new List<XdsResource>(key.Names.Names.Length);
+            foreach (var name in key.Names.Names)
+            {
+                var resource = Endpoints.ContainsKey(name) ? Shared(key.Type, name)
+                    : subsets?.GetValueOrDefault(name) is { } subset ? SubsetEndpoints(subset) : null;
+                if (resource is not null) found.Add(resource);
+            }
+            return new ResourceSet([.. found]);
+        });
 }

@@ -21,13 +21,15 @@ public sealed class ProxyConfig
     private readonly ImmutableDictionary<string, ClusterRef> _subsets;
 
     private ProxyConfig(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs,
-        ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own, ImmutableDictionary<string, ResourceSet>? wildcard = null)
+        ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own, ImmutableDictionary<string, ResourceSet>? wildcard = null,
+        ImmutableDictionary<string, ClusterRef>? subsets = null)
     {
         _mesh = mesh;
         Dataplane = dataplane;
         Inputs = inputs;
         _own = own;
-        _subsets = inputs.OfType<OutboundClusterInputs>().Where(c => !c.Cluster.Subset.Values.IsEmpty)
+        // Carried over with the config: it is a function of the inputs, and a big proxy has hundreds.
+        _subsets = subsets ?? inputs.OfType<OutboundClusterInputs>().Where(c => !c.Cluster.Subset.Values.IsEmpty)
             .ToImmutableDictionary(c => c.Cluster.Name, c => c.Cluster, StringComparer.Ordinal);
         // The same array for as long as the proxy's own resources stay the same, so streams see "unchanged" at a glance.
         _wildcard = wildcard ?? own.ToImmutableDictionary(t => t.Key, t => new ResourceSet([.. t.Value.Values]));
@@ -51,7 +53,10 @@ public sealed class ProxyConfig
     /// </summary>
     public ResourceSet Named(string typeUrl, NamesKey names)
     {
-        if (typeUrl == TypeUrls.ClusterLoadAssignment && names.Names.All(_mesh.Endpoints.ContainsKey)) return _mesh.SharedSelection(typeUrl, names);
+        // Split cluster names are a function of service and subset tags, so proxies asking for the same names
+        // (with routes to subsets, every proxy of a big mesh asks for hundreds) share one selection too.
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && names.Names.All(n => _mesh.Endpoints.ContainsKey(n) || _subsets.ContainsKey(n)))
+            return _mesh.SharedSelection(typeUrl, names, _subsets);
         var found = new List<XdsResource>(names.Names.Length);
         foreach (var name in names.Names)
         {
@@ -74,7 +79,7 @@ public sealed class ProxyConfig
     private ProxyRules? _rules;
 
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
-    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard);
+    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard, _subsets);
 
     internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
 
