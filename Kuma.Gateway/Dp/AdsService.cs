@@ -140,10 +140,13 @@ public sealed partial class AdsService(
     {
         var writeTimeout = options.WriteTimeout;
         var reportedSubscriptions = -1;
+        // Only a proxyless client's subscriptions are what it gets (_config shows them); a sidecar's config is its
+        // Dataplane's, so for sidecars only who they are is reported, once, and no names are kept per stream.
+        var proxyless = StreamClient.IsProxyless(proxyNode.UserAgentName);
         void ReportInsight()
         {
             StreamClient? client = null;
-            if (engine.SubscriptionChanges != reportedSubscriptions)
+            if (engine.SubscriptionChanges != reportedSubscriptions && (proxyless || reportedSubscriptions < 0))
             {
                 reportedSubscriptions = engine.SubscriptionChanges;
                 client = ClientOf(proxyNode, engine);
@@ -190,7 +193,9 @@ public sealed partial class AdsService(
         StreamClient.Of(
             node.UserAgentName,
             node.UserAgentVersionTypeCase == Envoy.Config.Core.V3.Node.UserAgentVersionTypeOneofCase.UserAgentVersion ? node.UserAgentVersion : null,
-            engine.Subscriptions.Select(s => (s.TypeUrl, s.Subscription.Wildcard, (IEnumerable<string>)s.Subscription.Names)));
+            StreamClient.IsProxyless(node.UserAgentName)
+                ? engine.Subscriptions.Select(s => (s.TypeUrl, s.Subscription.Wildcard, (IEnumerable<string>)s.Subscription.Names))
+                : []);
 
     /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in.</summary>
     private static ProxyConfig? ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity)

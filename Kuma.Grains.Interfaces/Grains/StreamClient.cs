@@ -32,7 +32,9 @@ public sealed record StreamClient(
     /// gRPC's xDS clients name themselves "gRPC ..." (grpc-js: "gRPC Node Pure JS", grpc-go: "gRPC Go");
     /// Envoy says "envoy". Anything else is taken for a sidecar, as before streams were told apart.
     /// </summary>
-    public bool Proxyless => UserAgentName.StartsWith("grpc", StringComparison.OrdinalIgnoreCase);
+    public bool Proxyless => IsProxyless(UserAgentName);
+
+    public static bool IsProxyless(string? userAgentName) => userAgentName?.StartsWith("grpc", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>The names subscribed on <paramref name="typeUrl"/> (none when the type was never asked for).</summary>
     public XdsSubscription? On(string typeUrl) => Subscriptions.FirstOrDefault(s => s.TypeUrl == typeUrl);
