@@ -155,4 +155,20 @@ public sealed class IsolationTests(MemoryControlPlaneFixture fixture) : IClassFi
             await Task.Delay(20);
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
+
+    [Theory]
+    [InlineData("_overview")]
+    [InlineData("_config")]
+    [InlineData("_rules")]
+    public async Task Inspect_views_of_a_foreign_dataplane_answer_not_found_and_reveal_nothing(string view)
+    {
+        // Bob may have a mesh named "shop" of his own (another test makes one), never a dataplane web-1 in it.
+        var foreign = await _bob.GetAsync($"/meshes/shop/dataplanes/web-1/{view}");
+        var body = await foreign.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.DoesNotContain("web-1", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.", body, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _alice.GetAsync($"/meshes/shop/dataplanes/web-1/{view}")).StatusCode);
+    }
 }
