@@ -176,6 +176,34 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
                       limit: 50 kbps
                       percentage: "99.9"
         """)]
+    [InlineData("meshratelimits", "backend-rate-limit", """
+        type: MeshRateLimit
+        mesh: docs-mesh
+        name: backend-rate-limit
+        spec:
+          targetRef:
+            kind: MeshService
+            name: backend
+          from:
+            - targetRef:
+                kind: Mesh
+              default:
+                local:
+                  http:
+                    requestRate:
+                      num: 5
+                      interval: 10s
+                    onRateLimit:
+                      status: 423
+                      headers:
+                        set:
+                          - name: "x-kuma-rate-limited"
+                            value: "true"
+                  tcp:
+                    connectionRate:
+                      num: 5
+                      interval: 10s
+        """)]
     public async Task Kuma_docs_policies_read_back_as_sent(string plural, string name, string yaml)
     {
         await Client.PutAsync("/meshes/docs-mesh", ControlPlane.Json("{}"));

@@ -1,6 +1,7 @@
 using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHttpRoute;
+using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
@@ -24,6 +25,9 @@ public static class PolicyTypes
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         new(MeshRetryPolicy.Descriptor, new MeshRetryPlugin()),
         new(MeshCircuitBreakerPolicy.Descriptor, new MeshCircuitBreakerPlugin()),
+        // Kuma runs it right after fault injection; last here acts the same: the plugins in between touch neither its
+        // filters nor the routes' per-filter configs, and it puts its HTTP filter after the fault filters either way.
+        new(MeshRateLimitPolicy.Descriptor, new MeshRateLimitPlugin()),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>
