@@ -26,6 +26,7 @@ public static class ConfigDump
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
             HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
             Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor,
+            Envoy.Extensions.HealthCheck.EventSinks.File.V3.HealthCheckEventFileSink.Descriptor,
             Envoy.Extensions.Common.Matching.V3.ExtensionWithMatcher.Descriptor,
             Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,
