@@ -31,6 +31,10 @@ public static class Samples
             {"type":"MeshCircuitBreaker","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
              "to":[{"targetRef":{"kind":"Mesh"},"default":{"connectionLimits":{"maxConnections":10},"outlierDetection":{"detectors":{"totalFailures":{"consecutive":3},"successRate":{"standardDeviationFactor":"1.9"}}}}}]}}
             """.Fill(mesh, name)),
+        new("MeshHealthCheck", "meshhealthchecks", true, (mesh, name) => """
+            {"type":"MeshHealthCheck","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
+             "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{"interval":"10s","unhealthyThreshold":3,"healthyPanicThreshold":"62.5","http":{"path":"/health","expectedStatuses":[200]},"tcp":{"send":"cGluZwo="}}}]}}
+            """.Fill(mesh, name)),
         new("MeshTrafficPermission", "meshtrafficpermissions", true, (mesh, name) => """
             {"type":"MeshTrafficPermission","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
              "from":[{"targetRef":{"kind":"MeshSubset","tags":{"kuma.io/service":"web"}},"default":{"action":"Allow"}}]}}

@@ -118,8 +118,16 @@ public sealed class ProxyConfig
                 tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null));
             foreach (var cluster in routed.Items) clusters.TryAdd(cluster.Name, cluster);
         }
+        string? callerTags = null;
         foreach (var cluster in clusters.Values)
-            units.Add(new OutboundClusterInputs(cluster, mesh.ProtocolOf(cluster.Service), rules.Outbound(cluster.Service)));
+        {
+            var protocol = mesh.ProtocolOf(cluster.Service);
+            var clusterRules = rules.Outbound(cluster.Service);
+            // Only clusters some policy makes caller-specific carry the caller's tags; the rest stay shared.
+            var target = new OutboundTarget(cluster.Service, protocol) { Subset = cluster.Subset };
+            var tags = ResourceUnits.ClusterReadsCallerTags(target, clusterRules) ? callerTags ??= KumaTagsHeader.Value(spec) : null;
+            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags));
+        }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
         return units.ToImmutable();

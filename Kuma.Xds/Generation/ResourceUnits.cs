@@ -13,9 +13,10 @@ public abstract record UnitInputs;
 
 /// <summary>
 /// The cluster of an outbound service, or of the subset of its endpoints named by <see cref="Cluster"/>, as this
-/// caller's rules for the service shape it.
+/// caller's rules for the service shape it. <see cref="CallerTags"/> is the caller's <c>x-kuma-tags</c> value,
+/// only when some plugin reads it for this cluster (see <see cref="PolicyPlugin.ReadsCallerTags"/>).
 /// </summary>
-public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, OutboundRuleSet Rules) : UnitInputs
+public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, OutboundRuleSet Rules, string? CallerTags = null) : UnitInputs
 {
     public string Service => Cluster.Service;
 }
@@ -63,7 +64,7 @@ internal static class ResourceUnits
     private static Cluster OutboundCluster(OutboundClusterInputs inputs)
     {
         var cluster = ServiceResources.Cluster(inputs.Cluster.Name);
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset };
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset, CallerTags = inputs.CallerTags };
         ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
         return cluster;
     }
@@ -119,6 +120,16 @@ internal static class ResourceUnits
             if (cluster is not null) built.Add(Encode(cluster));
         }
         return [.. built];
+    }
+
+    /// <summary>Whether any plugin's cluster for <paramref name="target"/> depends on the caller's tags under these rules.</summary>
+    public static bool ClusterReadsCallerTags(OutboundTarget target, OutboundRuleSet rules)
+    {
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (rules.Confs[t] is { } conf && PolicyTypes.All[t].Plugin is { } plugin && plugin.ReadsCallerTags(target, conf)) return true;
+        }
+        return false;
     }
 
     private static void ForEachPlugin(Action<PolicyPlugin, int> apply)

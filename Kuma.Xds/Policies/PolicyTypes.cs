@@ -1,5 +1,6 @@
 using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
+using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
@@ -23,6 +24,8 @@ public static class PolicyTypes
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
+        // Before MeshCircuitBreaker, as in Kuma: its healthy panic threshold wins over this one's deprecated copy.
+        new(MeshHealthCheckPolicy.Descriptor, new MeshHealthCheckPlugin()),
         new(MeshRetryPolicy.Descriptor, new MeshRetryPlugin()),
         new(MeshCircuitBreakerPolicy.Descriptor, new MeshCircuitBreakerPlugin()),
         // Kuma runs it right after fault injection; last here acts the same: the plugins in between touch neither its

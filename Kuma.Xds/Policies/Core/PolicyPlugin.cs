@@ -24,6 +24,13 @@ public sealed record OutboundTarget(string Service, string Protocol)
 
     /// <summary>For a cluster: the subset of the service it holds (none for the service's own cluster).</summary>
     public Tags Subset { get; init; } = Tags.Empty;
+
+    /// <summary>
+    /// For a cluster: the caller's <c>x-kuma-tags</c> value, given only when a plugin asks for it
+    /// (<see cref="PolicyPlugin.ReadsCallerTags"/>) and the caller has tags; null otherwise, so that clusters
+    /// stay the same for every caller unless a policy makes them differ.
+    /// </summary>
+    public string? CallerTags { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
@@ -56,6 +63,12 @@ public abstract class PolicyPlugin
     /// rules; each is complete (the outbound's conf merged beneath it). Routes not listed take <paramref name="conf"/>.
     /// </summary>
     public virtual void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes) { }
+
+    /// <summary>
+    /// Whether the outbound cluster for <paramref name="target"/> depends on who calls it under this conf (it then
+    /// gets <see cref="OutboundTarget.CallerTags"/>). Asked when a proxy's units are listed; false by default.
+    /// </summary>
+    public virtual bool ReadsCallerTags(OutboundTarget target, JsonObject conf) => false;
 
     /// <summary>An inbound listener; <paramref name="rules"/> are the merged <c>from</c>/<c>rules</c> for that inbound.</summary>
     public virtual void InboundListener(Listener listener, InboundTarget target, InboundRules rules) { }
@@ -99,6 +112,9 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override void OutboundCluster(Cluster cluster, OutboundTarget target, JsonObject? conf) =>
         OutboundCluster(cluster, target, Read(conf));
 
+    public sealed override bool ReadsCallerTags(OutboundTarget target, JsonObject conf) =>
+        Read(conf) is { } typed && ReadsCallerTags(target, typed);
+
     public sealed override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes)
     {
         if (routes.IsDefaultOrEmpty)
@@ -124,6 +140,8 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
         Read(conf) is { } typed ? ProxylessGaps(target, typed) : [];
 
     protected virtual IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, TConf conf) => [];
+
+    protected virtual bool ReadsCallerTags(OutboundTarget target, TConf conf) => false;
 
     protected virtual IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, TConf? conf, Func<string, string> protocolOf) => null;
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }
