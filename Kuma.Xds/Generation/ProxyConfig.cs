@@ -118,7 +118,7 @@ public sealed class ProxyConfig
                 tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null));
             foreach (var cluster in routed.Items) clusters.TryAdd(cluster.Name, cluster);
         }
-        string? callerTags = null;
+        var callerTags = tagsHeader; // the same value the outbound routes stamp, when the mesh needs it already
         foreach (var cluster in clusters.Values)
         {
             var protocol = mesh.ProtocolOf(cluster.Service);
