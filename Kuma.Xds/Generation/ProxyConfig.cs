@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json.Nodes;
 using Kuma.Policies;
 using Kuma.Resources.Core;
 
@@ -130,7 +131,54 @@ public sealed class ProxyConfig
         }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
+        if (ProxyWide(mesh, dataplane, spec, rules, units) is { } proxyWide) units.Add(proxyWide);
         return units.ToImmutable();
+    }
+
+    /// <summary>What proxy-wide plugin steps read, or null when no plugin has anything to do for this proxy.</summary>
+    private static ProxyWideInputs? ProxyWide(MeshContext mesh, string dataplane, DataplaneSpec spec, ProxyRules rules, IReadOnlyList<UnitInputs> units)
+    {
+        ProxyWideConfs[]? confs = null;
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin is not { } plugin) continue;
+            var used = plugin.ReadsEveryConf ? UsedConfs(units, t) : [];
+            var proxy = rules.ProxyConf(t);
+            if (proxy is null && used.IsEmpty) continue;
+            confs ??= Enumerable.Repeat(ProxyWideConfs.None, PolicyTypes.All.Count).ToArray();
+            confs[t] = new ProxyWideConfs(proxy, used);
+        }
+        if (confs is null) return null;
+        var net = spec.Networking!;
+        var target = new ProxyWideTarget(mesh.Snapshot.Mesh, dataplane, net.Address ?? "",
+            [.. (net.Inbound ?? []).Select(i => new Tags(i.Tags))]);
+        return new ProxyWideInputs(target, [.. confs]);
+    }
+
+    /// <summary>Every distinct conf of one policy type (by reference) that the proxy's units received, in unit order.</summary>
+    private static ImmutableArray<JsonObject> UsedConfs(IReadOnlyList<UnitInputs> units, int type)
+    {
+        var seen = new HashSet<JsonObject>(ReferenceEqualityComparer.Instance);
+        var used = ImmutableArray.CreateBuilder<JsonObject>();
+        void Add(JsonObject? conf)
+        {
+            if (conf is not null && seen.Add(conf)) used.Add(conf);
+        }
+        foreach (var unit in units)
+        {
+            switch (unit)
+            {
+                case OutboundListenerInputs l:
+                    Add(l.Rules.Confs[type]);
+                    foreach (var route in l.Rules.Routes[type]) Add(route.Conf);
+                    break;
+                case InboundInputs i:
+                    Add(i.Rules.Rules[type].Conf);
+                    foreach (var (_, conf) in i.Rules.Rules[type].Conditional) Add(conf);
+                    break;
+            }
+        }
+        return used.ToImmutable();
     }
 
     /// <summary>The clusters plugins declare for an outbound listener, or else the service's own cluster.</summary>
@@ -149,17 +197,38 @@ public sealed class ProxyConfig
     {
         var listeners = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
+        ProxyWideInputs? proxyWide = null;
         foreach (var unit in inputs)
         {
+            if (unit is ProxyWideInputs p)
+            {
+                proxyWide = p;
+                continue;
+            }
             foreach (var resource in mesh.Unit(unit))
             {
                 if (resource.TypeUrl == TypeUrls.Listener) listeners[resource.Name] = resource;
                 else clusters[resource.Name] = resource;
             }
         }
+        if (proxyWide is not null) ApplyProxyWide(proxyWide, listeners, clusters);
         var own = ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>>.Empty
             .Add(TypeUrls.Listener, listeners.ToImmutable())
             .Add(TypeUrls.Cluster, clusters.ToImmutable());
         return new ProxyConfig(mesh, dataplane, inputs, own);
+    }
+
+    private static void ApplyProxyWide(ProxyWideInputs inputs,
+        ImmutableSortedDictionary<string, XdsResource>.Builder listeners, ImmutableSortedDictionary<string, XdsResource>.Builder clusters)
+    {
+        var resources = new ProxyResources(listeners.Values.Concat(clusters.Values));
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin is { } plugin && !inputs.Confs[t].IsEmpty) plugin.ProxyResources(resources, inputs.Target, inputs.Confs[t]);
+        }
+        listeners.Clear();
+        foreach (var listener in resources.Result(TypeUrls.Listener)) listeners[listener.Name] = listener;
+        clusters.Clear();
+        foreach (var cluster in resources.Result(TypeUrls.Cluster)) clusters[cluster.Name] = cluster;
     }
 }

@@ -37,12 +37,23 @@ public sealed class ProxyRules
     public ImmutableArray<MergedRules> Merged => _merged;
 
     /// <summary>The merged <c>to</c> confs of every policy type for one outbound service, and those of its single routes.</summary>
+    /// <remarks>Types aimed at the whole proxy give their merged <c>default</c> to every outbound.</remarks>
     public OutboundRuleSet Outbound(string service) => _outbound.GetOrAdd(service, s =>
-        _shared.Outbound([.. _merged.Select(m => m.ToService(s))], [.. _merged.Select(m => m.ToServiceRoutes(s))]));
+        _shared.Outbound([.. _merged.Select((m, t) => WholeProxy(t) ? m.Proxy : m.ToService(s))],
+            [.. _merged.Select((m, t) => WholeProxy(t) ? [] : m.ToServiceRoutes(s))]));
 
     /// <summary>The merged <c>from</c>/<c>rules</c> of every policy type for one inbound.</summary>
+    /// <remarks>Types aimed at the whole proxy give their merged <c>default</c> to every inbound as its catch-all conf.</remarks>
     public InboundRuleSet Inbound(InboundFacts inbound) => _inbound.GetOrAdd((inbound.Name, inbound.Port), _ =>
-        new InboundRuleSet([.. _merged.Select(m => m.ForInbound(inbound))]));
+        new InboundRuleSet([.. _merged.Select((m, t) => WholeProxy(t) ? WholeProxyInbound(m) : m.ForInbound(inbound))]));
+
+    /// <summary>Per policy type, its merged top-level <c>default</c> for the proxy as a whole (null for most types).</summary>
+    public JsonObject? ProxyConf(int type) => _merged[type].Proxy;
+
+    private static bool WholeProxy(int type) => PolicyTypes.All[type].Plugin?.AppliesToWholeProxy == true;
+
+    private static InboundRules WholeProxyInbound(MergedRules merged) =>
+        merged.Proxy is { } conf ? new InboundRules(conf, []) { ConfOrigins = merged.ProxyOrigins } : InboundRules.Empty;
 }
 
 /// <summary>

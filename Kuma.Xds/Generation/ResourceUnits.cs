@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Listener.V3;
 using Kuma.Policies;
@@ -45,6 +46,19 @@ public sealed record ProxylessInputs(string Service, string Protocol, OutboundRu
 
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
 public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
+
+/// <summary>
+/// What proxy-wide plugin steps read (see <see cref="PolicyPlugin.ProxyResources"/>): the proxy's own facts and, per
+/// policy type in registry order, the confs that reached it. Not a shared unit: it is applied to one proxy's
+/// assembled resources, and is among the proxy's inputs so an unchanged proxy keeps its config.
+/// </summary>
+public sealed record ProxyWideInputs(ProxyWideTarget Target, ImmutableArray<ProxyWideConfs> Confs) : UnitInputs
+{
+    public bool Equals(ProxyWideInputs? other) =>
+        other is not null && Target.Equals(other.Target) && Confs.AsSpan().SequenceEqual(other.Confs.AsSpan());
+
+    public override int GetHashCode() => HashCode.Combine(Target, Confs.Length);
+}
 
 /// <summary>Builds units: defaults first, then every plugin in registry order, then one encoding per resource.</summary>
 internal static class ResourceUnits

@@ -98,6 +98,25 @@ public abstract class PolicyPlugin
     /// </summary>
     public virtual IEnumerable<ProxylessGap> ProxylessDestinationGaps(OutboundTarget target, JsonObject conf) => [NotAtDestination];
 
+    /// <summary>
+    /// Whether this type's policies configure the proxy as a whole (a top-level <c>default</c>, no <c>to</c> or
+    /// <c>from</c>: MeshTrace, MeshMetric, MeshPassthrough, MeshProxyPatch). Their merged <c>default</c> then reaches
+    /// every hook: as the conf of each outbound and cluster, as each inbound's <see cref="InboundRules.Conf"/>, and as
+    /// <see cref="ProxyWideConfs.Proxy"/>.
+    /// </summary>
+    public virtual bool AppliesToWholeProxy => false;
+
+    /// <summary>Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Used"/> (every conf the proxy's units received).</summary>
+    public virtual bool ReadsEveryConf => false;
+
+    /// <summary>
+    /// The proxy as a whole, after all its units are built and every plugin shaped them: add resources that exist
+    /// once per proxy (a metrics listener, a collector's cluster), or change what the units made (passthrough
+    /// matches, patches). Called in registry order, only for Dataplane proxies whose <paramref name="confs"/> hold
+    /// something. Unlike units, the result is the proxy's own, so this is where per-proxy cost belongs.
+    /// </summary>
+    public virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, ProxyWideConfs confs) { }
+
     /// <summary>A destination's inbound conf that nothing applies.</summary>
     public static readonly ProxylessGap NotAtDestination = new("default",
         "a proxyless destination has no proxy of its own to apply this, and its proxyless callers do not apply it either");
@@ -140,6 +159,12 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
         Read(conf) is { } typed ? ProxylessGaps(target, typed) : [];
 
     protected virtual IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, TConf conf) => [];
+
+    public sealed override void ProxyResources(ProxyResources resources, ProxyWideTarget target, ProxyWideConfs confs) =>
+        ProxyResources(resources, target, Read(confs.Proxy), [.. confs.Used.Select(c => Read(c)!)]);
+
+    /// <summary>See the untyped overload; <paramref name="used"/> is empty unless <see cref="PolicyPlugin.ReadsEveryConf"/>.</summary>
+    protected virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, TConf? conf, IReadOnlyList<TConf> used) { }
 
     protected virtual bool ReadsCallerTags(OutboundTarget target, TConf conf) => false;
 
