@@ -35,6 +35,10 @@ public static class Samples
             {"type":"MeshHealthCheck","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
              "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{"interval":"10s","unhealthyThreshold":3,"healthyPanicThreshold":"62.5","http":{"path":"/health","expectedStatuses":[200]},"tcp":{"send":"cGluZwo="}}}]}}
             """.Fill(mesh, name)),
+        new("MeshMetric", "meshmetrics", true, (mesh, name) => """
+            {"type":"MeshMetric","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
+             "default":{"sidecar":{"profiles":{"appendProfiles":[{"name":"Basic"}]}},"backends":[{"type":"Prometheus","prometheus":{"port":5670,"path":"/metrics"}}]}}}
+            """.Fill(mesh, name)),
         new("MeshTrafficPermission", "meshtrafficpermissions", true, (mesh, name) => """
             {"type":"MeshTrafficPermission","mesh":"@MESH@","name":"@NAME@","spec":{"targetRef":{"kind":"Mesh"},
              "from":[{"targetRef":{"kind":"MeshSubset","tags":{"kuma.io/service":"web"}},"default":{"action":"Allow"}}]}}

@@ -90,6 +90,8 @@ public sealed class MeshContext
         Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName)
         && byName.TryGetValue(resource.Key.Name, out var old)
         && string.Equals(old.SpecJson, resource.SpecJson, StringComparison.Ordinal)
+        // Labels select policies and name metrics: a proxy whose labels changed is built again.
+        && old.Labels.SequenceEqual(resource.Labels)
             ? Dataplanes.GetValueOrDefault(resource.Key.Name)
             : null;
 
@@ -149,7 +151,7 @@ public sealed class MeshContext
     /// <summary>What policy selectors see of a dataplane of this mesh.</summary>
     public Kuma.Policies.Rules.ProxyFacts FactsFor(string dataplane, DataplaneSpec spec) => MeshPolicies.Facts(dataplane, spec, LabelsOf(dataplane));
 
-    private ImmutableSortedDictionary<string, string> LabelsOf(string dataplane) =>
+    internal ImmutableSortedDictionary<string, string> LabelsOf(string dataplane) =>
         Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
             ? resource.Labels
             : ImmutableSortedDictionary<string, string>.Empty;

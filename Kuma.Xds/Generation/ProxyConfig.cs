@@ -150,9 +150,27 @@ public sealed class ProxyConfig
         }
         if (confs is null) return null;
         var net = spec.Networking!;
-        var target = new ProxyWideTarget(mesh.Snapshot.Mesh, dataplane, net.Address ?? "",
-            [.. (net.Inbound ?? []).Select(i => new Tags(i.Tags))]);
+        var target = new ProxyWideTarget(mesh.Snapshot.Mesh, dataplane, net.Address ?? "", [.. (net.Inbound ?? []).Select(i => new Tags(i.Tags))])
+        {
+            Labels = mesh.LabelsOf(dataplane),
+            Role = ProxyRole(net),
+        };
         return new ProxyWideInputs(target, [.. confs]);
+    }
+
+    /// <summary>Kuma's <c>kuma.proxy_role</c>: a gateway is one whatever else it has; zone listeners make a zone proxy.</summary>
+    private static string ProxyRole(DataplaneNetworking net)
+    {
+        if (net.Gateway is not null) return "gateway";
+        var ingress = net.Listeners?.Any(l => l.Type == "ZoneIngress") == true;
+        var egress = net.Listeners?.Any(l => l.Type == "ZoneEgress") == true;
+        return (ingress, egress) switch
+        {
+            (true, true) => "zone-proxy",
+            (true, false) => "zone-ingress",
+            (false, true) => "zone-egress",
+            _ => "sidecar",
+        };
     }
 
     /// <summary>Every distinct conf of one policy type (by reference) that the proxy's units received, in unit order.</summary>

@@ -29,6 +29,7 @@ public static class ConfigDump
             Envoy.Extensions.Filters.Http.LocalRatelimit.V3.LocalRateLimit.Descriptor,
             Envoy.Extensions.Filters.Network.LocalRatelimit.V3.LocalRateLimit.Descriptor,
             Envoy.Extensions.HealthCheck.EventSinks.File.V3.HealthCheckEventFileSink.Descriptor,
+            Envoy.Extensions.Filters.Http.GrpcStats.V3.FilterConfig.Descriptor,
             Envoy.Extensions.Common.Matching.V3.ExtensionWithMatcher.Descriptor,
             Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,

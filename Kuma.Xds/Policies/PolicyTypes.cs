@@ -2,6 +2,7 @@ using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
+using Kuma.Policies.MeshMetric;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
@@ -31,6 +32,8 @@ public static class PolicyTypes
         // Kuma runs it right after fault injection; last here acts the same: the plugins in between touch neither its
         // filters nor the routes' per-filter configs, and it puts its HTTP filter after the fault filters either way.
         new(MeshRateLimitPolicy.Descriptor, new MeshRateLimitPlugin()),
+        // Kuma's order 1500, after MeshRetry; it only adds resources of its own in the proxy-wide step.
+        new(MeshMetricPolicy.Descriptor, new MeshMetricPlugin()),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>

@@ -62,7 +62,10 @@ internal static class GoldenCase
         var policies = (input["policies"]?.AsArray() ?? []).Select(p => ((string)p!["type"]!, (string)p["name"]!, p["spec"]!.ToJsonString())).ToList();
         if ((bool?)input["defaultPolicies"] == true)
             policies.AddRange(DefaultPolicies.Instance.For("default", null).Select(d => (d.Type, d.Name, d.SpecJson)));
-        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies);
+        // Dataplane resource labels (kuma.io/zone, kuma.io/workload, ...) by dataplane name.
+        var labels = (input["labels"]?.AsObject() ?? []).ToDictionary(d => d.Key,
+            d => (IReadOnlyDictionary<string, string>)d.Value!.AsObject().ToDictionary(l => l.Key, l => (string)l.Value!));
+        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies, labels: labels);
     }
 
     /// <summary>

@@ -21,9 +21,18 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
     /// <summary>The service that identifies the proxy (its first inbound's), as Kuma names tracers and metrics by it.</summary>
     public string? Service => Inbounds.IsDefaultOrEmpty ? null : Inbounds[0].Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 
+    /// <summary>The Dataplane resource's labels (Kuma reads <c>kuma.io/zone</c> and <c>kuma.io/workload</c> from them).</summary>
+    public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
+
+    /// <summary>Kuma's proxy role: sidecar, gateway, zone-ingress, zone-egress or zone-proxy (both zone listeners).</summary>
+    public string Role { get; init; } = "sidecar";
+
+    /// <summary>A zone ingress or egress with no inbound of its own, so no workload beside it.</summary>
+    public bool IsZoneProxyOnly => Role.StartsWith("zone-", StringComparison.Ordinal) && Inbounds.IsDefaultOrEmpty;
+
     public bool Equals(ProxyWideTarget? other) =>
         other is not null && Mesh == other.Mesh && Dataplane == other.Dataplane && Address == other.Address
-        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan());
+        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && Role == other.Role && Labels.SequenceEqual(other.Labels);
 
     public override int GetHashCode() => HashCode.Combine(Mesh, Dataplane, Address, Inbounds.Length);
 }

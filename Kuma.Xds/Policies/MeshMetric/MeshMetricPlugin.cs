@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Kuma.Policies.MeshMetric;
+
+/// <summary>
+/// MeshMetric on a sidecar: per Prometheus backend a scrape listener on the dataplane's address that forwards to
+/// kuma-dp's metrics hijacker (which filters Envoy's stats by the policy's profiles and adds the applications'
+/// metrics); per OpenTelemetry backend a socket kuma-dp pushes into and a cluster to the collector; and the
+/// hijacker's settings as a document on the dynamic-config listener. All of it exists once per proxy, so it
+/// is added in the proxy-wide step.
+/// </summary>
+public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
+{
+    public const string DefaultBackendName = "default-backend";
+    public const uint DefaultPrometheusPort = 5670;
+    public const string DefaultPath = "/metrics";
+    public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// kuma-dp's work directory, where its sockets live. Kuma reads it from the node metadata kuma-dp sends
+    /// (<c>workdir</c>); this control plane builds a proxy's config from its Dataplane alone, so it assumes the
+    /// directory kuma-dp is told with <c>--work-dir /tmp</c> (what Kuma's goldens use).
+    /// </summary>
+    public const string KumaDpWorkDir = "/tmp";
+
+    public override bool AppliesToWholeProxy => true;
+
+    protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshMetricConf conf) =>
+        ProxylessGap.IfSet(conf.Backends, "default.backends",
+            "a proxyless gRPC client has no Envoy and no kuma-dp: there are no proxy stats to scrape or push, and no hijacker to scrape its applications");
+
+    protected override void ProxyResources(ProxyResources resources, ProxyWideTarget target, MeshMetricConf? conf, IReadOnlyList<MeshMetricConf> used)
+    {
+        if (conf?.Backends is not { Count: > 0 } backends) return;
+        var prometheus = backends.Where(b => b.Type == MeshMetricPolicy.PrometheusType && b.Prometheus is not null).Select(b => b.Prometheus!).ToList();
+        // A backendRef names a MeshOpenTelemetryBackend, a resource type this control plane does not serve yet.
+        var openTelemetry = backends.Where(b => b.Type == MeshMetricPolicy.OpenTelemetryType && b.OpenTelemetry is { Endpoint.Length: > 0 })
+            .Select(b => b.OpenTelemetry!).ToList();
+
+        foreach (var backend in prometheus)
+        {
+            // TLS: Kuma serves ProvidedTLS only with the certificate paths kuma-dp reports in its node metadata and
+            // otherwise falls back to plain HTTP, as here; ActiveMTLSBackend gets the plain listener in Kuma too.
+            resources.Add(MetricsResources.Hijacker(Socket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
+            var name = MetricsResources.PrometheusListenerPrefix + (backend.ClientId ?? DefaultBackendName);
+            resources.Add(MetricsResources.PrometheusListener(name, target.Address,
+                (uint)(backend.Port ?? DefaultPrometheusPort), backend.Path ?? DefaultPath));
+        }
+
+        var pushes = new List<KumaDpMetricsConfig.OpenTelemetryPush>();
+        foreach (var backend in openTelemetry)
+        {
+            var backendName = OpenTelemetryEndpoint.BackendName(backend.Endpoint!);
+            var socket = Socket("kuma-otel-" + backendName);
+            var (host, port) = OpenTelemetryEndpoint.Parse(backend.Endpoint!);
+            var name = MetricsResources.OpenTelemetryPrefix + backendName;
+            resources.Add(MetricsResources.OpenTelemetryCluster(name, host, port, IsIpv6(target.Address)));
+            resources.Add(MetricsResources.OpenTelemetryListener(name, socket));
+            var interval = backend.RefreshInterval is { } text && Kuma.Validation.Durations.TryParse(text, out var parsed) ? parsed : DefaultRefreshInterval;
+            pushes.Add(new(backendName, socket, interval));
+        }
+
+        // Nothing to scrape beside a zone proxy alone.
+        var forDp = target.IsZoneProxyOnly && conf.Applications is not null
+            ? new MeshMetricConf { Sidecar = conf.Sidecar, Backends = conf.Backends }
+            : conf;
+        DynamicConfig.AddRoute(resources, Socket("kuma-mesh-metric-config"), MetricsResources.HijackerStatsPath,
+            KumaDpMetricsConfig.Json(forDp, target, prometheus.Count > 0, pushes));
+    }
+
+    /// <summary>A socket in kuma-dp's work directory; Kuma cuts the path to fit the 104-byte limit of unix sockets.</summary>
+    private static string Socket(string name)
+    {
+        var path = KumaDpWorkDir + "/" + name;
+        return path[..Math.Min(path.Length, 98)] + ".sock";
+    }
+
+    private static bool IsIpv6(string address) => IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
+}
