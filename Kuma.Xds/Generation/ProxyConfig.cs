@@ -151,7 +151,10 @@ public sealed class ProxyConfig
         if (confs is null) return null;
         var net = spec.Networking!;
         var target = new ProxyWideTarget(mesh.Snapshot.Mesh, dataplane, net.Address ?? "",
-            [.. (net.Inbound ?? []).Select(i => new Tags(i.Tags))]);
+            [.. (net.Inbound ?? []).Select(i => new Tags(i.Tags))])
+        {
+            OutboundPassthrough = mesh.OutboundPassthrough,
+        };
         return new ProxyWideInputs(target, [.. confs]);
     }
 

@@ -62,7 +62,7 @@ internal static class GoldenCase
         var policies = (input["policies"]?.AsArray() ?? []).Select(p => ((string)p!["type"]!, (string)p["name"]!, p["spec"]!.ToJsonString())).ToList();
         if ((bool?)input["defaultPolicies"] == true)
             policies.AddRange(DefaultPolicies.Instance.For("default", null).Select(d => (d.Type, d.Name, d.SpecJson)));
-        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies);
+        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies, meshSpec: input["mesh"]?.ToJsonString());
     }
 
     /// <summary>

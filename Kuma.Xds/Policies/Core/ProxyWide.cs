@@ -21,9 +21,12 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
     /// <summary>The service that identifies the proxy (its first inbound's), as Kuma names tracers and metrics by it.</summary>
     public string? Service => Inbounds.IsDefaultOrEmpty ? null : Inbounds[0].Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 
+    /// <summary>The mesh's <c>networking.outbound.passthrough</c>: whether the proxy got original-destination clusters for unknown destinations.</summary>
+    public bool OutboundPassthrough { get; init; } = true;
+
     public bool Equals(ProxyWideTarget? other) =>
         other is not null && Mesh == other.Mesh && Dataplane == other.Dataplane && Address == other.Address
-        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan());
+        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && OutboundPassthrough == other.OutboundPassthrough;
 
     public override int GetHashCode() => HashCode.Combine(Mesh, Dataplane, Address, Inbounds.Length);
 }
