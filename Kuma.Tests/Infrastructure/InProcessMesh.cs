@@ -13,12 +13,14 @@ namespace Kuma.Tests.Infrastructure;
 public static class InProcessMesh
 {
     public static MeshContext Build(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
-        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null) =>
-        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation, policies, labels));
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null,
+        string? meshSpec = null) =>
+        MeshContext.Build(Snapshot(dataplanes, tenant, mesh, generation, policies, labels, meshSpec));
 
-    /// <summary>A mesh snapshot of these dataplanes and policies, each validated as the API would (JSON or YAML specs).</summary>
+    /// <summary>A mesh snapshot of these dataplanes and policies, each validated as the API would (JSON or YAML specs); the Mesh's own spec is empty unless given.</summary>
     public static MeshSnapshot Snapshot(IEnumerable<(string Name, string Spec)> dataplanes, string tenant = "t", string mesh = "m1", long generation = 1,
-        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null)
+        IEnumerable<(string Type, string Name, string Spec)>? policies = null, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? labels = null,
+        string? meshSpec = null)
     {
         var byName = dataplanes.ToImmutableSortedDictionary(
             d => d.Name,
@@ -31,7 +33,7 @@ public static class InProcessMesh
                 Labels = labels?.GetValueOrDefault(d.Name)?.ToImmutableSortedDictionary(StringComparer.Ordinal) ?? ImmutableSortedDictionary<string, string>.Empty,
             },
             StringComparer.Ordinal);
-        var meshResource = new StoredResource { Key = ResourceKey.Global(tenant, ResourceTypes.Mesh.Name, mesh), SpecJson = "{}", Version = 1 };
+        var meshResource = new StoredResource { Key = ResourceKey.Global(tenant, ResourceTypes.Mesh.Name, mesh), SpecJson = meshSpec is null ? "{}" : Validated(ResourceTypes.Mesh, mesh, meshSpec), Version = 1 };
         var byType = ImmutableSortedDictionary.CreateBuilder<string, ImmutableSortedDictionary<string, StoredResource>>(StringComparer.Ordinal);
         byType[ResourceTypes.Dataplane.Name] = byName;
         foreach (var group in (policies ?? []).GroupBy(p => p.Type))

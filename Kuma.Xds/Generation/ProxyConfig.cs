@@ -154,6 +154,7 @@ public sealed class ProxyConfig
         {
             Labels = mesh.LabelsOf(dataplane),
             Role = ProxyRole(net),
+            OutboundPassthrough = mesh.OutboundPassthrough,
         };
         return new ProxyWideInputs(target, [.. confs]);
     }

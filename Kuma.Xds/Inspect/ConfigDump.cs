@@ -34,7 +34,10 @@ public static class ConfigDump
             Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor,
-            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor))
+            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor,
+            Envoy.Extensions.Filters.Listener.OriginalDst.V3.OriginalDst.Descriptor,
+            Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor,
+            Envoy.Extensions.Filters.Listener.HttpInspector.V3.HttpInspector.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)

@@ -3,6 +3,7 @@ using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshMetric;
+using Kuma.Policies.MeshPassthrough;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
@@ -23,6 +24,8 @@ public static class PolicyTypes
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
+        // Kuma's order 500: before access logs, tracing and proxy patches, which act on the passthrough chains it makes.
+        new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         // Before MeshCircuitBreaker, as in Kuma: its healthy panic threshold wins over this one's deprecated copy.

@@ -65,7 +65,7 @@ internal static class GoldenCase
         // Dataplane resource labels (kuma.io/zone, kuma.io/workload, ...) by dataplane name.
         var labels = (input["labels"]?.AsObject() ?? []).ToDictionary(d => d.Key,
             d => (IReadOnlyDictionary<string, string>)d.Value!.AsObject().ToDictionary(l => l.Key, l => (string)l.Value!));
-        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies, labels: labels);
+        return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies, labels: labels, meshSpec: input["mesh"]?.ToJsonString());
     }
 
     /// <summary>

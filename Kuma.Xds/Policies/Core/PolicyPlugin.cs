@@ -99,10 +99,12 @@ public abstract class PolicyPlugin
     public virtual IEnumerable<ProxylessGap> ProxylessDestinationGaps(OutboundTarget target, JsonObject conf) => [NotAtDestination];
 
     /// <summary>
-    /// Whether this type's policies configure the proxy as a whole (a top-level <c>default</c>, no <c>to</c> or
-    /// <c>from</c>: MeshTrace, MeshMetric, MeshPassthrough, MeshProxyPatch). Their merged <c>default</c> then reaches
-    /// every hook: as the conf of each outbound and cluster, as each inbound's <see cref="InboundRules.Conf"/>, and as
-    /// <see cref="ProxyWideConfs.Proxy"/>.
+    /// For a type whose policies configure the proxy as a whole (a top-level <c>default</c>, no <c>to</c> or
+    /// <c>from</c>: MeshTrace, MeshMetric, MeshPassthrough, MeshProxyPatch): whether its merged <c>default</c> must
+    /// also reach the unit hooks, as the conf of each outbound and cluster and as each inbound's
+    /// <see cref="InboundRules.Conf"/> (MeshTrace configures every connection manager). The proxy-wide step gets it as
+    /// <see cref="ProxyWideConfs.Proxy"/> either way, so a type that only works there leaves this false and units
+    /// stay shared between proxies whose defaults differ.
     /// </summary>
     public virtual bool AppliesToWholeProxy => false;
 

@@ -21,6 +21,9 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
     /// <summary>The service that identifies the proxy (its first inbound's), as Kuma names tracers and metrics by it.</summary>
     public string? Service => Inbounds.IsDefaultOrEmpty ? null : Inbounds[0].Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 
+    /// <summary>The mesh's <c>networking.outbound.passthrough</c>: whether the proxy got original-destination clusters for unknown destinations.</summary>
+    public bool OutboundPassthrough { get; init; } = true;
+
     /// <summary>The Dataplane resource's labels (Kuma reads <c>kuma.io/zone</c> and <c>kuma.io/workload</c> from them).</summary>
     public ImmutableSortedDictionary<string, string> Labels { get; init; } = ImmutableSortedDictionary<string, string>.Empty;
 
@@ -32,7 +35,8 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
 
     public bool Equals(ProxyWideTarget? other) =>
         other is not null && Mesh == other.Mesh && Dataplane == other.Dataplane && Address == other.Address
-        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && Role == other.Role && Labels.SequenceEqual(other.Labels);
+        && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && Role == other.Role && Labels.SequenceEqual(other.Labels)
+        && OutboundPassthrough == other.OutboundPassthrough;
 
     public override int GetHashCode() => HashCode.Combine(Mesh, Dataplane, Address, Inbounds.Length);
 }
