@@ -24,8 +24,6 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
     /// </summary>
     public const string KumaDpWorkDir = "/tmp";
 
-    public override bool AppliesToWholeProxy => true;
-
     protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshMetricConf conf) =>
         ProxylessGap.IfSet(conf.Backends, "default.backends",
             "a proxyless gRPC client has no Envoy and no kuma-dp: there are no proxy stats to scrape or push, and no hijacker to scrape its applications");

@@ -20,8 +20,6 @@ public sealed class MeshPassthroughPlugin : PolicyPlugin<MeshPassthroughConf>
     private const string NoPassthrough =
         "a proxyless gRPC client has no outbound passthrough: it connects only to the services it resolves through xDS";
 
-    public override bool AppliesToWholeProxy => true;
-
     protected override void ProxyResources(ProxyResources resources, ProxyWideTarget target, MeshPassthroughConf? conf, IReadOnlyList<MeshPassthroughConf> used)
     {
         ArgumentNullException.ThrowIfNull(resources);
