@@ -90,6 +90,19 @@ public sealed class ProxylessInspectTests
     }
 
     [Fact]
+    public void Not_applied_parts_of_a_policy_aimed_at_the_whole_proxy_count_once_for_every_service()
+    {
+        // A proxyless client with a Dataplane of its own (backend-1 serves and calls) is selected like any proxy.
+        var mesh = Mesh(
+            ("MeshMetric", "metrics", """{"targetRef":{"kind":"Mesh"},"default":{"backends":[{"type":"Prometheus","prometheus":{"port":5670}}]}}"""));
+
+        var notApplied = PoliciesNotApplied.For(mesh, "backend-1", ["backend"]);
+
+        Assert.Equal([("MeshMetric", PoliciesNotApplied.EveryService, "default.backends", "metrics")],
+            notApplied.Select(n => (n.Type, n.Service, n.Field, string.Join(',', n.Policies))));
+    }
+
+    [Fact]
     public void A_sidecar_destinations_inbound_policies_are_its_own_business()
     {
         var mesh = InProcessMesh.Build([("backend-1", Backend)], policies:

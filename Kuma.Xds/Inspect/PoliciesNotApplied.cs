@@ -23,6 +23,9 @@ public sealed record NotApplied(string Type, string Service, string Field, Immut
 /// </summary>
 public static class PoliciesNotApplied
 {
+    /// <summary>The service a gap of a policy aimed at the whole proxy is listed under.</summary>
+    public const string EveryService = "*";
+
     private const string ByIdentity = "rules that match callers by identity (spiffeID or SNI) are not applied by proxyless callers";
 
     /// <summary>The services a proxyless client's subscriptions are about: listeners and clusters (split ones by their service).</summary>
@@ -39,6 +42,15 @@ public static class PoliciesNotApplied
         ArgumentNullException.ThrowIfNull(mesh);
         var rules = mesh.ForProxy(proxy).Rules;
         var found = new List<(string Type, string Service, string Field, string Reason, string Policy)>();
+        // Policies aimed at the proxy as a whole (a top-level default) count once, for every service ("*").
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin is not { } plugin || rules.Merged[t].Proxy is not { } proxyConf) continue;
+            var target = new OutboundTarget(EveryService, "grpc");
+            var entries = rules.Merged[t].Policies.Where(p => p.Default is not null).Select(p => (p.Default!, PolicyOrigin.Of(p, "default", 0)));
+            Attribute(plugin.ProxylessGaps(target, proxyConf), entries, c => plugin.ProxylessGaps(target, c),
+                (field, reason, policy) => found.Add((PolicyTypes.All[t].Name, EveryService, field, reason, policy)));
+        }
         foreach (var service in services)
         {
             var target = new OutboundTarget(service, mesh.ProtocolOf(service));
@@ -86,7 +98,7 @@ public static class PoliciesNotApplied
         {
             var setting = byEntry.Where(e => e.Gaps.Contains(gap)).ToList();
             foreach (var (origin, _) in setting.Count > 0 ? setting : byEntry)
-                add($"{origin.Section}[].{gap.Field}", gap.Reason, origin.Policy);
+                add(origin.Section == "default" ? gap.Field : $"{origin.Section}[].{gap.Field}", gap.Reason, origin.Policy);
         }
     }
 }
