@@ -33,7 +33,11 @@ public static class ConfigDump
             Envoy.Extensions.Filters.Common.Matcher.Action.V3.SkipFilter.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Ssl.V3.UriSanInput.Descriptor,
             Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor,
-            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor))
+            PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor,
+            Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog.Descriptor,
+            Envoy.Extensions.AccessLoggers.OpenTelemetry.V3.OpenTelemetryAccessLogConfig.Descriptor,
+            Envoy.Extensions.AccessLoggers.Filters.Cel.V3.ExpressionFilter.Descriptor,
+            Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)

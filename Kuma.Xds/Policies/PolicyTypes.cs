@@ -1,3 +1,4 @@
+using Kuma.Policies.MeshAccessLog;
 using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
@@ -22,6 +23,8 @@ public static class PolicyTypes
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
+        // Kuma's order (600): after routes, before fault injection; its proxy-wide step fills in what its units left open.
+        new(MeshAccessLogPolicy.Descriptor, new MeshAccessLogPlugin()),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         // Before MeshCircuitBreaker, as in Kuma: its healthy panic threshold wins over this one's deprecated copy.
