@@ -192,6 +192,8 @@ public sealed class ProxyConfig
                     foreach (var route in l.Rules.Routes[type]) Add(route.Conf);
                     break;
                 case InboundInputs i:
+                    // Each rule in Kuma's order, for types that apply rules one by one (MeshAccessLog) rather than merged.
+                    foreach (var rule in i.Rules.Rules[type].Rules) Add(rule.Conf);
                     Add(i.Rules.Rules[type].Conf);
                     foreach (var (_, conf) in i.Rules.Rules[type].Conditional) Add(conf);
                     break;

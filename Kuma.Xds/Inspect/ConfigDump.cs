@@ -37,7 +37,10 @@ public static class ConfigDump
             PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor,
             Envoy.Extensions.Filters.Listener.OriginalDst.V3.OriginalDst.Descriptor,
             Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor,
-            Envoy.Extensions.Filters.Listener.HttpInspector.V3.HttpInspector.Descriptor))
+            Envoy.Extensions.Filters.Listener.HttpInspector.V3.HttpInspector.Descriptor,
+            Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog.Descriptor,
+            Envoy.Extensions.AccessLoggers.OpenTelemetry.V3.OpenTelemetryAccessLogConfig.Descriptor,
+            Envoy.Extensions.AccessLoggers.Filters.Cel.V3.ExpressionFilter.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)

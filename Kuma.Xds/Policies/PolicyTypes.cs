@@ -1,3 +1,4 @@
+using Kuma.Policies.MeshAccessLog;
 using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
@@ -26,6 +27,8 @@ public static class PolicyTypes
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         // Kuma's order 500: before access logs, tracing and proxy patches, which act on the passthrough chains it makes.
         new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),
+        // Kuma's order (600): after routes, before fault injection; its proxy-wide step fills in what its units left open.
+        new(MeshAccessLogPolicy.Descriptor, new MeshAccessLogPlugin()),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         // Before MeshCircuitBreaker, as in Kuma: its healthy panic threshold wins over this one's deprecated copy.

@@ -90,6 +90,17 @@ public sealed class ProxyResources
     public IEnumerable<string> ListenerNames => Names(TypeUrls.Listener);
     public IEnumerable<string> ClusterNames => Names(TypeUrls.Cluster);
 
+    /// <summary>
+    /// Listeners whose encoded form holds <paramref name="text"/> (protobuf carries strings verbatim, packed configs
+    /// included), so a step that fills in per-proxy values decodes only those; listeners already decoded always count.
+    /// </summary>
+    public IEnumerable<string> ListenersContaining(string text)
+    {
+        var utf8 = Encoding.UTF8.GetBytes(text);
+        return ListenerNames.Where(name => _decoded.ContainsKey(Key(TypeUrls.Listener, name))
+            || _encoded[Key(TypeUrls.Listener, name)].Payload.Value.Span.IndexOf(utf8) >= 0).ToList();
+    }
+
     /// <summary>The listener with this name, decoded; changes to it are kept. Null when the proxy has none.</summary>
     public Listener? Listener(string name) => (Listener?)Get(TypeUrls.Listener, name);
 
