@@ -4,6 +4,7 @@ using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
+using Kuma.Policies.MeshTcpRoute;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Policies.Rules;
@@ -21,6 +22,8 @@ public static class PolicyTypes
     [
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
+        // Right after MeshHTTPRoute, as in Kuma: where both apply to an HTTP outbound, the first claim wins.
+        new(MeshTcpRoutePolicy.Descriptor, new MeshTcpRoutePlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
