@@ -147,6 +147,31 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
                           port: 8443
                           statusCode: 301
         """)]
+    [InlineData("meshtcproutes", "tcp-route", """
+        type: MeshTCPRoute
+        mesh: docs-mesh
+        name: tcp-route
+        spec:
+          targetRef:
+            kind: MeshSubset
+            tags:
+              kuma.io/service: frontend
+          to:
+            - targetRef:
+                kind: MeshService
+                name: backend
+              rules:
+                - default:
+                    backendRefs:
+                      - kind: MeshServiceSubset
+                        name: backend
+                        tags:
+                          version: v1
+                        weight: 90
+                      - kind: MeshService
+                        name: backend-v2
+                        weight: 10
+        """)]
     [InlineData("meshfaultinjections", "backend-faults", """
         type: MeshFaultInjection
         mesh: docs-mesh

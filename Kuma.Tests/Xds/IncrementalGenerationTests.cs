@@ -29,11 +29,14 @@ public sealed partial class IncrementalGenerationTests
     public void Every_generation_built_incrementally_equals_the_same_generation_built_from_scratch()
     {
         var random = new Random(7);
+        // Whether a route is a MeshHTTPRoute or a MeshTCPRoute: drawn apart, so the rest of the sequence stays as it was.
+        var routeKinds = new Random(3);
         var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
         var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
         var subsetClustersSeen = 0;
         var routeConfsSeen = 0;
+        var tcpRoutedHttpSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
@@ -43,6 +46,7 @@ public sealed partial class IncrementalGenerationTests
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
             subsetClustersSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => SubsetClusterName().IsMatch(c.Name)));
             routeConfsSeen += dataplanes.Keys.Count(name => Services.Any(s => scratch.ForProxy(name).Rules.Outbound(s).Routes.Any(r => !r.IsEmpty)));
+            tcpRoutedHttpSeen += dataplanes.Keys.Count(name => Services.Any(s => TcpRoutesHttp(scratch, scratch.ForProxy(name), s)));
 
             // Next: a new or moved endpoint, a dataplane leaving, a service changing protocol, or a policy
             // appearing, changing or going away (a timeout, a route splitting traffic across version subsets,
@@ -57,7 +61,7 @@ public sealed partial class IncrementalGenerationTests
                     policies[$"policy-{random.Next(5)}"] = random.Next(3) switch
                     {
                         0 => RandomPolicy(random),
-                        1 => RandomRoute(random),
+                        1 => RandomRoute(random, routeKinds),
                         _ => RandomRoutePolicy(random),
                     };
                     break;
@@ -68,6 +72,17 @@ public sealed partial class IncrementalGenerationTests
         Assert.True(subsetClustersSeen > 100, $"subset clusters in only {subsetClustersSeen} proxy configs");
         // And policies aimed at routes did configure single routes.
         Assert.True(routeConfsSeen > 100, $"per-route confs in only {routeConfsSeen} proxy configs");
+        // And MeshTCPRoutes took HTTP outbounds over where no MeshHTTPRoute applied.
+        Assert.True(tcpRoutedHttpSeen > 50, $"HTTP outbounds routed by a MeshTCPRoute in only {tcpRoutedHttpSeen} proxy configs");
+    }
+
+    private static readonly int HttpRouteType = Kuma.Policies.PolicyTypes.All.ToList().FindIndex(t => t.Name == "MeshHTTPRoute");
+    private static readonly int TcpRouteType = Kuma.Policies.PolicyTypes.All.ToList().FindIndex(t => t.Name == "MeshTCPRoute");
+
+    private static bool TcpRoutesHttp(MeshContext mesh, ProxyConfig proxy, string service)
+    {
+        var confs = proxy.Rules.Outbound(service).Confs;
+        return mesh.ProtocolOf(service) == "http" && confs[TcpRouteType] is not null && confs[HttpRouteType] is null;
     }
 
     /// <summary>A MeshTimeout with a random target (whole mesh, one service, one dataplane) and random values.</summary>
@@ -106,9 +121,10 @@ public sealed partial class IncrementalGenerationTests
 
     /// <summary>
     /// A MeshHTTPRoute from a random caller set to one service: a prefix sent to version subsets of a random
-    /// service (weighted, or a single one), which may speak TCP by then and so be dropped from the route.
+    /// service (weighted, or a single one), which may speak TCP by then and so be dropped from the route; or, one
+    /// time in three, a MeshTCPRoute sending all of that service's connections to those subsets.
     /// </summary>
-    private static (string Type, string Spec) RandomRoute(Random random)
+    private static (string Type, string Spec) RandomRoute(Random random, Random kinds)
     {
         var target = random.Next(2) == 0 ? """{"kind":"Mesh"}""" : $$"""{"kind":"MeshService","name":"{{Services[random.Next(4)]}}"}""";
         var backend = Services[random.Next(4)];
@@ -124,7 +140,12 @@ public sealed partial class IncrementalGenerationTests
             """;
         spec = spec.Replace("TARGET", target, StringComparison.Ordinal).Replace("DESTINATION", Services[random.Next(4)], StringComparison.Ordinal)
             .Replace("PREFIX", $"/p{random.Next(3)}", StringComparison.Ordinal).Replace("BACKENDS", backends, StringComparison.Ordinal);
-        return ("MeshHTTPRoute", spec);
+        if (kinds.Next(3) > 0) return ("MeshHTTPRoute", spec);
+        // The same split as a MeshTCPRoute: it turns the destination's HTTP outbounds into TCP proxies where no
+        // MeshHTTPRoute applies to them too, and routes them wherever the destination speaks TCP.
+        var json = System.Text.Json.Nodes.JsonNode.Parse(spec)!;
+        json["to"]![0]!["rules"]![0]!.AsObject().Remove("matches");
+        return ("MeshTCPRoute", json.ToJsonString());
     }
 
     [Fact]

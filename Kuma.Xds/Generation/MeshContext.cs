@@ -179,22 +179,23 @@ public sealed class MeshContext
     private readonly ConcurrentDictionary<(ProxyRules Rules, string Service), ProxylessInputs> _proxylessInputs = new();
 
     /// <summary>The clusters a proxyless caller's routes to <paramref name="service"/> use (its own, or split clusters of routes).</summary>
-    internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) => Routed(service, Tags.Empty, rules.Outbound(service));
+    internal ClusterRefs ProxylessRouted(ProxyRules rules, string service) => Routed(service, Tags.Empty, rules.Outbound(service), proxyless: true);
 
     /// <summary>
     /// The clusters an outbound to <paramref name="service"/> routes to under <paramref name="rules"/>. Rule sets are
     /// shared by look-alike proxies, so route plans are made once per rule set and outbound in a generation (they
     /// read service protocols, which a generation fixes).
     /// </summary>
-    internal ClusterRefs Routed(string service, Tags tags, OutboundRuleSet rules) =>
-        _routed.GetOrAdd(new RoutedKey(rules, service, tags), key =>
-            ProxyConfig.RoutedClusters(this, new Kuma.Policies.OutboundTarget(key.Service, ProtocolOf(key.Service)) { Tags = key.Tags }, key.Rules));
+    internal ClusterRefs Routed(string service, Tags tags, OutboundRuleSet rules, bool proxyless = false) =>
+        _routed.GetOrAdd(new RoutedKey(rules, service, tags, proxyless), key => ProxyConfig.RoutedClusters(this,
+            new Kuma.Policies.OutboundTarget(key.Service, ProtocolOf(key.Service)) { Tags = key.Tags, Proxyless = key.Proxyless }, key.Rules));
 
     /// <summary>Rule sets by reference: equal ones are usually the same object, and their value keys are long to hash.</summary>
-    private readonly record struct RoutedKey(OutboundRuleSet Rules, string Service, Tags Tags)
+    private readonly record struct RoutedKey(OutboundRuleSet Rules, string Service, Tags Tags, bool Proxyless)
     {
-        public bool Equals(RoutedKey other) => ReferenceEquals(Rules, other.Rules) && Service == other.Service && Tags.Equals(other.Tags);
-        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Rules), Service, Tags);
+        public bool Equals(RoutedKey other) =>
+            ReferenceEquals(Rules, other.Rules) && Service == other.Service && Tags.Equals(other.Tags) && Proxyless == other.Proxyless;
+        public override int GetHashCode() => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(Rules), Service, Tags, Proxyless);
     }
 
     private readonly ConcurrentDictionary<RoutedKey, ClusterRefs> _routed = new();

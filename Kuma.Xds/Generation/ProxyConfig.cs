@@ -205,6 +205,7 @@ public sealed class ProxyConfig
     /// <summary>The clusters plugins declare for an outbound listener, or else the service's own cluster.</summary>
     internal static ClusterRefs RoutedClusters(MeshContext mesh, OutboundTarget target, OutboundRuleSet rules)
     {
+        target = ResourceUnits.WithRoute(target, rules);
         List<ClusterRef>? declared = null;
         for (var t = 0; t < PolicyTypes.All.Count; t++)
         {

@@ -86,7 +86,7 @@ internal static class ResourceUnits
     private static Listener OutboundListener(OutboundListenerInputs inputs)
     {
         var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags };
+        var target = WithRoute(new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags }, inputs.Rules);
         ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t], inputs.Rules.Routes[t]));
         return listener;
     }
@@ -113,7 +113,7 @@ internal static class ResourceUnits
     private static XdsResource[] Proxyless(ProxylessInputs inputs)
     {
         // The client then asks for each routed cluster by name, split clusters included (see ProxyConfig.Find).
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed };
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed, Proxyless = true };
         var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false);
         var cluster = ServiceResources.Cluster(inputs.Service);
         ForEachPlugin((plugin, t) =>
@@ -144,6 +144,17 @@ internal static class ResourceUnits
             if (rules.Confs[t] is { } conf && PolicyTypes.All[t].Plugin is { } plugin && plugin.ReadsCallerTags(target, conf)) return true;
         }
         return false;
+    }
+
+    /// <summary>The target with the policy type that routes it under these rules (see <see cref="OutboundTarget.RoutedBy"/>).</summary>
+    public static OutboundTarget WithRoute(OutboundTarget target, OutboundRuleSet rules)
+    {
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (rules.Confs[t] is { } conf && PolicyTypes.All[t].Plugin is { } plugin && plugin.RoutesOutbound(target, conf))
+                return target with { RoutedBy = PolicyTypes.All[t].Name };
+        }
+        return target;
     }
 
     private static void ForEachPlugin(Action<PolicyPlugin, int> apply)

@@ -7,6 +7,7 @@ using Kuma.Policies.MeshMetric;
 using Kuma.Policies.MeshPassthrough;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
+using Kuma.Policies.MeshTcpRoute;
 using Kuma.Policies.MeshTimeout;
 using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Policies.Rules;
@@ -24,6 +25,8 @@ public static class PolicyTypes
     [
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
+        // Right after MeshHTTPRoute, as in Kuma: where both apply to an HTTP outbound, the first claim wins.
+        new(MeshTcpRoutePolicy.Descriptor, new MeshTcpRoutePlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         // Kuma's order 500: before access logs, tracing and proxy patches, which act on the passthrough chains it makes.
         new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),

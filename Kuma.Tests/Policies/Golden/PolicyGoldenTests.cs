@@ -45,10 +45,10 @@ public sealed class PolicyGoldenTests
     public void Every_policy_type_with_a_plugin_has_golden_cases()
     {
         var withCases = Directory.EnumerateFiles(PoliciesRoot, "*.input.yaml", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(PoliciesRoot, f).Split(Path.DirectorySeparatorChar)[0]).ToHashSet(StringComparer.Ordinal);
+            .Select(f => Path.GetRelativePath(PoliciesRoot, f).Split(Path.DirectorySeparatorChar)[0]).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var missing = PolicyTypes.All.Where(t => t.Plugin is not null)
             .Select(t => t.Plugin!.GetType().Namespace!.Split('.')[^1])
-            .Where(folder => !withCases.Contains(folder) && !withCases.Contains(folder.Replace("Http", "HTTP", StringComparison.Ordinal)));
+            .Where(folder => !withCases.Contains(folder)); // namespaces spell acronyms as words: MeshHttpRoute in MeshHTTPRoute
         Assert.Empty(missing);
     }
 }

@@ -31,6 +31,19 @@ public sealed record OutboundTarget(string Service, string Protocol)
     /// stay the same for every caller unless a policy makes them differ.
     /// </summary>
     public string? CallerTags { get; init; }
+
+    /// <summary>
+    /// For a listener and for <see cref="PolicyPlugin.OutboundClusters"/>: the policy type that routes this outbound, the
+    /// first in registry order whose conf claims it (<see cref="PolicyPlugin.RoutesOutbound"/>); null when none does, and
+    /// then the outbound's protocol decides which route type's defaults apply.
+    /// </summary>
+    public string? RoutedBy { get; init; }
+
+    /// <summary>
+    /// For a listener and for <see cref="PolicyPlugin.OutboundClusters"/>: the caller is a proxyless gRPC client, whose
+    /// listener (an HTTP connection manager whatever the service's protocol) becomes gRPC's API listener.
+    /// </summary>
+    public bool Proxyless { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
@@ -69,6 +82,12 @@ public abstract class PolicyPlugin
     /// gets <see cref="OutboundTarget.CallerTags"/>). Asked when a proxy's units are listed; false by default.
     /// </summary>
     public virtual bool ReadsCallerTags(OutboundTarget target, JsonObject conf) => false;
+
+    /// <summary>
+    /// For route types: whether this conf routes the outbound. Where several types' confs would, the first in registry
+    /// order wins, which is how Kuma's MeshHTTPRoute prevails over MeshTCPRoute on an HTTP outbound. False by default.
+    /// </summary>
+    public virtual bool RoutesOutbound(OutboundTarget target, JsonObject conf) => false;
 
     /// <summary>An inbound listener; <paramref name="rules"/> are the merged <c>from</c>/<c>rules</c> for that inbound.</summary>
     public virtual void InboundListener(Listener listener, InboundTarget target, InboundRules rules) { }
@@ -136,6 +155,9 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override bool ReadsCallerTags(OutboundTarget target, JsonObject conf) =>
         Read(conf) is { } typed && ReadsCallerTags(target, typed);
 
+    public sealed override bool RoutesOutbound(OutboundTarget target, JsonObject conf) =>
+        Read(conf) is { } typed && RoutesOutbound(target, typed);
+
     public sealed override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes)
     {
         if (routes.IsDefaultOrEmpty)
@@ -169,6 +191,8 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     protected virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, TConf? conf, IReadOnlyList<TConf> used) { }
 
     protected virtual bool ReadsCallerTags(OutboundTarget target, TConf conf) => false;
+
+    protected virtual bool RoutesOutbound(OutboundTarget target, TConf conf) => false;
 
     protected virtual IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, TConf? conf, Func<string, string> protocolOf) => null;
     protected virtual void OutboundCluster(Cluster cluster, OutboundTarget target, TConf? conf) { }

@@ -15,6 +15,9 @@ public sealed class MeshHttpRoutePlugin : PolicyPlugin<MeshHttpRouteConf>
 {
     protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshHttpRouteConf conf) => MeshHttpRouteProxyless.Gaps(target, conf);
 
+    /// <summary>Any MeshHTTPRoute for an HTTP outbound routes it, even where a MeshTCPRoute applies too (as in Kuma).</summary>
+    protected override bool RoutesOutbound(OutboundTarget target, MeshHttpRouteConf conf) => EnvoyBuild.IsHttp(target.Protocol);
+
     protected override IEnumerable<ClusterRef>? OutboundClusters(OutboundTarget target, MeshHttpRouteConf? conf, Func<string, string> protocolOf)
     {
         if (!EnvoyBuild.IsHttp(target.Protocol)) return null;
