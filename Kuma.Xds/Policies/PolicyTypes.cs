@@ -2,6 +2,7 @@ using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
+using Kuma.Policies.MeshLoadBalancingStrategy;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
@@ -21,6 +22,9 @@ public static class PolicyTypes
     [
         // Routes first: the plugins after them shape the routes it made.
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
+        // Kuma's order (400): hash policies go on the routes just made; its locality-weighted balancing is set before
+        // MeshHealthCheck decides whether panic mode has a place on the cluster.
+        new(MeshLoadBalancingStrategyPolicy.Descriptor, new MeshLoadBalancingStrategyPlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
