@@ -16,8 +16,9 @@ public sealed partial class IncrementalGenerationTests
     private static string Dataplane(int address, string service, string protocol, params string[] outbounds)
     {
         var outboundJson = string.Join(',', outbounds.Select((o, i) => $"{{\"port\":{10000 + i},\"tags\":{{\"kuma.io/service\":\"{o}\"}}}}"));
-        // Two versions per service, so routes to version subsets have endpoints to pick from.
-        return $"{{\"networking\":{{\"address\":\"10.0.0.{address}\",\"inbound\":[{{\"port\":8080,\"servicePort\":80,\"tags\":{{\"kuma.io/service\":\"{service}\",\"kuma.io/protocol\":\"{protocol}\",\"version\":\"v{address % 2}\"}}}}],\"outbound\":[{outboundJson}]}}}}";
+        // Two versions per service, so routes to version subsets have endpoints to pick from; three zones, so
+        // locality-aware load balancing gives callers of different zones different endpoints.
+        return $"{{\"networking\":{{\"address\":\"10.0.0.{address}\",\"inbound\":[{{\"port\":8080,\"servicePort\":80,\"tags\":{{\"kuma.io/service\":\"{service}\",\"kuma.io/protocol\":\"{protocol}\",\"version\":\"v{address % 2}\",\"kuma.io/zone\":\"z{address % 3}\"}}}}],\"outbound\":[{outboundJson}]}}}}";
     }
 
     private static readonly string[] Services = ["svc-0", "svc-1", "svc-2", "svc-3"];
@@ -31,12 +32,15 @@ public sealed partial class IncrementalGenerationTests
         var random = new Random(7);
         // Whether a route is a MeshHTTPRoute or a MeshTCPRoute: drawn apart, so the rest of the sequence stays as it was.
         var routeKinds = new Random(3);
+        // Picks between policy types of the same shape without drawing from the main sequence.
+        var kinds = new Random(11);
         var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
         var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
         var subsetClustersSeen = 0;
         var routeConfsSeen = 0;
         var tcpRoutedHttpSeen = 0;
+        var localityAwareSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
@@ -47,6 +51,9 @@ public sealed partial class IncrementalGenerationTests
             subsetClustersSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => SubsetClusterName().IsMatch(c.Name)));
             routeConfsSeen += dataplanes.Keys.Count(name => Services.Any(s => scratch.ForProxy(name).Rules.Outbound(s).Routes.Any(r => !r.IsEmpty)));
             tcpRoutedHttpSeen += dataplanes.Keys.Count(name => Services.Any(s => TcpRoutesHttp(scratch, scratch.ForProxy(name), s)));
+            localityAwareSeen += dataplanes.Keys.Count(name => Services.Any(s =>
+                scratch.ForProxy(name).Find(TypeUrls.ClusterLoadAssignment, s)?.Payload.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>()
+                    .Endpoints.Any(e => e.Priority > 0 || e.Locality.SubZone.Length > 0) == true));
 
             // Next: a new or moved endpoint, a dataplane leaving, a service changing protocol, or a policy
             // appearing, changing or going away (a timeout, a route splitting traffic across version subsets,
@@ -60,7 +67,7 @@ public sealed partial class IncrementalGenerationTests
                 case 3 or 4 or 5:
                     policies[$"policy-{random.Next(5)}"] = random.Next(3) switch
                     {
-                        0 => RandomPolicy(random),
+                        0 => RandomPolicy(random, kinds),
                         1 => RandomRoute(random, routeKinds),
                         _ => RandomRoutePolicy(random),
                     };
@@ -72,6 +79,8 @@ public sealed partial class IncrementalGenerationTests
         Assert.True(subsetClustersSeen > 100, $"subset clusters in only {subsetClustersSeen} proxy configs");
         // And policies aimed at routes did configure single routes.
         Assert.True(routeConfsSeen > 100, $"per-route confs in only {routeConfsSeen} proxy configs");
+        // And locality-aware load balancing gave callers endpoints of their own (priorities or affinity sub-zones).
+        Assert.True(localityAwareSeen > 100, $"caller-specific endpoints in only {localityAwareSeen} proxy configs");
         // And MeshTCPRoutes took HTTP outbounds over where no MeshHTTPRoute applied.
         Assert.True(tcpRoutedHttpSeen > 50, $"HTTP outbounds routed by a MeshTCPRoute in only {tcpRoutedHttpSeen} proxy configs");
     }
@@ -85,8 +94,11 @@ public sealed partial class IncrementalGenerationTests
         return mesh.ProtocolOf(service) == "http" && confs[TcpRouteType] is not null && confs[HttpRouteType] is null;
     }
 
-    /// <summary>A MeshTimeout with a random target (whole mesh, one service, one dataplane) and random values.</summary>
-    private static (string Type, string Spec) RandomPolicy(Random random)
+    /// <summary>
+    /// A MeshTimeout or a MeshLoadBalancingStrategy (<paramref name="kinds"/> picks) with a random target (whole mesh,
+    /// one service, one dataplane) and random values.
+    /// </summary>
+    private static (string Type, string Spec) RandomPolicy(Random random, Random kinds)
     {
         var target = random.Next(3) switch
         {
@@ -96,12 +108,26 @@ public sealed partial class IncrementalGenerationTests
         };
         var to = random.Next(2) == 0 ? """{"kind":"Mesh"}""" : $$"""{"kind":"MeshService","name":"{{Services[random.Next(4)]}}"}""";
         var seconds = random.Next(1, 60);
+        if (kinds.Next(2) == 0) return ("MeshLoadBalancingStrategy", RandomLoadBalancing(kinds).Replace("TARGET", target).Replace("TO", to));
         var spec = """
             {"targetRef":TARGET,
              "to":[{"targetRef":TO,"default":{"connectionTimeout":"Ns","http":{"requestTimeout":"Ms"}}}],
              "from":[{"targetRef":{"kind":"Mesh"},"default":{"idleTimeout":"Nm"}}]}
             """;
         return ("MeshTimeout", spec.Replace("TARGET", target).Replace("TO", to).Replace("\"Ns", $"\"{seconds}s").Replace("\"Ms", $"\"{seconds * 2}s").Replace("\"Nm", $"\"{seconds}m"));
+    }
+
+    /// <summary>Locality awareness by zone, by the version tag, turned off, or a balancer with a hash policy.</summary>
+    private static string RandomLoadBalancing(Random random)
+    {
+        var conf = random.Next(4) switch
+        {
+            0 => """{"localityAwareness":{"crossZone":{"failover":[{"to":{"type":"Only","zones":["z1"]}},{"to":{"type":"Any"}}]}}}""",
+            1 => """{"localityAwareness":{"localZone":{"affinityTags":[{"key":"version"}]},"crossZone":{"failoverThreshold":{"percentage":70}}}}""",
+            2 => """{"localityAwareness":{"disabled":true}}""",
+            _ => """{"loadBalancer":{"type":"RingHash"},"hashPolicies":[{"type":"Header","header":{"name":"x-user"}}]}""",
+        };
+        return """{"targetRef":TARGET,"to":[{"targetRef":TO,"default":CONF}]}""".Replace("CONF", conf, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -66,6 +66,7 @@ public sealed class MeshContext
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
         Policies = MeshPolicies.Build(snapshot, previous?.Policies);
         UsesTagsHeader = KumaTagsHeader.ReadBy.Any(type => snapshot.OfType(type).Any());
+        ShapesEndpoints = Kuma.Policies.PolicyTypes.All.Any(t => t.Plugin is { ShapesEndpoints: true } && snapshot.OfType(t.Name).Any());
         if (previous is not null)
         {
             _previousUnits = previous._units;
@@ -144,6 +145,18 @@ public sealed class MeshContext
     public MeshPolicies Policies { get; }
     /// <summary>Whether outbound routes stamp <c>x-kuma-tags</c> (see <see cref="KumaTagsHeader"/>).</summary>
     public bool UsesTagsHeader { get; }
+    /// <summary>
+    /// Whether the mesh has policies of a type that makes endpoints depend on the caller (locality-aware load
+    /// balancing); without any, every proxy's endpoint lookups go straight to the shared selections.
+    /// </summary>
+    public bool ShapesEndpoints { get; }
+
+    /// <summary>Endpoints that depend on the caller, built once per generation per distinct key and shared by callers with equal keys.</summary>
+    internal XdsResource? CallerEndpoints(CallerEndpointsKey key) => _callerEndpoints.GetOrAdd(key, k =>
+        Endpoints.TryGetValue(k.Cluster.Service, out var endpoints) ? k.Build(endpoints) : null);
+
+    // Not carried over: the endpoints they hold come from this generation's dataplanes.
+    private readonly ConcurrentDictionary<CallerEndpointsKey, XdsResource?> _callerEndpoints = new();
 
     /// <summary>The merged policy rules for a dataplane of this mesh (shared by every proxy that looks the same to selectors).</summary>
     public ProxyRules RulesFor(string dataplane, DataplaneSpec? spec) => Policies.RulesFor(dataplane, spec ?? NoDataplane, LabelsOf(dataplane));
@@ -205,7 +218,7 @@ public sealed class MeshContext
         Endpoints.ContainsKey(name) ? name : SplitService(name);
 
     // Split names are "<service>-<16 hex digits>" (ClusterRef.SplitName).
-    private string? SplitService(string name) =>
+    internal string? SplitService(string name) =>
         name.Length >= 18 && name[^17] == '-' && Endpoints.ContainsKey(name[..^17]) ? name[..^17] : null;
 
     /// <summary>A split cluster a proxyless caller's routes name, asked for by that name.</summary>
@@ -216,7 +229,7 @@ public sealed class MeshContext
         if (cluster is null) return null;
         return typeUrl switch
         {
-            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)))[0],
+            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)) { ForGrpc = true })[0],
             TypeUrls.ClusterLoadAssignment => SubsetEndpoints(cluster),
             _ => null,
         };

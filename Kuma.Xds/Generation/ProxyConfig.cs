@@ -56,7 +56,8 @@ public sealed class ProxyConfig
     {
         // Split cluster names are a function of service and subset tags, so proxies asking for the same names
         // (with routes to subsets, every proxy of a big mesh asks for hundreds) share one selection too.
-        if (typeUrl == TypeUrls.ClusterLoadAssignment && names.Names.All(n => _mesh.Endpoints.ContainsKey(n) || _subsets.ContainsKey(n)))
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && names.Names.All(n => _mesh.Endpoints.ContainsKey(n) || _subsets.ContainsKey(n))
+            && (!_mesh.ShapesEndpoints || names.Names.All(n => CallerEndpointsKeyOf(n) is null)))
             return _mesh.SharedSelection(typeUrl, names, _subsets);
         var found = new List<XdsResource>(names.Names.Length);
         foreach (var name in names.Names)
@@ -69,10 +70,30 @@ public sealed class ProxyConfig
     public XdsResource? Find(string typeUrl, string name)
     {
         if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
+        if (typeUrl == TypeUrls.ClusterLoadAssignment && _mesh.ShapesEndpoints && CallerEndpointsKeyOf(name) is { } callerKey)
+            return _mesh.CallerEndpoints(callerKey);
         if (typeUrl == TypeUrls.ClusterLoadAssignment && _subsets.TryGetValue(name, out var subset)) return _mesh.SubsetEndpoints(subset);
         if (typeUrl == TypeUrls.ClusterLoadAssignment && _mesh.Endpoints.ContainsKey(name)) return _mesh.Shared(typeUrl, name);
         return _mesh.ProxylessResource(Rules, typeUrl, name) ?? _mesh.ProxylessSplit(Rules, typeUrl, name);
     }
+
+    /// <summary>
+    /// The key of this caller's own endpoints for the cluster named <paramref name="name"/>, or null when it gets
+    /// what every caller gets. Asked only in meshes with endpoint-shaping policies; remembered per name for the
+    /// life of this config (a later generation gets a new config object, so a fresh answer).
+    /// </summary>
+    private CallerEndpointsKey? CallerEndpointsKeyOf(string name) => _callerEndpointKeys.GetOrAdd(name, n =>
+    {
+        var cluster = _subsets.GetValueOrDefault(n)
+            ?? (_mesh.Endpoints.ContainsKey(n) ? ClusterRef.Whole(n)
+                : _mesh.SplitService(n) is { } service ? _mesh.ProxylessRouted(Rules, service).Items.FirstOrDefault(c => c.Name == n) : null);
+        if (cluster is null) return null;
+        _callerTags ??= CallerEndpointsKey.CallerTags(_mesh.Dataplanes.GetValueOrDefault(Dataplane));
+        return CallerEndpointsKey.For(cluster, _mesh.ProtocolOf(cluster.Service), Rules.Outbound(cluster.Service), _callerTags);
+    });
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, CallerEndpointsKey?> _callerEndpointKeys = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string>? _callerTags;
 
     /// <summary>The merged policy rules of this proxy, in the generation it belongs to (a caller without a Dataplane gets Mesh-wide ones).</summary>
     public ProxyRules Rules => _rules ??= _mesh.RulesFor(Dataplane, _mesh.Dataplanes.GetValueOrDefault(Dataplane));

@@ -1,3 +1,4 @@
+using Envoy.Config.Cluster.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
@@ -48,5 +49,27 @@ internal static class ProxylessConversion
             apiHcm.CommonHttpProtocolOptions = new Envoy.Config.Core.V3.HttpProtocolOptions { MaxStreamDuration = max };
         var listener = new Listener { Name = service, ApiListener = new ApiListener { ApiListener_ = Any.Pack(apiHcm) } };
         return listener;
+    }
+
+    /// <summary>
+    /// gRPC's xDS client rejects a cluster whose <c>lb_policy</c> is neither ROUND_ROBIN nor RING_HASH, or whose ring
+    /// hashes hosts with anything but xxHash: such a cluster falls back to round robin, or to xxHash, instead of
+    /// breaking the client (the overview says what was not applied).
+    /// </summary>
+    public static void ConvertCluster(Cluster cluster)
+    {
+        switch (cluster.LbPolicy)
+        {
+            case Cluster.Types.LbPolicy.RoundRobin:
+                break;
+            case Cluster.Types.LbPolicy.RingHash:
+                if (cluster.RingHashLbConfig is { } ring) ring.HashFunction = Cluster.Types.RingHashLbConfig.Types.HashFunction.XxHash;
+                break;
+            default:
+                cluster.LbPolicy = Cluster.Types.LbPolicy.RoundRobin;
+                cluster.LeastRequestLbConfig = null;
+                cluster.MaglevLbConfig = null;
+                break;
+        }
     }
 }

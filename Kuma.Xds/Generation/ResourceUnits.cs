@@ -20,6 +20,9 @@ public abstract record UnitInputs;
 public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, OutboundRuleSet Rules, string? CallerTags = null) : UnitInputs
 {
     public string Service => Cluster.Service;
+
+    /// <summary>For a proxyless gRPC client (a split cluster it asks for by name): only what gRPC accepts of a cluster.</summary>
+    public bool ForGrpc { get; init; }
 }
 
 /// <summary>
@@ -80,6 +83,7 @@ internal static class ResourceUnits
         var cluster = ServiceResources.Cluster(inputs.Cluster.Name);
         var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset, CallerTags = inputs.CallerTags };
         ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
+        if (inputs.ForGrpc) ProxylessConversion.ConvertCluster(cluster);
         return cluster;
     }
 
@@ -122,6 +126,7 @@ internal static class ResourceUnits
             if (inputs.Destination is { } destination) plugin.ProxylessDestination(template, target, destination.Confs[t]);
             plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]);
         });
+        ProxylessConversion.ConvertCluster(cluster);
         return [Encode(ProxylessConversion.Convert(template, inputs.Service)), Encode(cluster)];
     }
 

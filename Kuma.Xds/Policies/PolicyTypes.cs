@@ -5,6 +5,7 @@ using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshMetric;
 using Kuma.Policies.MeshPassthrough;
+using Kuma.Policies.MeshLoadBalancingStrategy;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTcpRoute;
@@ -27,6 +28,9 @@ public static class PolicyTypes
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
         // Right after MeshHTTPRoute, as in Kuma: where both apply to an HTTP outbound, the first claim wins.
         new(MeshTcpRoutePolicy.Descriptor, new MeshTcpRoutePlugin()),
+        // Kuma's order (400): hash policies go on the routes just made; its locality-weighted balancing is set before
+        // MeshHealthCheck decides whether panic mode has a place on the cluster.
+        new(MeshLoadBalancingStrategyPolicy.Descriptor, new MeshLoadBalancingStrategyPlugin()),
         new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         // Kuma's order 500: before access logs, tracing and proxy patches, which act on the passthrough chains it makes.
         new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
+using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Kuma.Policies.Rules;
 using Kuma.Validation;
@@ -89,6 +90,26 @@ public abstract class PolicyPlugin
     /// </summary>
     public virtual bool RoutesOutbound(OutboundTarget target, JsonObject conf) => false;
 
+    /// <summary>
+    /// Whether this plugin ever changes endpoints (see <see cref="EndpointsCaller"/>). Meshes without a policy of
+    /// such a type skip every per-caller endpoint lookup, so their endpoints stay shared by all proxies.
+    /// </summary>
+    public virtual bool ShapesEndpoints => false;
+
+    /// <summary>
+    /// What of the caller the endpoints of <paramref name="target"/>'s cluster depend on under this conf, or null
+    /// when the conf leaves the endpoints as every caller gets them. <paramref name="caller"/> holds the caller's
+    /// tags (per key, the first value over its inbounds in ordinal order); the answer is the part of it that
+    /// matters here (e.g. its zone), and callers with the same answer and conf share one endpoints resource.
+    /// </summary>
+    public virtual Tags? EndpointsCaller(OutboundTarget target, JsonObject conf, IReadOnlyDictionary<string, string> caller) => null;
+
+    /// <summary>
+    /// The endpoints of an outbound cluster (the service's, or the subset <see cref="OutboundTarget.Subset"/> names)
+    /// as a caller gets them, for a conf that <see cref="EndpointsCaller"/> answered <paramref name="caller"/> for.
+    /// </summary>
+    public virtual void OutboundEndpoints(ClusterLoadAssignment endpoints, OutboundTarget target, JsonObject? conf, Tags caller) { }
+
     /// <summary>An inbound listener; <paramref name="rules"/> are the merged <c>from</c>/<c>rules</c> for that inbound.</summary>
     public virtual void InboundListener(Listener listener, InboundTarget target, InboundRules rules) { }
 
@@ -158,6 +179,14 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     public sealed override bool RoutesOutbound(OutboundTarget target, JsonObject conf) =>
         Read(conf) is { } typed && RoutesOutbound(target, typed);
 
+    public sealed override Tags? EndpointsCaller(OutboundTarget target, JsonObject conf, IReadOnlyDictionary<string, string> caller) =>
+        Read(conf) is { } typed ? EndpointsCaller(target, typed, caller) : null;
+
+    public sealed override void OutboundEndpoints(ClusterLoadAssignment endpoints, OutboundTarget target, JsonObject? conf, Tags caller)
+    {
+        if (Read(conf) is { } typed) OutboundEndpoints(endpoints, target, typed, caller);
+    }
+
     public sealed override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, ImmutableArray<RouteConf> routes)
     {
         if (routes.IsDefaultOrEmpty)
@@ -191,6 +220,8 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
     protected virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, TConf? conf, IReadOnlyList<TConf> used) { }
 
     protected virtual bool ReadsCallerTags(OutboundTarget target, TConf conf) => false;
+    protected virtual Tags? EndpointsCaller(OutboundTarget target, TConf conf, IReadOnlyDictionary<string, string> caller) => null;
+    protected virtual void OutboundEndpoints(ClusterLoadAssignment endpoints, OutboundTarget target, TConf conf, Tags caller) { }
 
     protected virtual bool RoutesOutbound(OutboundTarget target, TConf conf) => false;
 
