@@ -2,6 +2,7 @@ using Kuma.Policies.MeshCircuitBreaker;
 using Kuma.Policies.MeshFaultInjection;
 using Kuma.Policies.MeshHealthCheck;
 using Kuma.Policies.MeshHttpRoute;
+using Kuma.Policies.MeshProxyPatch;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTimeout;
@@ -31,6 +32,8 @@ public static class PolicyTypes
         // Kuma runs it right after fault injection; last here acts the same: the plugins in between touch neither its
         // filters nor the routes' per-filter configs, and it puts its HTTP filter after the fault filters either way.
         new(MeshRateLimitPolicy.Descriptor, new MeshRateLimitPlugin()),
+        // Last, as in Kuma: its patches change what every other plugin made.
+        new(MeshProxyPatchPolicy.Descriptor, new MeshProxyPatchPlugin()),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>
