@@ -24,6 +24,7 @@ internal static class JsonPatch
     /// <summary>Applies the operations in order to <paramref name="document"/>; the reason when one fails (the document is then unusable).</summary>
     public static string? Apply(ref JsonNode document, IReadOnlyList<JsonPatchBlock> operations)
     {
+        var copied = 0;
         for (var i = 0; i < operations.Count; i++)
         {
             var op = operations[i];
@@ -34,7 +35,7 @@ internal static class JsonPatch
                 "remove" => Remove(document, Tokens(op.Path!), missingIsFine: true),
                 "replace" => Replace(ref document, Tokens(op.Path!), op.Value?.DeepClone()),
                 "move" => Move(ref document, op),
-                "copy" => Copy(ref document, op),
+                "copy" => Copy(ref document, op, ref copied),
                 "test" => Test(document, op),
                 _ => $"unknown operation \"{op.Op}\"",
             };
@@ -52,12 +53,24 @@ internal static class JsonPatch
         return Add(ref document, Tokens(op.Path!), copy);
     }
 
-    private static string? Copy(ref JsonNode document, JsonPatchBlock op)
+    /// <summary>Copies may double a document each time; more than this many copied nodes in one patch is refused.</summary>
+    public const int MaxCopiedNodes = 100_000;
+
+    private static string? Copy(ref JsonNode document, JsonPatchBlock op, ref int copied)
     {
         if (op.From is null || PointerProblem(op.From) is not null) return "from must be a JSON pointer";
         if (!TryGet(document, Tokens(op.From), out var value)) return $"{op.From} does not exist";
+        copied += Count(value);
+        if (copied > MaxCopiedNodes) return $"copies more than {MaxCopiedNodes} values in all";
         return Add(ref document, Tokens(op.Path!), value?.DeepClone());
     }
+
+    private static int Count(JsonNode? node) => node switch
+    {
+        JsonObject obj => 1 + obj.Sum(p => Count(p.Value)),
+        JsonArray array => 1 + array.Sum(Count),
+        _ => 1,
+    };
 
     private static string? Test(JsonNode document, JsonPatchBlock op)
     {

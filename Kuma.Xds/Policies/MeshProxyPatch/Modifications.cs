@@ -15,8 +15,13 @@ namespace Kuma.Policies.MeshProxyPatch;
 /// <see cref="ResourceChecks"/>), is dropped and reported, and the resource stays as it was before that modification.
 /// Kuma instead fails the whole proxy's update; keeping the rest of the proxy's config current is kinder.
 /// </summary>
-internal sealed class Modifications(ProxyResources resources)
+/// <param name="listenerOrigin">Kuma's origin of a listener by name (see <see cref="Origins"/>); null for none.</param>
+/// <param name="clusterOrigin">The same for clusters.</param>
+/// <param name="checkResults">Whether changed resources must pass <see cref="ResourceChecks"/> (off only to compare with Kuma's own tests, whose resources are fragments).</param>
+internal sealed class Modifications(ProxyResources resources, Func<string, string?> listenerOrigin, Func<string, string?> clusterOrigin, bool checkResults = true)
 {
+    public Modifications(ProxyResources resources) : this(resources, Origins.OfListener, Origins.OfCluster) { }
+
     private const string HttpConnectionManagerName = "envoy.filters.network.http_connection_manager";
     private const string KumaTagsMetadata = "io.kuma.tags";
 
@@ -31,11 +36,20 @@ internal sealed class Modifications(ProxyResources resources)
         {
             var m = modifications[i];
             _current = $"appendModifications[{i}]";
-            if (m.Cluster is { } cluster) Cluster(cluster);
-            else if (m.Listener is { } listener) Listener(listener);
-            else if (m.NetworkFilter is { } network) NetworkFilter(network);
-            else if (m.HttpFilter is { } http) HttpFilter(http);
-            else if (m.VirtualHost is { } host) VirtualHost(host);
+            try
+            {
+                if (m.Cluster is { } cluster) Cluster(cluster);
+                else if (m.Listener is { } listener) Listener(listener);
+                else if (m.NetworkFilter is { } network) NetworkFilter(network);
+                else if (m.HttpFilter is { } http) HttpFilter(http);
+                else if (m.VirtualHost is { } host) VirtualHost(host);
+            }
+            catch (Exception e) when (e is InvalidOperationException or InvalidProtocolBufferException or FormatException or ArgumentException)
+            {
+                // A resource the JSON forms cannot express (an Any of a type this build does not know): what this
+                // modification changed before it failed stays, the resource it failed on does not change.
+                resources.ReportError(new PolicyError("MeshProxyPatch", "", $"{_current}: {e.Message}"));
+            }
         }
     }
 
@@ -50,7 +64,7 @@ internal sealed class Modifications(ProxyResources resources)
         {
             case Add:
                 if (Parse<Cluster>(mod.Value, "cluster") is not { } added) return;
-                if (ResourceChecks.Cluster(added) is { } problem)
+                if (checkResults && ResourceChecks.Cluster(added) is { } problem)
                 {
                     Report($"cluster {added.Name}", problem);
                     return;
@@ -81,7 +95,7 @@ internal sealed class Modifications(ProxyResources resources)
     private bool Matches(ClusterMatch? match, string name) =>
         match is null
         || ((match.Name is null || match.Name == name)
-            && (match.Origin is null || match.Origin == (_addedClusters.GetValueOrDefault(name) ?? Origins.OfCluster(name))));
+            && (match.Origin is null || match.Origin == (_addedClusters.GetValueOrDefault(name) ?? clusterOrigin(name))));
 
     // ---- listeners
 
@@ -91,7 +105,7 @@ internal sealed class Modifications(ProxyResources resources)
         {
             case Add:
                 if (Parse<Listener>(mod.Value, "listener") is not { } added) return;
-                if (ResourceChecks.Listener(added) is { } problem)
+                if (checkResults && ResourceChecks.Listener(added) is { } problem)
                 {
                     Report($"listener {added.Name}", problem);
                     return;
@@ -123,7 +137,7 @@ internal sealed class Modifications(ProxyResources resources)
     private List<string> Listeners(string? name, string? origin, Dictionary<string, string>? tags) =>
         [.. resources.ListenerNames.Where(n =>
             (name is null || Origins.ListenerNameMatches(name, n))
-            && (origin is null || origin == (_addedListeners.GetValueOrDefault(n) ?? Origins.OfListener(n)))
+            && (origin is null || origin == (_addedListeners.GetValueOrDefault(n) ?? listenerOrigin(n)))
             && (tags is not { Count: > 0 } || TagsMatch(tags, resources.Listener(n)!)))];
 
     /// <summary>Kuma's tag selector against the tags a listener carries in its metadata; <c>*</c> matches any value.</summary>
@@ -289,7 +303,7 @@ internal sealed class Modifications(ProxyResources resources)
     /// <summary>Keeps <paramref name="patched"/> in place of <paramref name="original"/> when it is sound and differs; reports it otherwise.</summary>
     private void Keep<T>(string resource, T original, T? patched, string? error, Func<T, string?> check, Action<T> put) where T : class, IMessage<T>
     {
-        if ((error ?? check(patched!)) is { } problem)
+        if ((error ?? (checkResults ? check(patched!) : null)) is { } problem)
         {
             Report(resource, problem);
             return;
