@@ -101,6 +101,7 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         var insight = await grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(tenant, mesh, name)).GetInsight();
         if (dataplane is null && insight is null) throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
         var notApplied = insight?.Client is { Proxyless: true } client ? await NotAppliedAsync(tenant, mesh, name, client) : null;
+        var policyErrors = dataplane is null ? [] : await PolicyErrorsAsync(tenant, mesh, name);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -122,6 +123,7 @@ public sealed class InspectEndpoints(IGrainFactory grains)
             w.WriteEndArray();
             w.WriteEndObject();
             if (notApplied is not null) WriteNotApplied(w, notApplied.Value);
+            if (policyErrors.Length > 0) WritePolicyErrors(w, policyErrors);
             w.WriteEndObject();
         });
     }
@@ -133,6 +135,30 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         if (snapshot is null) return null;
         var context = MeshContext.Build(snapshot);
         return PoliciesNotApplied.For(context, name, PoliciesNotApplied.ServicesOf(context, client));
+    }
+
+    /// <summary>What of the policies failed to apply to the dataplane's config and was left out (none when its mesh is gone).</summary>
+    private async Task<ImmutableArray<PolicyError>> PolicyErrorsAsync(string tenant, string mesh, string name)
+    {
+        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
+        // Only proxy-wide steps report errors; without policies of such types there is nothing to build the config for.
+        var proxyWide = PolicyTypes.All.Any(t => t.Plugin?.AppliesToWholeProxy == true && snapshot?.ByType.TryGetValue(t.Name, out var items) == true && !items.IsEmpty);
+        return snapshot is null || !proxyWide ? [] : MeshContext.Build(snapshot).ForProxy(name).PolicyErrors;
+    }
+
+    /// <summary>Our extension of Kuma's overview (Kuma fails the proxy's whole update instead): policy parts the proxy did not get, and why.</summary>
+    private static void WritePolicyErrors(Utf8JsonWriter w, ImmutableArray<PolicyError> errors)
+    {
+        w.WriteStartArray("policyErrors");
+        foreach (var error in errors)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", error.Type);
+            w.WriteString("resource", error.Resource);
+            w.WriteString("message", error.Message);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
     }
 
     /// <summary>Our extension of Kuma's overview (Kuma has no proxyless clients): the parts of policies such a client does not get.</summary>

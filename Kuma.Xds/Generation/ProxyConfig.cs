@@ -23,8 +23,9 @@ public sealed class ProxyConfig
 
     private ProxyConfig(MeshContext mesh, string dataplane, ImmutableArray<UnitInputs> inputs,
         ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>> own, ImmutableDictionary<string, ResourceSet>? wildcard = null,
-        ImmutableDictionary<string, ClusterRef>? subsets = null)
+        ImmutableDictionary<string, ClusterRef>? subsets = null, ImmutableArray<PolicyError> errors = default)
     {
+        PolicyErrors = errors.IsDefault ? [] : errors;
         _mesh = mesh;
         Dataplane = dataplane;
         Inputs = inputs;
@@ -37,6 +38,9 @@ public sealed class ProxyConfig
     }
 
     public string Dataplane { get; }
+
+    /// <summary>Parts of policies that failed to apply to this proxy and were left out of its resources.</summary>
+    public ImmutableArray<PolicyError> PolicyErrors { get; }
 
     /// <summary>What this config was built from; a later generation with equal inputs reuses it as is.</summary>
     public ImmutableArray<UnitInputs> Inputs { get; }
@@ -101,7 +105,7 @@ public sealed class ProxyConfig
     private ProxyRules? _rules;
 
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
-    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard, _subsets);
+    internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard, _subsets, PolicyErrors);
 
     internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
 
@@ -241,6 +245,7 @@ public sealed class ProxyConfig
         var listeners = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         var clusters = ImmutableSortedDictionary.CreateBuilder<string, XdsResource>(StringComparer.Ordinal);
         ProxyWideInputs? proxyWide = null;
+        ImmutableArray<PolicyError> errors = [];
         foreach (var unit in inputs)
         {
             if (unit is ProxyWideInputs p)
@@ -254,14 +259,14 @@ public sealed class ProxyConfig
                 else clusters[resource.Name] = resource;
             }
         }
-        if (proxyWide is not null) ApplyProxyWide(proxyWide, listeners, clusters);
+        if (proxyWide is not null) errors = ApplyProxyWide(proxyWide, listeners, clusters);
         var own = ImmutableDictionary<string, ImmutableSortedDictionary<string, XdsResource>>.Empty
             .Add(TypeUrls.Listener, listeners.ToImmutable())
             .Add(TypeUrls.Cluster, clusters.ToImmutable());
-        return new ProxyConfig(mesh, dataplane, inputs, own);
+        return new ProxyConfig(mesh, dataplane, inputs, own, errors: errors);
     }
 
-    private static void ApplyProxyWide(ProxyWideInputs inputs,
+    private static ImmutableArray<PolicyError> ApplyProxyWide(ProxyWideInputs inputs,
         ImmutableSortedDictionary<string, XdsResource>.Builder listeners, ImmutableSortedDictionary<string, XdsResource>.Builder clusters)
     {
         var resources = new ProxyResources(listeners.Values.Concat(clusters.Values));
@@ -273,5 +278,6 @@ public sealed class ProxyConfig
         foreach (var listener in resources.Result(TypeUrls.Listener)) listeners[listener.Name] = listener;
         clusters.Clear();
         foreach (var cluster in resources.Result(TypeUrls.Cluster)) clusters[cluster.Name] = cluster;
+        return [.. resources.Errors];
     }
 }

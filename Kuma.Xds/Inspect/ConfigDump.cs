@@ -22,7 +22,7 @@ namespace Kuma.Xds.Inspect;
 public static class ConfigDump
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
-        .WithTypeRegistry(TypeRegistry.FromMessages(
+        .WithTypeRegistry(EnvoyTypes.With(
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
             HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
             Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor,

@@ -6,6 +6,7 @@ using Kuma.Policies.MeshHttpRoute;
 using Kuma.Policies.MeshMetric;
 using Kuma.Policies.MeshPassthrough;
 using Kuma.Policies.MeshLoadBalancingStrategy;
+using Kuma.Policies.MeshProxyPatch;
 using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTcpRoute;
@@ -47,6 +48,8 @@ public static class PolicyTypes
         new(MeshRateLimitPolicy.Descriptor, new MeshRateLimitPlugin()),
         // Kuma's order 1500, after MeshRetry; it only adds resources of its own in the proxy-wide step.
         new(MeshMetricPolicy.Descriptor, new MeshMetricPlugin()),
+        // Last, as in Kuma: its patches change what every other plugin made.
+        new(MeshProxyPatchPolicy.Descriptor, new MeshProxyPatchPlugin()),
     ];
 
     /// <summary>Core types and every policy type: what the API serves and the grains count.</summary>

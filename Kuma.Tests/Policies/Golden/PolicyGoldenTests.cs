@@ -84,6 +84,9 @@ internal static class GoldenCase
         var rendered = new JsonObject();
         foreach (var group in resources.Where(r => r.Resource is not null).GroupBy(r => TypeUrls.ShortName(r.Type)))
             rendered[group.Key] = new JsonArray([.. group.Select(r => ConfigDump.ToJson(r.Resource!))]);
+        // What failed to apply and was left out, as the proxy's _overview lists it.
+        if (config.PolicyErrors.Length > 0)
+            rendered["policyErrors"] = new JsonArray([.. config.PolicyErrors.Select(e => new JsonObject { ["type"] = e.Type, ["resource"] = e.Resource, ["message"] = e.Message })]);
         return rendered;
     }
 }

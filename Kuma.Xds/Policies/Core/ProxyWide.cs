@@ -114,6 +114,13 @@ public sealed class ProxyResources
     public void Add(Cluster cluster) => Put(TypeUrls.Cluster, cluster.Name, cluster);
 
     public bool RemoveListener(string name) => Remove(TypeUrls.Listener, name);
+
+    /// <summary>What a plugin could not apply to this proxy and left out (the proxy's <c>_overview</c> lists it).</summary>
+    public void ReportError(PolicyError error) => _errors.Add(error);
+
+    internal IReadOnlyList<PolicyError> Errors => _errors;
+
+    private readonly List<PolicyError> _errors = [];
     public bool RemoveCluster(string name) => Remove(TypeUrls.Cluster, name);
 
     private List<string> Names(string typeUrl)
@@ -161,3 +168,8 @@ public sealed class ProxyResources
 
     private static string Key(string typeUrl, string name) => typeUrl + "\n" + name;
 }
+
+/// <summary>A part of a policy that a proxy did not get because applying it failed, and why (shown in <c>_overview</c>).</summary>
+/// <param name="Type">The policy type.</param>
+/// <param name="Resource">What it was applied to, e.g. <c>cluster backend</c>.</param>
+public sealed record PolicyError(string Type, string Resource, string Message);
