@@ -9,7 +9,7 @@ public enum PolicySet
     None,
     /// <summary>The policies every new mesh gets (MeshTimeout ×2, MeshRetry, MeshCircuitBreaker).</summary>
     Default,
-    /// <summary>The defaults, plus <see cref="ScenarioPolicies.PerService"/> policies of every routing and resilience type for each service.</summary>
+    /// <summary>The defaults, plus <see cref="ScenarioPolicies.PerService"/> policies for each service, of every policy type but the security issue's.</summary>
     Heavy,
 }
 
@@ -23,6 +23,10 @@ public sealed record PolicyWrite(string Plural, string Name, string Json);
 /// per type for its outbounds and a few more of its own. Faults act at the callee: one on the service's proxies
 /// for every caller, one on its neighbour's proxies for calls from the service. Routes split part of the traffic between the
 /// service's <c>version</c> subsets; faults hit one request in ten thousand, so traffic is unaffected.
+/// The other types come once per service: each is aimed at (or selects) the service or its neighbour, so every
+/// proxy gets some of each kind of work: per-caller endpoints (locality by <c>version</c>), access-log
+/// placeholders, proxy-wide resources (metrics, tracing), patches. Passthrough acts only on transparent proxies,
+/// which the scenario's are not; it is there for its selection and merge cost.
 /// </summary>
 public static class ScenarioPolicies
 {
@@ -122,6 +126,41 @@ public static class ScenarioPolicies
         ("meshfaultinjections", "fault-from-$SELF", "MeshFaultInjection", """
             {"targetRef":{"kind":"MeshService","name":"$NEXT"},"from":[{"targetRef":{"kind":"MeshService","name":"$SELF"},
              "default":{"http":[{"delay":{"value":"1s","percentage":"0.01"}}]}}]}
+            """),
+        ("meshhealthchecks", "health-to-$SELF", "MeshHealthCheck", """
+            {"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"MeshService","name":"$SELF"},
+             "default":{"interval":"10s","timeout":"2s","unhealthyThreshold":3,"healthyThreshold":1,
+                        "http":{"path":"/health","expectedStatuses":[200]}}}]}
+            """),
+        ("meshratelimits", "ratelimit-of-$SELF", "MeshRateLimit", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"from":[{"targetRef":{"kind":"Mesh"},
+             "default":{"local":{"http":{"requestRate":{"num":10000,"interval":"1s"},"onRateLimit":{"status":429}}}}}]}
+            """),
+        ("meshloadbalancingstrategies", "lb-to-$SELF", "MeshLoadBalancingStrategy", """
+            {"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"MeshService","name":"$SELF"},
+             "default":{"loadBalancer":{"type":"RingHash","ringHash":{"hashPolicies":[{"type":"Header","header":{"name":"x-user"}}]}},
+                        "localityAwareness":{"localZone":{"affinityTags":[{"key":"version"}]}}}}]}
+            """),
+        ("meshtcproutes", "tcproute-of-$SELF", "MeshTCPRoute", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"to":[{"targetRef":{"kind":"MeshService","name":"$NEXT"},"rules":[
+              {"default":{"backendRefs":[{"kind":"MeshServiceSubset","name":"$NEXT","tags":{"version":"v1"},"weight":50},
+                                         {"kind":"MeshServiceSubset","name":"$NEXT","tags":{"version":"v2"},"weight":50}]}}]}]}
+            """),
+        ("meshaccesslogs", "accesslog-of-$SELF", "MeshAccessLog", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"to":[{"targetRef":{"kind":"MeshService","name":"$NEXT"},
+             "default":{"backends":[{"type":"File","file":{"path":"/dev/stdout"}}]}}]}
+            """),
+        ("meshmetrics", "metric-of-$SELF", "MeshMetric", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"default":{
+             "backends":[{"type":"Prometheus","prometheus":{"port":5670,"path":"/metrics"}}]}}
+            """),
+        ("meshproxypatches", "patch-of-$SELF", "MeshProxyPatch", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"default":{"appendModifications":[
+              {"cluster":{"operation":"Patch","match":{"name":"$NEXT"},"jsonPatches":[{"op":"replace","path":"/connectTimeout","value":"2s"}]}}]}}
+            """),
+        ("meshpassthroughs", "passthrough-of-$SELF", "MeshPassthrough", """
+            {"targetRef":{"kind":"MeshSubset","tags":{"kuma.io/service":"$SELF"}},"default":{"passthroughMode":"Matched",
+             "appendMatch":[{"type":"Domain","value":"api.example.com","port":443,"protocol":"tls"}]}}
             """),
     ];
 }
