@@ -16,6 +16,8 @@ namespace Kuma.Tests.Policies.Plugins;
 /// </summary>
 public sealed class MeshTraceTests
 {
+    private static readonly string[] ProxyNames = ["web-1", "web-2", "api-1"];
+
     private const string OpenTelemetryEverywhere = """
         {"targetRef":{"kind":"Mesh"},"default":{"backends":[{"type":"OpenTelemetry","openTelemetry":{"endpoint":"otel:4317"}}]}}
         """;
@@ -70,6 +72,33 @@ public sealed class MeshTraceTests
     }
 
     [Fact]
+    public void Adding_changing_and_removing_a_MeshTrace_incrementally_gives_what_a_build_from_scratch_gives()
+    {
+        var dataplanes = ProxyNames.Select((n, i) => (n, Client($"10.0.0.{i + 1}", n[..3]))).Append(("echo-1", Echo)).ToList();
+        (string, string, string)[][] steps =
+        [
+            [],
+            [("MeshTrace", "t", OpenTelemetryEverywhere)],
+            [("MeshTrace", "t", OpenTelemetryEverywhere.Replace("otel:4317", "collector:4317", StringComparison.Ordinal))],
+            [("MeshTrace", "t", OpenTelemetryEverywhere), ("MeshTrace", "u", """{"targetRef":{"kind":"MeshService","name":"api"},"default":{"backends":[]}}""")],
+            [],
+        ];
+        MeshContext? incremental = null;
+        for (var generation = 1; generation <= steps.Length; generation++)
+        {
+            var snapshot = InProcessMesh.Snapshot(dataplanes, generation: generation, policies: steps[generation - 1]);
+            incremental = MeshContext.Build(snapshot, incremental);
+            var scratch = MeshContext.Build(snapshot);
+            foreach (var (name, _) in dataplanes)
+            {
+                Assert.Equal(scratch.ForProxy(name).Wildcard(TypeUrls.Listener).Version, incremental.ForProxy(name).Wildcard(TypeUrls.Listener).Version);
+                Assert.Equal(scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Version, incremental.ForProxy(name).Wildcard(TypeUrls.Cluster).Version);
+            }
+        }
+        Assert.Null(Hcm(OutboundListener(incremental!, "web-1")).Tracing);
+    }
+
+    [Fact]
     public void Proxyless_clients_are_told_that_gRPC_does_not_trace_from_xDS_unless_nothing_is_traced()
     {
         var plugin = new MeshTracePlugin();
@@ -102,9 +131,11 @@ public sealed class MeshTraceTests
             ("web-1", Client("10.0.0.1", "web")),
             ("web-2", Client("10.0.0.2", "web")),
             ("api-1", Client("10.0.0.3", "api")),
-            ("echo-1", """{"networking":{"address":"10.0.1.1","inbound":[{"port":9000,"tags":{"kuma.io/service":"echo","kuma.io/protocol":"http"}}]}}"""),
+            ("echo-1", Echo),
         ],
         policies: policies);
+
+    private const string Echo = """{"networking":{"address":"10.0.1.1","inbound":[{"port":9000,"tags":{"kuma.io/service":"echo","kuma.io/protocol":"http"}}]}}""";
 
     private static string Client(string address, string service) => $$$"""
         {"networking":{"address":"{{{address}}}","inbound":[{"port":8080,"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"http"}}],

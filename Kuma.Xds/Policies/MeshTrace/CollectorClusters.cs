@@ -1,15 +1,17 @@
 using System.Globalization;
 using System.Net;
+using System.Text.RegularExpressions;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
 using Google.Protobuf.WellKnownTypes;
 using Kuma.Xds.Generation;
 
 namespace Kuma.Policies.MeshTrace;
 
 /// <summary>The cluster a proxy sends spans through: one per proxy, named after the backend kind, as Kuma names it.</summary>
-internal static class CollectorClusters
+internal static partial class CollectorClusters
 {
     /// <summary>Kuma's default OpenTelemetry collector port (OTLP over gRPC).</summary>
     private const uint OtlpGrpcPort = 4317;
@@ -25,6 +27,7 @@ internal static class CollectorClusters
                 (Tracers.OpenTelemetryProvider, otel.Host, otel.Port, true),
             _ => (null, "", 0u, false),
         };
+        var tls = backend is { Type: MeshTracePolicy.ZipkinType, Zipkin.Url: { } url } && RequestUri.Parse(url)?.Scheme == "https";
         if (provider is null) return null;
         var name = Tracers.ClusterName(provider);
         var cluster = new Cluster
@@ -54,8 +57,27 @@ internal static class CollectorClusters
             cluster.DnsLookupFamily = ipv6Proxy ? Cluster.Types.DnsLookupFamily.Auto : Cluster.Types.DnsLookupFamily.V4Only;
         }
         if (http2) cluster.TypedExtensionProtocolOptions[EnvoyBuild.Http2OptionsKey] = EnvoyBuild.Http2ProtocolOptions();
+        if (tls) cluster.TransportSocketMatches.Add(Tls(host));
         return cluster;
     }
+
+    /// <summary>
+    /// TLS to an https Zipkin collector, as Kuma sets it up for endpoints outside the mesh: renegotiation allowed, the
+    /// host as SNI when it is a DNS name, and no certificate validation (Kuma gives none without a CA).
+    /// </summary>
+    private static Cluster.Types.TransportSocketMatch Tls(string host) => new()
+    {
+        Name = host,
+        Match = new Struct(),
+        TransportSocket = new TransportSocket
+        {
+            Name = "envoy.transport_sockets.tls",
+            TypedConfig = Any.Pack(new UpstreamTlsContext { AllowRenegotiation = true, Sni = IsIp(host) || !DnsName().IsMatch(host) ? "" : host }),
+        },
+    };
+
+    [GeneratedRegex(@"^([a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62}[a-zA-Z0-9_])?\.)*[a-zA-Z0-9_]([a-zA-Z0-9_-]{0,62}[a-zA-Z0-9_])?\.?$")]
+    private static partial Regex DnsName();
 
     /// <summary>
     /// The collector of an OpenTelemetry backend given by <c>endpoint</c> (host, port defaulting to 4317); null for a

@@ -13,8 +13,7 @@ namespace Kuma.Policies.MeshTrace;
 /// The tracer names the proxy's service, and spans carry its mesh and zone, so the listener hooks read the proxy's
 /// identity (<see cref="ReadsProxyIdentity"/>): listeners stay shared between proxies of one service in one zone,
 /// and between all proxies where no MeshTrace applies. The collector's cluster, once per proxy, is added in the
-/// proxy-wide step. Not done: TLS to an https Zipkin collector (Kuma adds an upstream TLS transport socket), and
-/// OpenTelemetry <c>backendRef</c>s (no MeshOpenTelemetryBackend here; as in Kuma with an unresolved reference, the
+/// proxy-wide step. Not done: OpenTelemetry <c>backendRef</c>s (no MeshOpenTelemetryBackend here; as in Kuma with an unresolved reference, the
 /// tracing block then has no tracer and no cluster is added).
 /// </remarks>
 public sealed class MeshTracePlugin : PolicyPlugin<MeshTraceConf>
