@@ -120,7 +120,7 @@ public sealed class ProxyConfig
         var rules = mesh.RulesFor(dataplane, spec);
         var units = ImmutableArray.CreateBuilder<UnitInputs>();
         var transparent = net.TransparentProxying is { RedirectPortInbound: > 0, RedirectPortOutbound: > 0 };
-        var identity = IdentityIfRead(mesh, net, rules);
+        var identity = IdentityIfRead(mesh, dataplane, net, rules);
         foreach (var inbound in net.Inbound ?? [])
         {
             if (inbound.State == "Ignored") continue;
@@ -162,7 +162,7 @@ public sealed class ProxyConfig
     }
 
     /// <summary>The proxy's identity when a plugin that reads it has a whole-proxy conf for it; else null, so listeners stay shared.</summary>
-    private static ProxyIdentity? IdentityIfRead(MeshContext mesh, DataplaneNetworking net, ProxyRules rules)
+    private static ProxyIdentity? IdentityIfRead(MeshContext mesh, string dataplane, DataplaneNetworking net, ProxyRules rules)
     {
         var read = false;
         for (var t = 0; t < PolicyTypes.All.Count && !read; t++)
@@ -170,7 +170,9 @@ public sealed class ProxyConfig
         if (!read) return null;
         var inbounds = net.Inbound ?? [];
         var service = inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag)).OfType<string>().Order(StringComparer.Ordinal).FirstOrDefault();
-        var zone = inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ZoneTag)).FirstOrDefault(z => !string.IsNullOrEmpty(z));
+        // The zone label Kuma puts on a zone's Dataplanes (as MeshMetric reads it), else the zone its inbounds are tagged with.
+        var zone = mesh.LabelsOf(dataplane).GetValueOrDefault(ServiceEndpoint.ZoneTag) is { Length: > 0 } label ? label
+            : inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ZoneTag)).FirstOrDefault(z => !string.IsNullOrEmpty(z));
         return new ProxyIdentity(mesh.Snapshot.Mesh, service ?? "unknown", zone ?? "");
     }
 

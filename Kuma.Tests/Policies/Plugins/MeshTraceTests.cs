@@ -34,6 +34,17 @@ public sealed class MeshTraceTests
     }
 
     [Fact]
+    public void Spans_are_tagged_with_the_zone_label_of_the_Dataplane()
+    {
+        var mesh = InProcessMesh.Build([("web-1", Client("10.0.0.1", "web")), ("echo-1", Echo)],
+            policies: [("MeshTrace", "otel", OpenTelemetryEverywhere)],
+            labels: new Dictionary<string, IReadOnlyDictionary<string, string>> { ["web-1"] = new Dictionary<string, string> { ["kuma.io/zone"] = "zone-a" } });
+
+        var tags = Hcm(OutboundListener(mesh, "web-1")).Tracing.CustomTags.Select(t => $"{t.Tag}={t.Literal.Value}");
+        Assert.Equal(["kuma.mesh=m1", "kuma.zone=zone-a"], tags);
+    }
+
+    [Fact]
     public void Without_a_MeshTrace_listeners_stay_shared_between_services_and_no_collector_is_added()
     {
         var mesh = Mesh(policies: []);

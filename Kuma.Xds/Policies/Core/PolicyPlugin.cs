@@ -59,9 +59,9 @@ public sealed record InboundTarget(string? Service, string Protocol, uint Port)
 
 /// <summary>
 /// Who a proxy is, as Kuma names it in tracer configs and span tags: its mesh, its service (the first, in
-/// ordinal order, of its inbounds' <c>kuma.io/service</c> values, or <c>unknown</c>) and its zone (its inbounds'
-/// <c>kuma.io/zone</c>, empty when untagged). Proxies of one service in one zone share it, so listeners that read
-/// it stay shared between them.
+/// ordinal order, of its inbounds' <c>kuma.io/service</c> values, or <c>unknown</c>) and its zone (its Dataplane's
+/// <c>kuma.io/zone</c> label, else its inbounds' <c>kuma.io/zone</c> tag, empty when neither). Proxies of one
+/// service in one zone share it, so listeners that read it stay shared between them.
 /// </summary>
 public sealed record ProxyIdentity(string Mesh, string Service, string Zone);
 
