@@ -120,6 +120,7 @@ public sealed class ProxyConfig
         var rules = mesh.RulesFor(dataplane, spec);
         var units = ImmutableArray.CreateBuilder<UnitInputs>();
         var transparent = net.TransparentProxying is { RedirectPortInbound: > 0, RedirectPortOutbound: > 0 };
+        var identity = IdentityIfRead(mesh, dataplane, net, rules);
         foreach (var inbound in net.Inbound ?? [])
         {
             if (inbound.State == "Ignored") continue;
@@ -128,7 +129,7 @@ public sealed class ProxyConfig
             var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port!.Value, tags);
             units.Add(new InboundInputs(
                 inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
-                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts)));
+                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity));
         }
         var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
         var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;
@@ -141,7 +142,7 @@ public sealed class ProxyConfig
             var routed = mesh.Routed(service, tags, outboundRules);
             // Only HTTP routes carry the header; a TCP outbound is the same for every caller.
             units.Add(new OutboundListenerInputs(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, protocol,
-                tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null));
+                tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null, identity));
             foreach (var cluster in routed.Items) clusters.TryAdd(cluster.Name, cluster);
         }
         var callerTags = tagsHeader; // the same value the outbound routes stamp, when the mesh needs it already
@@ -158,6 +159,21 @@ public sealed class ProxyConfig
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
         if (ProxyWide(mesh, dataplane, spec, rules, units) is { } proxyWide) units.Add(proxyWide);
         return units.ToImmutable();
+    }
+
+    /// <summary>The proxy's identity when a plugin that reads it has a whole-proxy conf for it; else null, so listeners stay shared.</summary>
+    private static ProxyIdentity? IdentityIfRead(MeshContext mesh, string dataplane, DataplaneNetworking net, ProxyRules rules)
+    {
+        var read = false;
+        for (var t = 0; t < PolicyTypes.All.Count && !read; t++)
+            read = PolicyTypes.All[t].Plugin is { ReadsProxyIdentity: true } && rules.ProxyConf(t) is not null;
+        if (!read) return null;
+        var inbounds = net.Inbound ?? [];
+        var service = inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag)).OfType<string>().Order(StringComparer.Ordinal).FirstOrDefault();
+        // The zone label Kuma puts on a zone's Dataplanes (as MeshMetric reads it), else the zone its inbounds are tagged with.
+        var zone = mesh.LabelsOf(dataplane).GetValueOrDefault(ServiceEndpoint.ZoneTag) is { Length: > 0 } label ? label
+            : inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ZoneTag)).FirstOrDefault(z => !string.IsNullOrEmpty(z));
+        return new ProxyIdentity(mesh.Snapshot.Mesh, service ?? "unknown", zone ?? "");
     }
 
     /// <summary>What proxy-wide plugin steps read, or null when no plugin has anything to do for this proxy.</summary>

@@ -29,14 +29,16 @@ public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, 
 /// One outbound listener. <see cref="Clusters"/> are the clusters it routes to (what plugins declared for it, or
 /// the service's own); they depend on other services' protocols, so they are inputs too. <see cref="TagsHeader"/>
 /// is the <c>x-kuma-tags</c> value the caller stamps on requests, when the mesh has policies that read it.
+/// <see cref="Proxy"/> is the proxy's identity, only when a plugin reads it (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).
 /// </summary>
 public sealed record OutboundListenerInputs(
     string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules,
-    ClusterRefs Clusters, string? TagsHeader) : UnitInputs;
+    ClusterRefs Clusters, string? TagsHeader, ProxyIdentity? Proxy = null) : UnitInputs;
 
-/// <summary>One inbound listener and the local cluster behind it.</summary>
+/// <summary>One inbound listener and the local cluster behind it (<see cref="Proxy"/> as for outbound listeners).</summary>
 public sealed record InboundInputs(
-    string Address, uint Port, uint ServicePort, string WorkloadAddress, Tags Tags, string Protocol, bool Transparent, InboundRuleSet Rules) : UnitInputs
+    string Address, uint Port, uint ServicePort, string WorkloadAddress, Tags Tags, string Protocol, bool Transparent, InboundRuleSet Rules,
+    ProxyIdentity? Proxy = null) : UnitInputs
 {
     public string? Service => Tags.Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 }
@@ -90,7 +92,7 @@ internal static class ResourceUnits
     private static Listener OutboundListener(OutboundListenerInputs inputs)
     {
         var listener = SidecarResources.Outbound(inputs.Address, inputs.Port, inputs.Service, inputs.Protocol, inputs.Tags.Values, inputs.Transparent);
-        var target = WithRoute(new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags }, inputs.Rules);
+        var target = WithRoute(new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Clusters, Tags = inputs.Tags, Proxy = inputs.Proxy }, inputs.Rules);
         ForEachPlugin((plugin, t) => plugin.OutboundListener(listener, target, inputs.Rules.Confs[t], inputs.Rules.Routes[t]));
         return listener;
     }
@@ -100,7 +102,7 @@ internal static class ResourceUnits
     private static XdsResource[] Inbound(InboundInputs inputs)
     {
         var (listener, cluster) = SidecarResources.Inbound(inputs);
-        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port);
+        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port) { Proxy = inputs.Proxy };
         ForEachPlugin((plugin, t) =>
         {
             plugin.InboundListener(listener, target, inputs.Rules.Rules[t]);

@@ -11,6 +11,7 @@ using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTcpRoute;
 using Kuma.Policies.MeshTimeout;
+using Kuma.Policies.MeshTrace;
 using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Policies.Rules;
 using Kuma.Resources;
@@ -37,6 +38,8 @@ public static class PolicyTypes
         new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),
         // Kuma's order (600): after routes, before fault injection; its proxy-wide step fills in what its units left open.
         new(MeshAccessLogPolicy.Descriptor, new MeshAccessLogPlugin()),
+        // Kuma's place (order 700); it only sets each connection manager's tracing, which no other plugin touches.
+        new(MeshTracePolicy.Descriptor, new MeshTracePlugin()),
         new(MeshFaultInjectionPolicy.Descriptor, new MeshFaultInjectionPlugin()),
         new(MeshTimeoutPolicy.Descriptor, new MeshTimeoutPlugin()),
         // Before MeshCircuitBreaker, as in Kuma: its healthy panic threshold wins over this one's deprecated copy.

@@ -45,10 +45,25 @@ public sealed record OutboundTarget(string Service, string Protocol)
     /// listener (an HTTP connection manager whatever the service's protocol) becomes gRPC's API listener.
     /// </summary>
     public bool Proxyless { get; init; }
+
+    /// <summary>For a listener: the calling proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
+    public ProxyIdentity? Proxy { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
-public sealed record InboundTarget(string? Service, string Protocol, uint Port);
+public sealed record InboundTarget(string? Service, string Protocol, uint Port)
+{
+    /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
+    public ProxyIdentity? Proxy { get; init; }
+}
+
+/// <summary>
+/// Who a proxy is, as Kuma names it in tracer configs and span tags: its mesh, its service (the first, in
+/// ordinal order, of its inbounds' <c>kuma.io/service</c> values, or <c>unknown</c>) and its zone (its Dataplane's
+/// <c>kuma.io/zone</c> label, else its inbounds' <c>kuma.io/zone</c> tag, empty when neither). Proxies of one
+/// service in one zone share it, so listeners that read it stay shared between them.
+/// </summary>
+public sealed record ProxyIdentity(string Mesh, string Service, string Zone);
 
 /// <summary>
 /// Turns one policy type's merged rules into changes to typed Envoy resources. The pipeline builds each
@@ -147,6 +162,12 @@ public abstract class PolicyPlugin
     /// stay shared between proxies whose defaults differ.
     /// </summary>
     public virtual bool AppliesToWholeProxy => false;
+
+    /// <summary>
+    /// Whether the listener hooks read <see cref="OutboundTarget.Proxy"/> and <see cref="InboundTarget.Proxy"/>. They
+    /// are given to a proxy's listeners only when such a whole-proxy type has a conf for the proxy.
+    /// </summary>
+    public virtual bool ReadsProxyIdentity => false;
 
     /// <summary>Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Used"/> (every conf the proxy's units received).</summary>
     public virtual bool ReadsEveryConf => false;
