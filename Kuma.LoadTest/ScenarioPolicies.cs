@@ -150,6 +150,10 @@ public static class ScenarioPolicies
             {"targetRef":{"kind":"MeshService","name":"$SELF"},"to":[{"targetRef":{"kind":"MeshService","name":"$NEXT"},
              "default":{"backends":[{"type":"File","file":{"path":"/dev/stdout"}}]}}]}
             """),
+        ("meshtraces", "trace-of-$SELF", "MeshTrace", """
+            {"targetRef":{"kind":"MeshService","name":"$SELF"},"default":{
+             "backends":[{"type":"Zipkin","zipkin":{"url":"http://zipkin.tracing:9411/api/v2/spans"}}],"sampling":{"overall":1}}}
+            """),
         ("meshmetrics", "metric-of-$SELF", "MeshMetric", """
             {"targetRef":{"kind":"MeshService","name":"$SELF"},"default":{
              "backends":[{"type":"Prometheus","prometheus":{"port":5670,"path":"/metrics"}}]}}
