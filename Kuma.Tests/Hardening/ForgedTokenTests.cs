@@ -48,7 +48,10 @@ public sealed class ForgedTokenTests : IAsyncLifetime
         Assert.All(statuses, s => Assert.Contains(s, new[] { StatusCode.Unauthenticated, StatusCode.ResourceExhausted }));
         Assert.Contains(StatusCode.ResourceExhausted, statuses); // the per-source budget of refusals ran out
         Console.WriteLine($"forged streams: heap grew by {growth / 1024} KiB over 1,000 streams");
-        Assert.True(growth < 32 * 1024 * 1024, $"heap grew by {growth / 1024 / 1024} MiB over 1,000 forged streams");
+        // The streams send 100 MB of mesh names. Keeping any part of each (the old bug kept ~770 KB per stream)
+        // grows the heap past half of that; what stays below is the process's own background: 13-16 MiB when this
+        // test runs alone, up to 33 MiB at the end of a full run, where other tests' control planes still live.
+        Assert.True(growth < 50 * 1024 * 1024, $"heap grew by {growth / 1024 / 1024} MiB over 1,000 forged streams");
         Assert.Equal(activationsBefore, await Activations(management));
     }
 

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
@@ -14,7 +12,6 @@ namespace Kuma.Tests.Policies;
 /// </summary>
 public sealed class ProxylessLoadBalancingTests(PlaintextDpFixture fixture) : IClassFixture<PlaintextDpFixture>
 {
-    private static readonly string[] XdsV3 = ["xds_v3"];
     private static readonly string[] HashBackends = ["b0", "b1", "b2"];
     private static readonly string[] ZoneBackends = ["a1", "a2", "b1"];
     private static readonly string[] Users = [.. Enumerable.Range(0, 20).Select(i => $"user-{i}")];
@@ -25,16 +22,16 @@ public sealed class ProxylessLoadBalancingTests(PlaintextDpFixture fixture) : IC
     public async Task Ring_hash_on_a_header_keeps_each_value_on_one_backend_and_deleting_it_restores_round_robin()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("lbs-hash-e2e"));
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var ports = new[] { FreePort.Next(), FreePort.Next(), FreePort.Next() };
-        for (var i = 0; i < 3; i++) await PutAsync(api, $"/meshes/m1/dataplanes/backend-{i}", Backend($"backend-{i}", ports[i], "a"));
-        await using var b0 = await StartBackend("b0", ports[0]);
-        await using var b1 = await StartBackend("b1", ports[1]);
-        await using var b2 = await StartBackend("b2", ports[2]);
+        for (var i = 0; i < 3; i++) await GrpcCalls.PutAsync(api, $"/meshes/m1/dataplanes/backend-{i}", Backend($"backend-{i}", ports[i], "a"));
+        await using var b0 = await GrpcCalls.StartBackendAsync("b0", ports[0]);
+        await using var b1 = await GrpcCalls.StartBackendAsync("b1", ports[1]);
+        await using var b2 = await GrpcCalls.StartBackendAsync("b2", ports[2]);
         await using var caller = Client("caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "x-user", Users);
         await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
 
-        await PutAsync(api, "/meshes/m1/meshloadbalancingstrategies/sticky-users", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshloadbalancingstrategies/sticky-users", """
             {"type":"MeshLoadBalancingStrategy","mesh":"m1","name":"sticky-users","spec":{"targetRef":{"kind":"Mesh"},
               "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{
                 "loadBalancer":{"type":"RingHash"},"hashPolicies":[{"type":"Header","header":{"name":"x-user"}}]}}]}}
@@ -48,7 +45,7 @@ public sealed class ProxylessLoadBalancingTests(PlaintextDpFixture fixture) : IC
 
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshloadbalancingstrategies/sticky-users")).StatusCode);
         await caller.ReadUntilAsync(ChangedOwner(owners.ToDictionary(o => o.Key, o => o.Value.Single())), TimeSpan.FromSeconds(30));
-        var plain = await ServersAsync(caller, 300);
+        var plain = await GrpcCalls.AnswersAsync(caller, 300);
         Assert.All(HashBackends, id => Assert.InRange(plain.Count(s => s == id), 65, 135));
     }
 
@@ -56,41 +53,41 @@ public sealed class ProxylessLoadBalancingTests(PlaintextDpFixture fixture) : IC
     public async Task Locality_awareness_keeps_calls_in_the_callers_zone_while_it_has_ready_backends_then_fails_over()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("lbs-zone-e2e"));
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var (pa1, pa2, pb1) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a"));
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a"));
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-b1", Backend("backend-b1", pb1, "b"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-b1", Backend("backend-b1", pb1, "b"));
         // The caller's zone is the kuma.io/zone tag on its inbound.
-        await PutAsync(api, "/meshes/m1/dataplanes/caller", Backend("caller", FreePort.Next(), "a", service: "caller"));
-        await using var a1 = await StartBackend("a1", pa1);
-        await using var a2 = await StartBackend("a2", pa2);
-        await using var b1 = await StartBackend("b1", pb1);
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/caller", Backend("caller", FreePort.Next(), "a", service: "caller"));
+        await using var a1 = await GrpcCalls.StartBackendAsync("a1", pa1);
+        await using var a2 = await GrpcCalls.StartBackendAsync("a2", pa2);
+        await using var b1 = await GrpcCalls.StartBackendAsync("b1", pb1);
         await using var caller = Client("caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"));
         await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "b1", TimeSpan.FromSeconds(30));
 
-        await PutAsync(api, "/meshes/m1/meshloadbalancingstrategies/stay-in-zone", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshloadbalancingstrategies/stay-in-zone", """
             {"type":"MeshLoadBalancingStrategy","mesh":"m1","name":"stay-in-zone","spec":{"targetRef":{"kind":"Mesh"},
               "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{
                 "localityAwareness":{"crossZone":{"failover":[{"to":{"type":"Any"}}]}}}}]}}
             """);
         // 60 calls in a row in zone a (1 in 10^10 while b1 takes a third of them), then both zone-a backends answer.
-        var local = await ConsecutiveAsync(caller, 60, line => line["server"]?.GetValue<string>() is "a1" or "a2");
+        var local = await GrpcCalls.ConsecutiveAsync(caller, 60, line => line["server"]?.GetValue<string>() is "a1" or "a2");
         Assert.Contains(local, l => l["server"]!.GetValue<string>() == "a1");
         Assert.Contains(local, l => l["server"]!.GetValue<string>() == "a2");
 
         // Zone a has no ready backend left: the calls fail over to zone b, and come back once one is ready again.
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a", ready: false));
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a", ready: false));
-        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "b1");
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a"));
-        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "a2");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a", ready: false));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a", ready: false));
+        await GrpcCalls.ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "b1");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a2", Backend("backend-a2", pa2, "a"));
+        await GrpcCalls.ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "a2");
 
         // Without the policy every ready backend takes its turn again, whatever its zone.
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-a1", Backend("backend-a1", pa1, "a"));
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshloadbalancingstrategies/stay-in-zone")).StatusCode);
         await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "b1", TimeSpan.FromSeconds(30));
-        var plain = await ServersAsync(caller, 300);
+        var plain = await GrpcCalls.AnswersAsync(caller, 300);
         Assert.All(ZoneBackends, id => Assert.InRange(plain.Count(s => s == id), 65, 135));
     }
 
@@ -129,63 +126,14 @@ public sealed class ProxylessLoadBalancingTests(PlaintextDpFixture fixture) : IC
     private static Func<JsonNode, bool> ChangedOwner(Dictionary<string, string> owners) => line =>
         line["key"] is { } key && line["server"] is { } server && owners[key.GetValue<string>()] != server.GetValue<string>();
 
-    /// <summary>The servers that answered the next <paramref name="count"/> calls (errors fail the test).</summary>
-    private static async Task<List<string>> ServersAsync(NodeProcess client, int count)
-    {
-        var servers = new List<string>();
-        await client.ReadUntilAsync(line =>
-        {
-            if (line["t"] is null) return false;
-            Assert.Null(line["error"]);
-            servers.Add(line["server"]!.GetValue<string>());
-            return servers.Count >= count;
-        }, TimeSpan.FromSeconds(60));
-        return servers;
-    }
-
-    /// <summary>Reads answers until <paramref name="count"/> in a row satisfy <paramref name="condition"/>; returns those.</summary>
-    private static async Task<List<JsonNode>> ConsecutiveAsync(NodeProcess client, int count, Func<JsonNode, bool> condition)
-    {
-        var run = new List<JsonNode>();
-        await client.ReadUntilAsync(line =>
-        {
-            if (line["t"] is null) return false;
-            if (condition(line)) run.Add(line);
-            else run.Clear();
-            return run.Count >= count;
-        }, TimeSpan.FromSeconds(30));
-        return run;
-    }
-
     private static string Backend(string name, int port, string zone, bool ready = true, string service = "backend") => $$$"""
         {"type":"Dataplane","mesh":"m1","name":"{{{name}}}","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
          "inbound":[{"port":{{{port}}},"health":{"ready":{{{(ready ? "true" : "false")}}}},
            "tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc","kuma.io/zone":"{{{zone}}}"}}]}}
         """;
 
-    private static async Task PutAsync(HttpClient api, string path, string json)
-    {
-        var response = await api.PutAsync(path, ControlPlane.Json(json));
-        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-
     /// <param name="header">A request header whose value goes through <paramref name="values"/> call by call, if any.</param>
     private NodeProcess Client(string name, string token, string? header = null, string[]? values = null) =>
-        NodeProcess.Start("client.js", ["backend", "2", "2000", .. header is null ? Array.Empty<string>() : [header, string.Join(',', values!)]],
-            new Dictionary<string, string>
-            {
-                ["GRPC_XDS_BOOTSTRAP_CONFIG"] = JsonSerializer.Serialize(new
-                {
-                    xds_servers = new[] { new { server_uri = $"127.0.0.1:{Cp.DpPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = XdsV3 } },
-                    node = new { id = $"m1.{name}", locality = new { zone = "default" }, metadata = new Dictionary<string, string> { ["dataplane.token"] = token } },
-                }),
-            });
-
-    private static async Task<NodeProcess> StartBackend(string id, int port)
-    {
-        var backend = NodeProcess.Start("server.js", [port.ToString(CultureInfo.InvariantCulture), id]);
-        var ready = await backend.NextAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(port, ready["listening"]!.GetValue<int>());
-        return backend;
-    }
+        GrpcCalls.StartClient(Cp.DpPort, "m1", name, token,
+            ["backend", "2", "2000", .. header is null ? Array.Empty<string>() : [header, string.Join(',', values!)]]);
 }

@@ -1,7 +1,6 @@
 using Kuma.Testing;
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Tests.Infrastructure;
 
@@ -13,7 +12,6 @@ namespace Kuma.Tests.Policies;
 /// </summary>
 public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFixture<PlaintextDpFixture>
 {
-    private static readonly string[] XdsV3 = ["xds_v3"];
     private const int DeadlineExceeded = 4;
     private const int Unavailable = 14;
 
@@ -23,25 +21,25 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
     public async Task MeshTimeout_ends_slow_calls_at_the_configured_time_and_deleting_it_lets_them_finish()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("timeout-e2e"));
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var port = FreePort.Next();
-        await PutAsync(api, "/meshes/m1/dataplanes/slow-1", Backend("m1", "slow-1", "slow", port));
-        await using var backend = await StartBackend("slow-1", port, "--delay-ms", "1500");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/slow-1", Backend("m1", "slow-1", "slow", port));
+        await using var backend = await GrpcCalls.StartBackendAsync("slow-1", port, "--delay-ms", "1500");
         await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "slow", deadlineMs: 5000);
 
         // The mesh's default MeshTimeout allows 15 s: the 1.5 s calls complete.
         await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
 
-        await PutAsync(api, "/meshes/m1/meshtimeouts/slow-calls", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshtimeouts/slow-calls", """
             {"type":"MeshTimeout","mesh":"m1","name":"slow-calls","spec":{
               "targetRef":{"kind":"Dataplane","name":"caller"},
               "to":[{"targetRef":{"kind":"MeshService","name":"slow"},"default":{"http":{"requestTimeout":"400ms"}}}]}}
             """);
-        var cut = await ConsecutiveAsync(caller, 3, line => line["error"]?.GetValue<int>() == DeadlineExceeded);
+        var cut = await GrpcCalls.ConsecutiveAsync(caller, 3, line => line["error"]?.GetValue<int>() == DeadlineExceeded);
         Assert.All(cut, line => Assert.InRange(line["ms"]!.GetValue<int>(), 350, 1200));
 
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshtimeouts/slow-calls")).StatusCode);
-        var finished = await ConsecutiveAsync(caller, 2, line => line["server"] is not null);
+        var finished = await GrpcCalls.ConsecutiveAsync(caller, 2, line => line["server"] is not null);
         Assert.All(finished, line => Assert.InRange(line["ms"]!.GetValue<int>(), 1400, 4000));
     }
 
@@ -50,20 +48,20 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("retry-e2e"));
         // Without the mesh's default MeshRetry, so the flakiness shows until a policy says otherwise.
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["MeshRetry"]}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["MeshRetry"]}""");
         var port = FreePort.Next();
-        await PutAsync(api, "/meshes/m1/dataplanes/flaky-1", Backend("m1", "flaky-1", "flaky", port));
-        await using var backend = await StartBackend("flaky-1", port, "--fail-every", "2");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/flaky-1", Backend("m1", "flaky-1", "flaky", port));
+        await using var backend = await GrpcCalls.StartBackendAsync("flaky-1", port, "--fail-every", "2");
         await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "flaky");
 
         await caller.ReadUntilAsync(line => line["error"]?.GetValue<int>() == Unavailable, TimeSpan.FromSeconds(30));
 
-        await PutAsync(api, "/meshes/m1/meshretries/retry-flaky", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshretries/retry-flaky", """
             {"type":"MeshRetry","mesh":"m1","name":"retry-flaky","spec":{
               "targetRef":{"kind":"Mesh"},
               "to":[{"targetRef":{"kind":"MeshService","name":"flaky"},"default":{"grpc":{"numRetries":3,"retryOn":["Unavailable"]}}}]}}
             """);
-        await ConsecutiveAsync(caller, 40, line => line["server"] is not null);
+        await GrpcCalls.ConsecutiveAsync(caller, 40, line => line["server"] is not null);
 
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshretries/retry-flaky")).StatusCode);
         await caller.ReadUntilAsync(line => line["error"]?.GetValue<int>() == Unavailable, TimeSpan.FromSeconds(30));
@@ -73,14 +71,14 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
     public async Task MeshFaultInjection_at_a_proxyless_destination_aborts_about_half_of_the_calls_at_the_caller()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("fault-e2e"));
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var port = FreePort.Next();
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
-        await using var backend = await StartBackend("backend-1", port);
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
+        await using var backend = await GrpcCalls.StartBackendAsync("backend-1", port);
         await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend", intervalMs: 5);
         await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
 
-        await PutAsync(api, "/meshes/m1/meshfaultinjections/half-fail", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshfaultinjections/half-fail", """
             {"type":"MeshFaultInjection","mesh":"m1","name":"half-fail","spec":{
               "targetRef":{"kind":"MeshService","name":"backend"},
               "from":[{"targetRef":{"kind":"Mesh"},"default":{"http":[{"abort":{"httpStatus":503,"percentage":50}}]}}]}}
@@ -97,36 +95,36 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.All(calls.Where(l => l["error"] is not null), l => Assert.Equal(Unavailable, l["error"]!.GetValue<int>()));
 
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshfaultinjections/half-fail")).StatusCode);
-        await ConsecutiveAsync(caller, 50, line => line["server"] is not null);
+        await GrpcCalls.ConsecutiveAsync(caller, 50, line => line["server"] is not null);
     }
 
     [Fact]
     public async Task MeshHTTPRoute_splits_calls_80_20_across_version_subsets_and_deleting_it_restores_round_robin()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("route-e2e"));
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var (p1, p2) = (FreePort.Next(), FreePort.Next());
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-v1", Backend("m1", "backend-v1", "backend", p1, version: "v1"));
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-v2", Backend("m1", "backend-v2", "backend", p2, version: "v2"));
-        await using var v1 = await StartBackend("v1", p1);
-        await using var v2 = await StartBackend("v2", p2);
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-v1", Backend("m1", "backend-v1", "backend", p1, version: "v1"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-v2", Backend("m1", "backend-v2", "backend", p2, version: "v2"));
+        await using var v1 = await GrpcCalls.StartBackendAsync("v1", p1);
+        await using var v2 = await GrpcCalls.StartBackendAsync("v2", p2);
         await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend", intervalMs: 2);
         await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
 
         // Each change is seen in the calls: all-to-v1 by a long run of v1 (1 in 10^9 under an even split), then
         // the split by its first v2, so counting starts exactly when the client took the split.
-        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
-        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
-        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(80, 20));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
+        await GrpcCalls.ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(80, 20));
         await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
-        var split = await AnswersAsync(caller, 500);
+        var split = await GrpcCalls.AnswersAsync(caller, 500);
         Assert.InRange(split.Count(s => s == "v1"), 350, 450);
 
-        await PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
-        await ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshhttproutes/split", Split(100, 0));
+        await GrpcCalls.ConsecutiveAsync(caller, 30, line => line["server"]?.GetValue<string>() == "v1");
         Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/meshes/m1/meshhttproutes/split")).StatusCode);
         await caller.ReadUntilAsync(line => line["server"]?.GetValue<string>() == "v2", TimeSpan.FromSeconds(30));
-        var plain = await AnswersAsync(caller, 300);
+        var plain = await GrpcCalls.AnswersAsync(caller, 300);
         Assert.InRange(plain.Count(s => s == "v1"), 105, 195);
     }
 
@@ -135,19 +133,19 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("inspect-e2e"));
         // Without Kuma's default policies, so the list holds exactly what the two policies below cannot do.
-        await PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["*"]}""");
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1","skipCreatingInitialPolicies":["*"]}""");
         var port = FreePort.Next();
-        await PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
-        await PutAsync(api, "/meshes/m1/meshtimeouts/backend-timeouts", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-1", Backend("m1", "backend-1", "backend", port));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshtimeouts/backend-timeouts", """
             {"type":"MeshTimeout","mesh":"m1","name":"backend-timeouts","spec":{"targetRef":{"kind":"Mesh"},
               "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"default":{"idleTimeout":"10m","http":{"requestTimeout":"5s"}}}]}}
             """);
-        await PutAsync(api, "/meshes/m1/meshhttproutes/tag-calls", """
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshhttproutes/tag-calls", """
             {"type":"MeshHTTPRoute","mesh":"m1","name":"tag-calls","spec":{"targetRef":{"kind":"Mesh"},
               "to":[{"targetRef":{"kind":"MeshService","name":"backend"},"rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],
                 "default":{"filters":[{"type":"RequestHeaderModifier","requestHeaderModifier":{"set":[{"name":"x-tagged","value":"yes"}]}}]}}]}]}}
             """);
-        await using var backend = await StartBackend("backend-1", port);
+        await using var backend = await GrpcCalls.StartBackendAsync("backend-1", port);
         await using var caller = Client("m1", "caller", await ControlPlane.DataplaneTokenAsync(api, "m1", "caller"), "backend");
         await caller.ReadUntilAsync(line => line["server"] is not null, TimeSpan.FromSeconds(30));
 
@@ -183,60 +181,12 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
                 {"kind":"MeshServiceSubset","name":"backend","tags":{"version":"v2"},"weight":{{{v2}}}}]}}]}]}}
         """;
 
-    /// <summary>The servers that answered the next <paramref name="count"/> calls (errors fail the test).</summary>
-    private static async Task<List<string>> AnswersAsync(NodeProcess client, int count)
-    {
-        var servers = new List<string>();
-        await client.ReadUntilAsync(line =>
-        {
-            if (line["t"] is null) return false;
-            Assert.Null(line["error"]);
-            servers.Add(line["server"]!.GetValue<string>());
-            return servers.Count >= count;
-        }, TimeSpan.FromSeconds(60));
-        return servers;
-    }
-
-    /// <summary>Reads answers until <paramref name="count"/> in a row satisfy <paramref name="condition"/>; returns those.</summary>
-    private static async Task<List<JsonNode>> ConsecutiveAsync(NodeProcess client, int count, Func<JsonNode, bool> condition)
-    {
-        var run = new List<JsonNode>();
-        await client.ReadUntilAsync(line =>
-        {
-            if (line["t"] is null) return false;
-            if (condition(line)) run.Add(line);
-            else run.Clear();
-            return run.Count >= count;
-        }, TimeSpan.FromSeconds(30));
-        return run;
-    }
-
     private static string Backend(string mesh, string name, string service, int port, string version = "v1") => $$$"""
         {"type":"Dataplane","mesh":"{{{mesh}}}","name":"{{{name}}}","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
          "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc","version":"{{{version}}}"}}]}}
         """;
 
-    private static async Task PutAsync(HttpClient api, string path, string json)
-    {
-        var response = await api.PutAsync(path, ControlPlane.Json(json));
-        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-    }
-
     private NodeProcess Client(string mesh, string name, string token, string target, int deadlineMs = 2000, int intervalMs = 20) =>
-        NodeProcess.Start("client.js", [target, intervalMs.ToString(CultureInfo.InvariantCulture), deadlineMs.ToString(CultureInfo.InvariantCulture)], new Dictionary<string, string>
-        {
-            ["GRPC_XDS_BOOTSTRAP_CONFIG"] = JsonSerializer.Serialize(new
-            {
-                xds_servers = new[] { new { server_uri = $"127.0.0.1:{Cp.DpPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = XdsV3 } },
-                node = new { id = $"{mesh}.{name}", locality = new { zone = "default" }, metadata = new Dictionary<string, string> { ["dataplane.token"] = token } },
-            }),
-        });
-
-    private static async Task<NodeProcess> StartBackend(string id, int port, params string[] options)
-    {
-        var backend = NodeProcess.Start("server.js", [port.ToString(CultureInfo.InvariantCulture), id, .. options]);
-        var ready = await backend.NextAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal(port, ready["listening"]!.GetValue<int>());
-        return backend;
-    }
+        GrpcCalls.StartClient(Cp.DpPort, mesh, name, token,
+            [target, intervalMs.ToString(CultureInfo.InvariantCulture), deadlineMs.ToString(CultureInfo.InvariantCulture)]);
 }

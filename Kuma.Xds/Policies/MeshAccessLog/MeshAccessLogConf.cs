@@ -55,14 +55,9 @@ public sealed class OtelBackend
     public string? Endpoint { get; set; }
 
     /// <summary>A MeshOpenTelemetryBackend selected by labels.</summary>
-    public OtelBackendRef? BackendRef { get; set; }
+    public OpenTelemetryBackendRef? BackendRef { get; set; }
 }
 
-public sealed class OtelBackendRef
-{
-    public string? Kind { get; set; }
-    public Dictionary<string, string>? Labels { get; set; }
-}
 
 public sealed class OtelAttribute
 {

@@ -123,25 +123,7 @@ public static partial class MeshAccessLogPolicy
 
     private static void CheckOtel(OtelBackend otel, FieldPath path, ValidationErrors errors)
     {
-        var endpoint = otel.Endpoint ?? "";
-        if (endpoint.Length > 0 && otel.BackendRef is not null)
-        {
-            errors.Add(path, "openTelemetry must have only one type defined: endpoint, backendRef");
-        }
-        else if (endpoint.Length == 0 && otel.BackendRef is null)
-        {
-            errors.Add(path, "openTelemetry must have exactly one defined: endpoint, backendRef");
-        }
-        else if (otel.BackendRef is { } backendRef)
-        {
-            var p = path.Field("backendRef");
-            if (backendRef.Kind != "MeshOpenTelemetryBackend") errors.Add(p.Field("kind"), "\"kind\" must be one of [\"MeshOpenTelemetryBackend\"]");
-            if (backendRef.Labels is not { Count: > 0 }) errors.Add(p, "backendRef must have exactly one defined: labels");
-        }
-        else if (endpoint.AsSpan().IndexOfAny("/?#") >= 0)
-        {
-            errors.Add(path.Field("endpoint"), "must be in host:port format, not a URL");
-        }
+        OpenTelemetryCollector.Check(otel.Endpoint, otel.BackendRef, path, errors);
         var attributes = otel.Attributes ?? [];
         for (var i = 0; i < attributes.Count; i++) CheckAttributeName(attributes[i].Key ?? "", path.Field("attributes").Index(i).Field("key"), errors);
     }

@@ -90,9 +90,3 @@ public sealed class OpenTelemetryMetricsBackend
     public string? RefreshInterval { get; set; }
 }
 
-/// <summary>A MeshOpenTelemetryBackend resource, selected by its labels.</summary>
-public sealed class OpenTelemetryBackendRef
-{
-    public string? Kind { get; set; }
-    public Dictionary<string, string>? Labels { get; set; }
-}

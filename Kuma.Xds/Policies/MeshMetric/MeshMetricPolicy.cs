@@ -111,21 +111,7 @@ public static class MeshMetricPolicy
     /// <summary>Exactly one of endpoint and backendRef; an endpoint is <c>host:port</c>, never a URL.</summary>
     private static void CheckOpenTelemetry(OpenTelemetryMetricsBackend otel, FieldPath path, ValidationErrors errors)
     {
-        var endpoint = otel.Endpoint ?? "";
-        if (endpoint != "" && otel.BackendRef is not null)
-            errors.Add(path, "openTelemetry must have only one type defined: endpoint, backendRef");
-        else if (endpoint == "" && otel.BackendRef is null)
-            errors.Add(path, "openTelemetry must have exactly one defined: endpoint, backendRef");
-        else if (otel.BackendRef is { } backendRef)
-        {
-            var p = path.Field("backendRef");
-            if (backendRef.Kind != "MeshOpenTelemetryBackend")
-                errors.Add(p.Field("kind"), "\"kind\" must be one of [\"MeshOpenTelemetryBackend\"]");
-            if (backendRef.Labels is not { Count: > 0 }) errors.Add(p, "backendRef must have exactly one defined: labels");
-        }
-        else if (endpoint.IndexOfAny(['/', '?', '#']) >= 0)
-            errors.Add(path.Field("endpoint"), "must be in host:port format, not a URL");
-        else if (!OpenTelemetryEndpoint.IsHostPort(endpoint))
+        if (OpenTelemetryCollector.Check(otel.Endpoint, otel.BackendRef, path, errors) && !OpenTelemetryEndpoint.IsHostPort(otel.Endpoint!))
             errors.Add(path.Field("endpoint"), "must be in host:port format");
         // Kuma reads it as a Go duration while decoding and checks nothing more.
         if (otel.RefreshInterval is { } interval && !Durations.TryParse(interval, out _))

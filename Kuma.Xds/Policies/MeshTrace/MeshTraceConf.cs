@@ -63,11 +63,6 @@ public sealed class OpenTelemetryBackend
     public OpenTelemetryBackendRef? BackendRef { get; set; }
 }
 
-public sealed class OpenTelemetryBackendRef
-{
-    public string? Kind { get; set; }
-    public Dictionary<string, string>? Labels { get; set; }
-}
 
 /// <summary>Percentages (int, or a decimal as a string) of requests traced; each absent one is Envoy's 100.</summary>
 public sealed class TraceSampling

@@ -111,25 +111,7 @@ public static class MeshTracePolicy
     /// <summary>Exactly one of endpoint (host:port) and backendRef, as Kuma checks OpenTelemetry backends everywhere.</summary>
     private static void CheckOpenTelemetry(OpenTelemetryBackend otel, FieldPath path, ValidationErrors errors)
     {
-        var endpoint = otel.Endpoint ?? "";
-        if (endpoint.Length > 0 && otel.BackendRef is not null)
-        {
-            errors.Add(path, "openTelemetry must have only one type defined: endpoint, backendRef");
-        }
-        else if (endpoint.Length == 0 && otel.BackendRef is null)
-        {
-            errors.Add(path, "openTelemetry must have exactly one defined: endpoint, backendRef");
-        }
-        else if (otel.BackendRef is { } backendRef)
-        {
-            var p = path.Field("backendRef");
-            if (backendRef.Kind != "MeshOpenTelemetryBackend") errors.Add(p.Field("kind"), "\"kind\" must be one of [\"MeshOpenTelemetryBackend\"]");
-            if (backendRef.Labels is not { Count: > 0 }) errors.Add(p, "backendRef must have exactly one defined: labels");
-        }
-        else if (endpoint.IndexOfAny(['/', '?', '#']) >= 0)
-        {
-            errors.Add(path.Field("endpoint"), "must be in host:port format, not a URL");
-        }
+        OpenTelemetryCollector.Check(otel.Endpoint, otel.BackendRef, path, errors);
     }
 
     /// <summary>Kuma's int-or-string percentages: a string that is no number, and any value outside 0..100, are refused.</summary>
