@@ -38,6 +38,15 @@ public sealed class ProxyResourcesTests
     }
 
     [Fact]
+    public void A_resource_only_read_stays_the_shared_instance()
+    {
+        var shared = Encoded(new Cluster { Name = "c", AltStatName = "c" });
+        var resources = new ProxyResources([shared]);
+        Assert.Equal("c", resources.Cluster("c")!.AltStatName);
+        Assert.Same(shared, resources.Result(TypeUrls.Cluster).Single());
+    }
+
+    [Fact]
     public void A_resource_added_again_after_removal_is_back()
     {
         var resources = new ProxyResources([Encoded(new Cluster { Name = "c" })]);

@@ -73,7 +73,7 @@ public sealed class ProxyWideConfs : IEquatable<ProxyWideConfs>
 
 /// <summary>
 /// One proxy's own listeners and clusters, open for proxy-wide changes: a resource is decoded when first asked
-/// for, and encoded again only if it was asked for (so it may have changed), added or replaced.
+/// for, and encoded again only if it changed, was added or was replaced.
 /// </summary>
 public sealed class ProxyResources
 {
@@ -162,7 +162,15 @@ public sealed class ProxyResources
         foreach (var name in Names(typeUrl))
         {
             var key = Key(typeUrl, name);
-            yield return _decoded.TryGetValue(key, out var message) ? XdsResource.Encode(name, message) : _encoded[key];
+            if (!_decoded.TryGetValue(key, out var message))
+            {
+                yield return _encoded[key];
+                continue;
+            }
+            // A resource only read (matched by its tags, scanned for placeholders) stays the shared instance
+            // the units made, rather than becoming this proxy's own copy of the same bytes.
+            var unchanged = _encoded.TryGetValue(key, out var original) && original.Payload.Value.Span.SequenceEqual(message.ToByteString().Span);
+            yield return unchanged ? original! : XdsResource.Encode(name, message);
         }
     }
 
