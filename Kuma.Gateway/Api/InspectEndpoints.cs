@@ -141,8 +141,8 @@ public sealed class InspectEndpoints(IGrainFactory grains)
     private async Task<ImmutableArray<PolicyError>> PolicyErrorsAsync(string tenant, string mesh, string name)
     {
         var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
-        // Only proxy-wide steps report errors; without policies of such types there is nothing to build the config for.
-        var proxyWide = PolicyTypes.All.Any(t => t.Plugin?.AppliesToWholeProxy == true && snapshot?.ByType.TryGetValue(t.Name, out var items) == true && !items.IsEmpty);
+        // Only some proxy-wide steps report errors; without policies of such types there is nothing to build the config for.
+        var proxyWide = PolicyTypes.All.Any(t => t.Plugin?.ReportsErrors == true && snapshot?.ByType.TryGetValue(t.Name, out var items) == true && !items.IsEmpty);
         return snapshot is null || !proxyWide ? [] : MeshContext.Build(snapshot).ForProxy(name).PolicyErrors;
     }
 

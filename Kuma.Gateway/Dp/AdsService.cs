@@ -19,6 +19,7 @@ public sealed partial class AdsService(
     MeshHub<MeshContext> hub,
     GatewayNode node,
     InsightReporter insight,
+    ConfigBuildGate builds,
     IGrainFactory grains,
     DpServerOptions options,
     TimeProvider clock,
@@ -156,7 +157,7 @@ public sealed partial class AdsService(
             engine.Events.Clear();
         }
 
-        engine.OnConfig(ConfigFor(signal, identity));
+        engine.OnConfig(await ConfigFor(signal, identity, ct));
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
         ReportInsight();
 
@@ -181,7 +182,7 @@ public sealed partial class AdsService(
             {
                 await nextChange;
                 nextChange = null;
-                await Send(engine.OnConfig(ConfigFor(signal, identity)), responses, writeTimeout, ct);
+                await Send(engine.OnConfig(await ConfigFor(signal, identity, ct)), responses, writeTimeout, ct);
             }
             ReportInsight();
         }
@@ -198,12 +199,17 @@ public sealed partial class AdsService(
                 : []);
 
     /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in.</summary>
-    private static ProxyConfig? ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity)
+    private async ValueTask<ProxyConfig?> ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, CancellationToken ct)
     {
         var mesh = signal.Watch.Current;
-        if (mesh is not null && mesh.Snapshot.MeshResource.Uid != identity.MeshUid)
+        if (mesh is null) return null;
+        if (mesh.Snapshot.MeshResource.Uid != identity.MeshUid)
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"mesh {identity.Mesh} was deleted and created again since this token was issued"));
-        return mesh?.ForProxy(identity.Name);
+        // A newer generation of the same mesh that arrives while the build waits is built instead; when its signal is
+        // taken, the config is found already built.
+        return await builds.ForProxyAsync(
+            () => signal.Watch.Current is { } newest && newest.Snapshot.MeshResource.Uid == mesh.Snapshot.MeshResource.Uid ? newest : mesh,
+            identity.Name, ct);
     }
 
     private static async Task PumpAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ChannelWriter<TRequest> inbox, CancellationToken ct)

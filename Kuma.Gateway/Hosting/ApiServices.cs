@@ -51,6 +51,7 @@ public static class ApiServices
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
         services.AddSingleton<InsightReporter>();
+        services.AddSingleton<ConfigBuildGate>();
         services.AddSingleton<DpCertificateProvider>();
         services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton(sp => new MeshHub<MeshContext>(

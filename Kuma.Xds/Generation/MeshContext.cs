@@ -282,6 +282,9 @@ public sealed class MeshContext
     /// <summary>The config of one proxy; built on first use in this generation, then shared by its streams.</summary>
     public ProxyConfig ForProxy(string dataplaneName) => _proxies.GetOrAdd(dataplaneName, name => ProxyConfig.Build(this, name));
 
+    /// <summary>The proxy's config if it was already built in this generation; null otherwise.</summary>
+    public ProxyConfig? TryGetBuilt(string dataplaneName) => _proxies.GetValueOrDefault(dataplaneName);
+
     /// <summary>A service's endpoints, the same for every proxy, built once per generation.</summary>
     public XdsResource? Shared(string typeUrl, string name) => _shared.GetOrAdd((typeUrl, name), key =>
         key.Type == TypeUrls.ClusterLoadAssignment && Endpoints.TryGetValue(key.Name, out var endpoints)

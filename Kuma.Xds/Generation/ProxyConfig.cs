@@ -161,13 +161,28 @@ public sealed class ProxyConfig
         return units.ToImmutable();
     }
 
-    /// <summary>The proxy's identity when a plugin that reads it has a whole-proxy conf for it; else null, so listeners stay shared.</summary>
+    /// <summary>
+    /// The part of the proxy's identity that plugins with a whole-proxy conf for it read (a field any of them reads
+    /// is kept); null when none reads any, so listeners stay shared.
+    /// </summary>
     private static ProxyIdentity? IdentityIfRead(MeshContext mesh, string dataplane, DataplaneNetworking net, ProxyRules rules)
     {
-        var read = false;
-        for (var t = 0; t < PolicyTypes.All.Count && !read; t++)
-            read = PolicyTypes.All[t].Plugin is { ReadsProxyIdentity: true } && rules.ProxyConf(t) is not null;
-        if (!read) return null;
+        ProxyIdentity? full = null, read = null;
+        for (var t = 0; t < PolicyTypes.All.Count; t++)
+        {
+            if (PolicyTypes.All[t].Plugin is not { } plugin || rules.ProxyConf(t) is not { } conf) continue;
+            full ??= Identity(mesh, dataplane, net);
+            if (plugin.IdentityRead(conf, full) is not { } part) continue;
+            read = read is null ? part : new ProxyIdentity(
+                Either(read.Mesh, part.Mesh), Either(read.Service, part.Service), Either(read.Zone, part.Zone));
+        }
+        return read;
+
+        static string Either(string a, string b) => a.Length > 0 ? a : b;
+    }
+
+    private static ProxyIdentity Identity(MeshContext mesh, string dataplane, DataplaneNetworking net)
+    {
         var inbounds = net.Inbound ?? [];
         var service = inbounds.Select(i => i.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag)).OfType<string>().Order(StringComparer.Ordinal).FirstOrDefault();
         // The zone label Kuma puts on a zone's Dataplanes (as MeshMetric reads it), else the zone its inbounds are tagged with.

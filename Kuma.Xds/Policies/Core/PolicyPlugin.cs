@@ -46,14 +46,14 @@ public sealed record OutboundTarget(string Service, string Protocol)
     /// </summary>
     public bool Proxyless { get; init; }
 
-    /// <summary>For a listener: the calling proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
+    /// <summary>For a listener: the calling proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.IdentityRead"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
 public sealed record InboundTarget(string? Service, string Protocol, uint Port)
 {
-    /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
+    /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.IdentityRead"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
 }
 
@@ -164,10 +164,15 @@ public abstract class PolicyPlugin
     public virtual bool AppliesToWholeProxy => false;
 
     /// <summary>
-    /// Whether the listener hooks read <see cref="OutboundTarget.Proxy"/> and <see cref="InboundTarget.Proxy"/>. They
-    /// are given to a proxy's listeners only when such a whole-proxy type has a conf for the proxy.
+    /// The part of the proxy's identity the listener hooks read (<see cref="OutboundTarget.Proxy"/>,
+    /// <see cref="InboundTarget.Proxy"/>) when this whole-proxy conf applies, with the fields they do not read
+    /// emptied; null when they read none. Listeners are shared between proxies whose read identities are equal,
+    /// so the less a conf reads, the fewer variants the mesh builds.
     /// </summary>
-    public virtual bool ReadsProxyIdentity => false;
+    public virtual ProxyIdentity? IdentityRead(JsonObject proxyConf, ProxyIdentity identity) => null;
+
+    /// <summary>Whether <see cref="ProxyResources"/> may report policy errors (see <see cref="Policies.ProxyResources.ReportError"/>).</summary>
+    public virtual bool ReportsErrors => false;
 
     /// <summary>Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Used"/> (every conf the proxy's units received).</summary>
     public virtual bool ReadsEveryConf => false;
@@ -199,6 +204,11 @@ public abstract class PolicyPlugin<TConf> : PolicyPlugin where TConf : class
 
     public sealed override bool RoutesOutbound(OutboundTarget target, JsonObject conf) =>
         Read(conf) is { } typed && RoutesOutbound(target, typed);
+
+    public sealed override ProxyIdentity? IdentityRead(JsonObject proxyConf, ProxyIdentity identity) =>
+        Read(proxyConf) is { } typed ? IdentityRead(typed, identity) : null;
+
+    protected virtual ProxyIdentity? IdentityRead(TConf proxyConf, ProxyIdentity identity) => null;
 
     public sealed override Tags? EndpointsCaller(OutboundTarget target, JsonObject conf, IReadOnlyDictionary<string, string> caller) =>
         Read(conf) is { } typed ? EndpointsCaller(target, typed, caller) : null;

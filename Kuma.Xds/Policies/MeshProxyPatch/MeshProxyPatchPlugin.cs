@@ -6,9 +6,13 @@ namespace Kuma.Policies.MeshProxyPatch;
 /// modification that fails or would break a resource leaves that resource as it was and is reported in the
 /// proxy's <c>_overview</c> (see <see cref="Modifications"/>).
 /// </summary>
+/// <remarks>
+/// It acts only in the proxy-wide step, so its confs stay out of the listener and cluster units' inputs: a patch per
+/// service must not make every outbound listener of a mesh caller-specific.
+/// </remarks>
 public sealed class MeshProxyPatchPlugin : PolicyPlugin<MeshProxyPatchConf>
 {
-    public override bool AppliesToWholeProxy => true;
+    public override bool ReportsErrors => true;
 
     protected override void ProxyResources(ProxyResources resources, ProxyWideTarget target, MeshProxyPatchConf? conf, IReadOnlyList<MeshProxyPatchConf> used)
     {

@@ -10,9 +10,10 @@ namespace Kuma.Policies.MeshTrace;
 /// for the collector.
 /// </summary>
 /// <remarks>
-/// The tracer names the proxy's service, and spans carry its mesh and zone, so the listener hooks read the proxy's
-/// identity (<see cref="ReadsProxyIdentity"/>): listeners stay shared between proxies of one service in one zone,
-/// and between all proxies where no MeshTrace applies. The collector's cluster, once per proxy, is added in the
+/// Spans carry the proxy's mesh and zone, and Datadog and OpenTelemetry tracers name its service, so the listener
+/// hooks read that much of the proxy's identity (<see cref="IdentityRead"/>): with Zipkin, listeners stay shared
+/// between all proxies of a zone; with the others, between proxies of one service in one zone; and between all
+/// proxies where no MeshTrace applies. The collector's cluster, once per proxy, is added in the
 /// proxy-wide step. Not done: OpenTelemetry <c>backendRef</c>s (no MeshOpenTelemetryBackend here; as in Kuma with an unresolved reference, the
 /// tracing block then has no tracer and no cluster is added).
 /// </remarks>
@@ -20,7 +21,12 @@ public sealed class MeshTracePlugin : PolicyPlugin<MeshTraceConf>
 {
     public override bool AppliesToWholeProxy => true;
 
-    public override bool ReadsProxyIdentity => true;
+    protected override ProxyIdentity? IdentityRead(MeshTraceConf proxyConf, ProxyIdentity identity) => proxyConf.Backends switch
+    {
+        [{ Type: MeshTracePolicy.ZipkinType }] => identity with { Service = "" },
+        [_] => identity,
+        _ => null,
+    };
 
     protected override void OutboundListener(Listener listener, OutboundTarget target, MeshTraceConf? conf) =>
         Trace(listener, conf, target.Proxy, TraceDirection.Outbound, target.Service);
