@@ -129,7 +129,10 @@ public sealed class ProxyConfig
             var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port!.Value, tags);
             units.Add(new InboundInputs(
                 inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
-                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity));
+                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity)
+            {
+                Mtls = mesh.Mtls,
+            });
         }
         var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
         var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;
@@ -153,7 +156,7 @@ public sealed class ProxyConfig
             // Only clusters some policy makes caller-specific carry the caller's tags; the rest stay shared.
             var target = new OutboundTarget(cluster.Service, protocol) { Subset = cluster.Subset };
             var tags = ResourceUnits.ClusterReadsCallerTags(target, clusterRules) ? callerTags ??= KumaTagsHeader.Value(spec) : null;
-            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags));
+            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags) { Mtls = mesh.OutboundMtls });
         }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));

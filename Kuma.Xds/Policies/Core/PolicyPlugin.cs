@@ -48,6 +48,9 @@ public sealed record OutboundTarget(string Service, string Protocol)
 
     /// <summary>For a listener: the calling proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
+
+    /// <summary>For a cluster: the mesh's mTLS when the pipeline made the cluster's connections mTLS (its transport socket), else null.</summary>
+    public MtlsState? Mtls { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
@@ -55,6 +58,9 @@ public sealed record InboundTarget(string? Service, string Protocol, uint Port)
 {
     /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
+
+    /// <summary>The mesh's mTLS, null when off; when on, the pipeline already secured the listener (see <see cref="MtlsContexts.SecureInbound"/>).</summary>
+    public MtlsState? Mtls { get; init; }
 }
 
 /// <summary>
