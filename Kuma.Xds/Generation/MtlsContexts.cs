@@ -42,6 +42,27 @@ public static class MtlsContexts
         listener.ListenerFilters.Add(new ListenerFilter { Name = TlsInspectorFilter, TypedConfig = Any.Pack(new TlsInspector()) });
     }
 
+    /// <summary>
+    /// Turns an inbound listener secured by <see cref="SecureInbound"/> for <paramref name="mtls"/> into the one the other
+    /// mode makes (what a MeshTLS <c>mode</c> asks of one proxy): the mesh mTLS chain, and the rest rebuilt from it.
+    /// </summary>
+    public static void ChangeMode(Listener listener, MtlsState mtls, MtlsMode mode)
+    {
+        if (mode == mtls.Mode) return;
+        var meshTls = listener.FilterChains.First(TerminatesMeshTls);
+        meshTls.FilterChainMatch = null;
+        listener.FilterChains.Clear();
+        listener.FilterChains.Add(meshTls);
+        if (mode == MtlsMode.Strict)
+        {
+            var inspector = listener.ListenerFilters.FirstOrDefault(f => f.Name == TlsInspectorFilter);
+            if (inspector is not null) listener.ListenerFilters.Remove(inspector);
+            return;
+        }
+        meshTls.TransportSocket = null;
+        SecureInbound(listener, mtls with { Mode = mode });
+    }
+
     /// <summary>Whether a filter chain of an inbound listener terminates mesh mTLS (what RBAC on SPIFFE ids needs).</summary>
     public static bool TerminatesMeshTls(FilterChain chain) => chain.TransportSocket?.Name == TransportSocketName;
 

@@ -26,6 +26,9 @@ public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, 
 
     /// <summary>The mesh's mTLS when connections to this cluster are encrypted; null when they are not.</summary>
     public MtlsState? Mtls { get; init; }
+
+    /// <summary>The caller's own inbound confs, for plugins that read them (see <see cref="PolicyPlugin.OutboundReadsOwnInbound"/>).</summary>
+    public OwnInboundConfs? OwnInbound { get; init; }
 }
 
 /// <summary>
@@ -96,7 +99,8 @@ internal static class ResourceUnits
         if (inputs.Mtls is { } mtls)
             cluster.TransportSocket = inputs.ForGrpc ? MtlsContexts.ProxylessClientSide(mtls.Mesh, inputs.Cluster) : MtlsContexts.ClientSide(mtls.Mesh, inputs.Cluster);
         var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset, CallerTags = inputs.CallerTags, Mtls = inputs.Mtls };
-        ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
+        ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster,
+            inputs.OwnInbound?.Confs[t] is { } own ? target with { OwnInbound = own } : target, inputs.Rules.Confs[t]));
         if (inputs.ForGrpc) ProxylessConversion.ConvertCluster(cluster);
         return cluster;
     }

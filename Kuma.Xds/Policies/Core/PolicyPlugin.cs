@@ -51,6 +51,12 @@ public sealed record OutboundTarget(string Service, string Protocol)
 
     /// <summary>For a cluster: the mesh's mTLS when the pipeline made the cluster's connections mTLS (its transport socket), else null.</summary>
     public MtlsState? Mtls { get; init; }
+
+    /// <summary>
+    /// For a cluster, given to plugins that ask (<see cref="PolicyPlugin.OutboundReadsOwnInbound"/>): their merged conf for
+    /// the calling proxy's first inbound; null otherwise.
+    /// </summary>
+    public JsonObject? OwnInbound { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
@@ -177,6 +183,13 @@ public abstract class PolicyPlugin
 
     /// <summary>Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Used"/> (every conf the proxy's units received).</summary>
     public virtual bool ReadsEveryConf => false;
+
+    /// <summary>
+    /// Whether this type's outbound clusters follow what the proxy's own inbound conf says (Kuma's MeshTLS puts the TLS
+    /// versions and ciphers a proxy accepts on the connections it makes too): clusters then get
+    /// <see cref="OutboundTarget.OwnInbound"/>, and are shared by proxies whose confs are equal.
+    /// </summary>
+    public virtual bool OutboundReadsOwnInbound => false;
 
     /// <summary>
     /// The proxy as a whole, after all its units are built and every plugin shaped them: add resources that exist
