@@ -5,9 +5,9 @@ using Kuma.Policies;
 namespace Kuma.Xds.Generation;
 
 /// <summary>
-/// Per policy type, the merged conf of a proxy's first inbound, kept only for types whose plugins shape outbound
-/// clusters by it (<see cref="PolicyPlugin.OutboundReadsOwnInbound"/>). Compared by content, so proxies of different
-/// rule groups with equal confs still share their clusters.
+/// Per policy type, the part of a proxy's first inbound conf that the type's plugin shapes outbound clusters by
+/// (<see cref="PolicyPlugin.OwnInboundForOutbound"/>). Compared by content, so proxies of different rule groups with
+/// equal parts still share their clusters.
 /// </summary>
 public sealed class OwnInboundConfs : IEquatable<OwnInboundConfs>
 {
@@ -27,9 +27,9 @@ public sealed class OwnInboundConfs : IEquatable<OwnInboundConfs>
         JsonObject?[]? confs = null;
         for (var t = 0; t < PolicyTypes.All.Count; t++)
         {
-            if (PolicyTypes.All[t].Plugin is not { OutboundReadsOwnInbound: true } || inbound.Rules[t].Conf is not { } conf) continue;
+            if (inbound.Rules[t].Conf is not { } conf || PolicyTypes.All[t].Plugin?.OwnInboundForOutbound(conf) is not { } part) continue;
             confs ??= new JsonObject?[PolicyTypes.All.Count];
-            confs[t] = conf;
+            confs[t] = part;
         }
         return confs is null ? null : new OwnInboundConfs([.. confs]);
     }

@@ -27,7 +27,7 @@ public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, 
     /// <summary>The mesh's mTLS when connections to this cluster are encrypted; null when they are not.</summary>
     public MtlsState? Mtls { get; init; }
 
-    /// <summary>The caller's own inbound confs, for plugins that read them (see <see cref="PolicyPlugin.OutboundReadsOwnInbound"/>).</summary>
+    /// <summary>What plugins read of the caller's own inbound confs (see <see cref="PolicyPlugin.OwnInboundForOutbound"/>).</summary>
     public OwnInboundConfs? OwnInbound { get; init; }
 }
 

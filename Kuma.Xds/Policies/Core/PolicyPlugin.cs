@@ -53,8 +53,8 @@ public sealed record OutboundTarget(string Service, string Protocol)
     public MtlsState? Mtls { get; init; }
 
     /// <summary>
-    /// For a cluster, given to plugins that ask (<see cref="PolicyPlugin.OutboundReadsOwnInbound"/>): their merged conf for
-    /// the calling proxy's first inbound; null otherwise.
+    /// For a cluster, given to plugins that ask (<see cref="PolicyPlugin.OwnInboundForOutbound"/>): the part they read of
+    /// their merged conf for the calling proxy's first inbound; null otherwise.
     /// </summary>
     public JsonObject? OwnInbound { get; init; }
 }
@@ -185,11 +185,12 @@ public abstract class PolicyPlugin
     public virtual bool ReadsEveryConf => false;
 
     /// <summary>
-    /// Whether this type's outbound clusters follow what the proxy's own inbound conf says (Kuma's MeshTLS puts the TLS
-    /// versions and ciphers a proxy accepts on the connections it makes too): clusters then get
-    /// <see cref="OutboundTarget.OwnInbound"/>, and are shared by proxies whose confs are equal.
+    /// For a type whose outbound clusters follow what the proxy's own inbound conf says (Kuma's MeshTLS puts the TLS
+    /// versions and ciphers a proxy accepts on the connections it makes too): the part of that conf clusters read, or
+    /// null when they read none of it (the default). Clusters get it as <see cref="OutboundTarget.OwnInbound"/> and are
+    /// shared by proxies whose parts are equal.
     /// </summary>
-    public virtual bool OutboundReadsOwnInbound => false;
+    public virtual JsonObject? OwnInboundForOutbound(JsonObject conf) => null;
 
     /// <summary>
     /// The proxy as a whole, after all its units are built and every plugin shaped them: add resources that exist

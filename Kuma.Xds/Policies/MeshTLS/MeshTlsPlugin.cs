@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Core.V3;
 using Envoy.Config.Listener.V3;
@@ -15,7 +16,18 @@ namespace Kuma.Policies.MeshTls;
 /// </summary>
 public sealed class MeshTlsPlugin : PolicyPlugin<MeshTlsConf>
 {
-    public override bool OutboundReadsOwnInbound => true;
+    /// <summary>Clusters read the versions and ciphers only: a proxy's mode is about what it accepts.</summary>
+    public override JsonObject? OwnInboundForOutbound(JsonObject conf)
+    {
+        var part = new JsonObject();
+        foreach (var field in OutboundFields)
+        {
+            if (conf[field] is { } value) part[field] = value.DeepClone();
+        }
+        return part.Count == 0 ? null : part;
+    }
+
+    private static readonly string[] OutboundFields = ["tlsVersion", "tlsCiphers"];
 
     protected override void InboundListener(Listener listener, InboundTarget target, MeshTlsConf? conf)
     {
