@@ -43,8 +43,9 @@ public sealed partial class IncrementalGenerationTests
         var localityAwareSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
+            // Every 10 generations mTLS goes off, STRICT, PERMISSIVE in turn, without drawing from the sequences.
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
-                policies: policies.Select(p => (p.Value.Type, p.Key, p.Value.Spec)));
+                policies: policies.Select(p => (p.Value.Type, p.Key, p.Value.Spec)), meshSpec: MtlsMeshSpecs[generation / 10 % MtlsMeshSpecs.Length]);
             incremental = MeshContext.Build(snapshot, incremental);
             var scratch = MeshContext.Build(snapshot);
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));

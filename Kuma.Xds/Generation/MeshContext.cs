@@ -64,6 +64,7 @@ public sealed class MeshContext
         Protocols = protocols.ToImmutableDictionary(StringComparer.Ordinal);
         var mesh = ResourceTypes.Mesh.Parse(snapshot.MeshResource.SpecJson);
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
+        Mtls = MtlsState.Of(snapshot.Mesh, mesh.Mtls);
         Policies = MeshPolicies.Build(snapshot, previous?.Policies);
         UsesTagsHeader = KumaTagsHeader.ReadBy.Any(type => snapshot.OfType(type).Any());
         ShapesEndpoints = Kuma.Policies.PolicyTypes.All.Any(t => t.Plugin is { ShapesEndpoints: true } && snapshot.OfType(t.Name).Any());
@@ -116,7 +117,7 @@ public sealed class MeshContext
         // mesh-wide inputs (passthrough, protocols, policies) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
-            && previous.UsesTagsHeader == UsesTagsHeader;
+            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls);
         foreach (var (name, config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
@@ -142,6 +143,16 @@ public sealed class MeshContext
     public ImmutableSortedDictionary<string, ImmutableArray<ServiceEndpoint>> Endpoints { get; }
     public ImmutableDictionary<string, string> Protocols { get; }
     public bool OutboundPassthrough { get; }
+
+    /// <summary>The mesh's mTLS, null when off.</summary>
+    public MtlsState? Mtls { get; }
+
+    /// <summary>
+    /// The mTLS of connections to a service of the mesh, null for plaintext. Under PERMISSIVE, Kuma encrypts toward a
+    /// service only once every dataplane of it reports a certificate from the enabled backend; this control plane
+    /// tracks no such reports, which Kuma treats as not ready, so callers keep plaintext and the inbounds accept it.
+    /// </summary>
+    public MtlsState? OutboundMtls => Mtls is { Mode: MtlsMode.Strict } ? Mtls : null;
     public MeshPolicies Policies { get; }
     /// <summary>Whether outbound routes stamp <c>x-kuma-tags</c> (see <see cref="KumaTagsHeader"/>).</summary>
     public bool UsesTagsHeader { get; }
@@ -184,7 +195,10 @@ public sealed class MeshContext
         if (typeUrl is not (TypeUrls.Listener or TypeUrls.Cluster) || !Endpoints.ContainsKey(service)) return null;
         // Every proxyless stream looks its names up again in each generation; callers that share rules share the inputs.
         var inputs = _proxylessInputs.GetOrAdd((rules, service), key => new ProxylessInputs(key.Service, ProtocolOf(key.Service),
-            key.Rules.Outbound(key.Service), DestinationRules(key.Service, key.Rules), ProxylessRouted(key.Rules, key.Service)));
+            key.Rules.Outbound(key.Service), DestinationRules(key.Service, key.Rules), ProxylessRouted(key.Rules, key.Service))
+        {
+            Mtls = OutboundMtls,
+        });
         return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
     }
 
@@ -229,7 +243,7 @@ public sealed class MeshContext
         if (cluster is null) return null;
         return typeUrl switch
         {
-            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)) { ForGrpc = true })[0],
+            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)) { ForGrpc = true, Mtls = OutboundMtls })[0],
             TypeUrls.ClusterLoadAssignment => SubsetEndpoints(cluster),
             _ => null,
         };

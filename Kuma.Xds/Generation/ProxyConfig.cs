@@ -121,15 +121,21 @@ public sealed class ProxyConfig
         var units = ImmutableArray.CreateBuilder<UnitInputs>();
         var transparent = net.TransparentProxying is { RedirectPortInbound: > 0, RedirectPortOutbound: > 0 };
         var identity = IdentityIfRead(mesh, dataplane, net, rules);
+        OwnInboundConfs? ownInbound = null;
         foreach (var inbound in net.Inbound ?? [])
         {
             if (inbound.State == "Ignored") continue;
             var tags = inbound.Tags ?? [];
             var protocol = (inbound.Protocol ?? tags.GetValueOrDefault(ServiceEndpoint.ProtocolTag) ?? "tcp").ToLowerInvariant();
             var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port!.Value, tags);
+            // The first inbound's: Kuma takes any one, and what it reads there may only come from mesh-wide policies.
+            if (units.Count == 0) ownInbound = OwnInboundConfs.Of(rules.Inbound(facts));
             units.Add(new InboundInputs(
                 inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
-                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity));
+                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity)
+            {
+                Mtls = mesh.Mtls,
+            });
         }
         var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
         var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;
@@ -153,7 +159,7 @@ public sealed class ProxyConfig
             // Only clusters some policy makes caller-specific carry the caller's tags; the rest stay shared.
             var target = new OutboundTarget(cluster.Service, protocol) { Subset = cluster.Subset };
             var tags = ResourceUnits.ClusterReadsCallerTags(target, clusterRules) ? callerTags ??= KumaTagsHeader.Value(spec) : null;
-            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags));
+            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags) { Mtls = mesh.OutboundMtls, OwnInbound = ownInbound });
         }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));

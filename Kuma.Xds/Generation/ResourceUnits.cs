@@ -23,6 +23,12 @@ public sealed record OutboundClusterInputs(ClusterRef Cluster, string Protocol, 
 
     /// <summary>For a proxyless gRPC client (a split cluster it asks for by name): only what gRPC accepts of a cluster.</summary>
     public bool ForGrpc { get; init; }
+
+    /// <summary>The mesh's mTLS when connections to this cluster are encrypted; null when they are not.</summary>
+    public MtlsState? Mtls { get; init; }
+
+    /// <summary>What plugins read of the caller's own inbound confs (see <see cref="PolicyPlugin.OwnInboundForOutbound"/>).</summary>
+    public OwnInboundConfs? OwnInbound { get; init; }
 }
 
 /// <summary>
@@ -41,13 +47,20 @@ public sealed record InboundInputs(
     ProxyIdentity? Proxy = null) : UnitInputs
 {
     public string? Service => Tags.Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
+
+    /// <summary>The mesh's mTLS, null when off: it decides the listener's filter chains and their TLS.</summary>
+    public MtlsState? Mtls { get; init; }
 }
 
 /// <summary>
 /// What a proxyless client gets for one service: API listener, route and cluster, shaped by the caller's
 /// <c>to</c> rules and, for a proxyless destination, by the destination's inbound rules as they apply to this caller.
 /// </summary>
-public sealed record ProxylessInputs(string Service, string Protocol, OutboundRuleSet Rules, OutboundRuleSet? Destination, ClusterRefs Routed) : UnitInputs;
+public sealed record ProxylessInputs(string Service, string Protocol, OutboundRuleSet Rules, OutboundRuleSet? Destination, ClusterRefs Routed) : UnitInputs
+{
+    /// <summary>As for <see cref="OutboundClusterInputs.Mtls"/>.</summary>
+    public MtlsState? Mtls { get; init; }
+}
 
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
 public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
@@ -83,8 +96,11 @@ internal static class ResourceUnits
     private static Cluster OutboundCluster(OutboundClusterInputs inputs)
     {
         var cluster = ServiceResources.Cluster(inputs.Cluster.Name);
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset, CallerTags = inputs.CallerTags };
-        ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster, target, inputs.Rules.Confs[t]));
+        if (inputs.Mtls is { } mtls)
+            cluster.TransportSocket = inputs.ForGrpc ? MtlsContexts.ProxylessClientSide(mtls.Mesh, inputs.Cluster) : MtlsContexts.ClientSide(mtls.Mesh, inputs.Cluster);
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Subset = inputs.Cluster.Subset, CallerTags = inputs.CallerTags, Mtls = inputs.Mtls };
+        ForEachPlugin((plugin, t) => plugin.OutboundCluster(cluster,
+            inputs.OwnInbound?.Confs[t] is { } own ? target with { OwnInbound = own } : target, inputs.Rules.Confs[t]));
         if (inputs.ForGrpc) ProxylessConversion.ConvertCluster(cluster);
         return cluster;
     }
@@ -102,7 +118,7 @@ internal static class ResourceUnits
     private static XdsResource[] Inbound(InboundInputs inputs)
     {
         var (listener, cluster) = SidecarResources.Inbound(inputs);
-        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port) { Proxy = inputs.Proxy };
+        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port) { Proxy = inputs.Proxy, Mtls = inputs.Mtls };
         ForEachPlugin((plugin, t) =>
         {
             plugin.InboundListener(listener, target, inputs.Rules.Rules[t]);
@@ -119,9 +135,10 @@ internal static class ResourceUnits
     private static XdsResource[] Proxyless(ProxylessInputs inputs)
     {
         // The client then asks for each routed cluster by name, split clusters included (see ProxyConfig.Find).
-        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed, Proxyless = true };
+        var target = new OutboundTarget(inputs.Service, inputs.Protocol) { Clusters = inputs.Routed, Proxyless = true, Mtls = inputs.Mtls };
         var template = SidecarResources.Outbound("0.0.0.0", 0, inputs.Service, "grpc", [], transparent: false);
         var cluster = ServiceResources.Cluster(inputs.Service);
+        if (inputs.Mtls is { } mtls) cluster.TransportSocket = MtlsContexts.ProxylessClientSide(mtls.Mesh, ClusterRef.Whole(inputs.Service));
         ForEachPlugin((plugin, t) =>
         {
             plugin.OutboundListener(template, target, inputs.Rules.Confs[t], inputs.Rules.Routes[t]);

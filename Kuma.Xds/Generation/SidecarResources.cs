@@ -52,6 +52,7 @@ internal static class SidecarResources
             FilterChains = { new FilterChain { Filters = { filter } } },
         };
         if (transparent) listener.BindToPort = false;
+        if (inputs.Mtls is { } mtls) MtlsContexts.SecureInbound(listener, mtls);
 
         var workload = inputs.WorkloadAddress;
         var cluster = new Cluster

@@ -36,6 +36,7 @@ public static class ConfigDump
             Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor,
             Envoy.Config.Trace.V3.ZipkinConfig.Descriptor, Envoy.Config.Trace.V3.DatadogConfig.Descriptor,
             Envoy.Config.Trace.V3.OpenTelemetryConfig.Descriptor, Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext.Descriptor,
+            Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext.Descriptor,
             PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor,
             Envoy.Extensions.Filters.Listener.OriginalDst.V3.OriginalDst.Descriptor,
             Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor,

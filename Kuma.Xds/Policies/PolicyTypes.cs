@@ -11,6 +11,7 @@ using Kuma.Policies.MeshRateLimit;
 using Kuma.Policies.MeshRetry;
 using Kuma.Policies.MeshTcpRoute;
 using Kuma.Policies.MeshTimeout;
+using Kuma.Policies.MeshTls;
 using Kuma.Policies.MeshTrace;
 using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Policies.Rules;
@@ -30,6 +31,8 @@ public static class PolicyTypes
         new(MeshHttpRoutePolicy.Descriptor, new MeshHttpRoutePlugin()),
         // Right after MeshHTTPRoute, as in Kuma: where both apply to an HTTP outbound, the first claim wins.
         new(MeshTcpRoutePolicy.Descriptor, new MeshTcpRoutePlugin()),
+        // Kuma's order 300: its mode may rebuild an inbound's filter chains, so it comes before the plugins that edit them.
+        new(MeshTlsPolicy.Descriptor, new MeshTlsPlugin()),
         // Kuma's order (400): hash policies go on the routes just made; its locality-weighted balancing is set before
         // MeshHealthCheck decides whether panic mode has a place on the cluster.
         new(MeshLoadBalancingStrategyPolicy.Descriptor, new MeshLoadBalancingStrategyPlugin()),

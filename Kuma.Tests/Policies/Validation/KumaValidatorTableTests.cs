@@ -15,7 +15,7 @@ namespace Kuma.Tests.Policies.Validation;
 public sealed class KumaValidatorTableTests
 {
     private static readonly string[] Types =
-        ["MeshTimeout", "MeshRetry", "MeshCircuitBreaker", "MeshTrafficPermission", "Dataplane", "Mesh", "MeshHTTPRoute", "MeshFaultInjection", "MeshRateLimit", "MeshHealthCheck", "MeshMetric", "MeshPassthrough", "MeshAccessLog", "MeshTCPRoute", "MeshLoadBalancingStrategy", "MeshProxyPatch", "MeshTrace"];
+        ["MeshTimeout", "MeshRetry", "MeshCircuitBreaker", "MeshTrafficPermission", "Dataplane", "Mesh", "MeshHTTPRoute", "MeshFaultInjection", "MeshRateLimit", "MeshHealthCheck", "MeshMetric", "MeshPassthrough", "MeshAccessLog", "MeshTCPRoute", "MeshLoadBalancingStrategy", "MeshProxyPatch", "MeshTrace", "MeshTLS"];
 
     private static readonly HashSet<string> ComparedAsSets = ["MeshHTTPRoute", "MeshFaultInjection"];
 

@@ -48,6 +48,15 @@ public sealed record OutboundTarget(string Service, string Protocol)
 
     /// <summary>For a listener: the calling proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.IdentityRead"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
+
+    /// <summary>For a cluster: the mesh's mTLS when the pipeline made the cluster's connections mTLS (its transport socket), else null.</summary>
+    public MtlsState? Mtls { get; init; }
+
+    /// <summary>
+    /// For a cluster, given to plugins that ask (<see cref="PolicyPlugin.OwnInboundForOutbound"/>): the part they read of
+    /// their merged conf for the calling proxy's first inbound; null otherwise.
+    /// </summary>
+    public JsonObject? OwnInbound { get; init; }
 }
 
 /// <summary>An inbound as plugins see it: the service it serves (if tagged) and its protocol.</summary>
@@ -55,6 +64,9 @@ public sealed record InboundTarget(string? Service, string Protocol, uint Port)
 {
     /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.IdentityRead"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
+
+    /// <summary>The mesh's mTLS, null when off; when on, the pipeline already secured the listener (see <see cref="MtlsContexts.SecureInbound"/>).</summary>
+    public MtlsState? Mtls { get; init; }
 }
 
 /// <summary>
@@ -176,6 +188,14 @@ public abstract class PolicyPlugin
 
     /// <summary>Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Used"/> (every conf the proxy's units received).</summary>
     public virtual bool ReadsEveryConf => false;
+
+    /// <summary>
+    /// For a type whose outbound clusters follow what the proxy's own inbound conf says (Kuma's MeshTLS puts the TLS
+    /// versions and ciphers a proxy accepts on the connections it makes too): the part of that conf clusters read, or
+    /// null when they read none of it (the default). Clusters get it as <see cref="OutboundTarget.OwnInbound"/> and are
+    /// shared by proxies whose parts are equal.
+    /// </summary>
+    public virtual JsonObject? OwnInboundForOutbound(JsonObject conf) => null;
 
     /// <summary>
     /// The proxy as a whole, after all its units are built and every plugin shaped them: add resources that exist
