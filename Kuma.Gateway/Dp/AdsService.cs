@@ -5,6 +5,7 @@ using Kuma.Gateway.Api;
 using Kuma.Grains;
 using Kuma.Xds.Generation;
 using Kuma.Gateway.Dp.Hub;
+using Kuma.Gateway.Dp.Sds;
 using Kuma.Xds.Protocol;
 using Microsoft.Extensions.Logging;
 
@@ -23,6 +24,7 @@ public sealed partial class AdsService(
     IGrainFactory grains,
     DpServerOptions options,
     TimeProvider clock,
+    CertificateClock certificateClock,
     ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
@@ -68,9 +70,12 @@ public sealed partial class AdsService(
                 }
                 LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
                 var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
+                // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
+                using var certificates = new StreamCertificates(
+                    grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), identity.Mesh, identity.Name, certificateClock, logger);
                 try
                 {
-                    await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, session, sessionId, stop.Token);
+                    await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, stop.Token);
                 }
                 finally
                 {
@@ -136,8 +141,8 @@ public sealed partial class AdsService(
 
     private async Task Serve<TRequest, TResponse>(
         IXdsEngine<TRequest, TResponse> engine, TRequest first, Envoy.Config.Core.V3.Node proxyNode, IAsyncStreamReader<TRequest> requests,
-        IServerStreamWriter<TResponse> responses, MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, IDataplaneSessionGrain session,
-        Guid sessionId, CancellationToken ct)
+        IServerStreamWriter<TResponse> responses, MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, StreamCertificates certificates,
+        IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
     {
         var writeTimeout = options.WriteTimeout;
         var reportedSubscriptions = -1;
@@ -157,7 +162,14 @@ public sealed partial class AdsService(
             engine.Events.Clear();
         }
 
-        engine.OnConfig(await ConfigFor(signal, identity, ct));
+        async Task<ProxyConfig?> Current()
+        {
+            var config = await ConfigFor(signal, identity, ct);
+            await certificates.RefreshAsync(signal.Watch.Current);
+            return config is null || certificates.Secrets.IsEmpty ? config : config.WithSecrets(certificates.Secrets);
+        }
+
+        engine.OnConfig(await Current());
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
         ReportInsight();
 
@@ -166,11 +178,13 @@ public sealed partial class AdsService(
         var pump = PumpAsync(requests, inbox.Writer, ct);
         Task<bool>? nextRequest = null;
         Task? nextChange = null;
+        Task? nextRenewal = null;
         while (true)
         {
             nextRequest ??= inbox.Reader.WaitToReadAsync(ct).AsTask();
             nextChange ??= signal.WaitAsync(ct);
-            var done = await Task.WhenAny(nextRequest, nextChange);
+            nextRenewal ??= certificates.RenewalDue;
+            var done = await Task.WhenAny(nextRequest, nextChange, nextRenewal);
             if (done == nextRequest)
             {
                 var more = await nextRequest;
@@ -178,11 +192,17 @@ public sealed partial class AdsService(
                 if (!more) break;
                 while (inbox.Reader.TryRead(out var request)) await Send(engine.OnRequest(request), responses, writeTimeout, ct);
             }
-            else
+            else if (done == nextChange)
             {
                 await nextChange;
                 nextChange = null;
-                await Send(engine.OnConfig(await ConfigFor(signal, identity, ct)), responses, writeTimeout, ct);
+                await Send(engine.OnConfig(await Current()), responses, writeTimeout, ct);
+            }
+            else
+            {
+                // Renewal on the live stream: only the secrets differ, so only they are sent.
+                nextRenewal = null;
+                await Send(engine.OnConfig(await Current()), responses, writeTimeout, ct);
             }
             ReportInsight();
         }

@@ -3,11 +3,13 @@ using Kuma.Configuration;
 using Kuma.Gateway.Api;
 using Kuma.Gateway.Auth;
 using Kuma.Gateway.Dp;
+using Kuma.Grains;
 using Kuma.Policies;
 using Kuma.Xds.Generation;
 using Kuma.Gateway.Dp.Hub;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Kuma.Gateway.Hosting;
 
@@ -25,6 +27,7 @@ public static class ApiServices
         services.AddSingleton(options);
         services.AddSingleton(PolicyTypes.Catalog);
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(CertificateClock.System);
         services.AddSingleton<TenantDirectory>();
         services.AddSingleton<UserTokenVerifier>();
         services.AddSingleton<ApiNodeCount>();

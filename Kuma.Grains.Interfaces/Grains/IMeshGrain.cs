@@ -44,6 +44,9 @@ public interface IMeshGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave, Alias("WaitForChange")] Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait);
 
+    /// <summary>Creates the CA of every builtin backend of the Mesh that has none yet (its two secrets); existing ones stay.</summary>
+    [Alias("EnsureCertificateAuthorities")] Task EnsureCertificateAuthorities();
+
     /// <summary>The tenant was deleted: drop everything held in memory.</summary>
     [Alias("Forget")] Task Forget();
 }

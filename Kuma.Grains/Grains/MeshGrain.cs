@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Kuma.Ca;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
@@ -11,7 +12,8 @@ namespace Kuma.Grains;
 /// replaced (never mutated) on every committed write, so readers always see one consistent generation.
 /// Secrets stay in the grain: the published snapshot, which travels to gateways, carries none.
 /// </summary>
-internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defaults, TimeProvider clock, ILogger<MeshGrain> logger) : Grain, IMeshGrain
+internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defaults, TimeProvider clock, CertificateClock certificates, ILogger<MeshGrain> logger)
+    : Grain, IMeshGrain
 {
     private string _tenant = "";
     private string _mesh = "";
@@ -136,22 +138,30 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
 
     private async Task<WriteResult> PutMeshCore(ResourceWrite write)
     {
+        var spec = ResourceTypes.Mesh.Parse(write.SpecJson);
+        var previous = _snapshot is null ? null : ResourceTypes.Mesh.Parse(_snapshot.MeshResource.SpecJson);
+        var caErrors = MeshCaValidation.Validate(_mesh, spec, previous, SecretData, certificates.Now);
+        if (!caErrors.IsEmpty) return new WriteResult(WriteStatus.Invalid, Message: "Resource is not valid", Errors: caErrors);
         if (_snapshot is null)
         {
-            return await CreateMesh(write);
+            return await CreateMesh(write, spec);
         }
-        return await Update(write, _snapshot.MeshResource, committed => _snapshot = _snapshot with
+        var result = await Update(write, _snapshot.MeshResource, committed => _snapshot = _snapshot with
         {
             Generation = committed.Generation,
             MeshResource = committed.Resources[0],
         });
+        // As in Kuma, the CAs of backends added by an update are created after the Mesh is written.
+        if (result.Status == WriteStatus.Updated) await CreateMissingCas(spec);
+        return result;
     }
 
-    private async Task<WriteResult> CreateMesh(ResourceWrite write)
+    private async Task<WriteResult> CreateMesh(ResourceWrite write, MeshSpec spec)
     {
         if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "mesh does not exist");
-        var spec = ResourceTypes.Mesh.Parse(write.SpecJson);
+        // The mesh and the CAs of its builtin backends are one write: no proxy ever sees a mesh without its CA.
         var writes = new List<ResourceWrite> { write };
+        writes.AddRange(MissingCaWrites(spec));
         foreach (var (type, name, specJson) in defaults.For(_mesh, spec.SkipCreatingInitialPolicies))
         {
             writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, type, _mesh, name), SpecJson = specJson });
@@ -176,6 +186,54 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         LogMeshCreated(logger, _tenant, _mesh, writes.Count - 1);
         return new WriteResult(WriteStatus.Created, _snapshot!.MeshResource);
     }
+
+    public Task EnsureCertificateAuthorities() => Writing(async () =>
+    {
+        if (_snapshot is not null) await CreateMissingCas(ResourceTypes.Mesh.Parse(_snapshot.MeshResource.SpecJson));
+        return new WriteResult(WriteStatus.Updated);
+    });
+
+    private async Task CreateMissingCas(MeshSpec spec)
+    {
+        var writes = MissingCaWrites(spec);
+        if (writes.Count == 0) return;
+        try
+        {
+            var committed = await store.CreateAsync(writes, Scope);
+            foreach (var resource in committed.Resources) Apply(resource, committed.Generation);
+        }
+        catch (ResourceConflictException)
+        {
+            await Reload(); // written meanwhile (by the tenant, or another silo): what is there stays
+        }
+    }
+
+    /// <summary>The two secrets of a new CA for each builtin backend that has neither; a CA is never replaced.</summary>
+    private List<ResourceWrite> MissingCaWrites(MeshSpec spec)
+    {
+        var writes = new List<ResourceWrite>();
+        foreach (var backend in spec.Mtls?.Backends ?? [])
+        {
+            if (backend is not { Type: MtlsFacts.BuiltinType, Name: { } name }) continue;
+            var (certName, keyName) = (MtlsFacts.BuiltinCertSecretName(_mesh, name), MtlsFacts.BuiltinKeySecretName(_mesh, name));
+            if (Secret(certName) is not null || Secret(keyName) is not null) continue;
+            // With skipValidation a conf may be unreadable; Kuma then fails the write, here the backend just gets no CA.
+            if (BuiltinCaConf.Read(backend.Conf, []) is not { } conf || (conf.RsaBits is { } bits && !BuiltinCaConf.AllowedRsaBits.Contains(bits)))
+            {
+                LogCaSkipped(logger, _tenant, _mesh, name);
+                continue;
+            }
+            var (certPem, keyPem) = BuiltinCa.Create(_mesh, conf, certificates.Now);
+            writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, certName), SpecJson = SecretBytes.SpecJson(certPem) });
+            writes.Add(new ResourceWrite { Key = new ResourceKey(_tenant, ResourceTypes.Secret.Name, _mesh, keyName), SpecJson = SecretBytes.SpecJson(keyPem) });
+            LogCaCreated(logger, _tenant, _mesh, name);
+        }
+        return writes;
+    }
+
+    private StoredResource? Secret(string name) => _snapshot?.ByType.GetValueOrDefault(ResourceTypes.Secret.Name)?.GetValueOrDefault(name);
+
+    private byte[]? SecretData(string name) => Secret(name) is { } secret ? SecretBytes.Of(secret) : null;
 
     public Task<WriteResult> DeleteMesh(long? expectedVersion) => Writing(() => DeleteMeshCore(expectedVersion));
 
@@ -299,6 +357,12 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Tenant}/{Mesh} reconciled with the store at generation {Generation}")]
     private static partial void LogReconciled(ILogger logger, string tenant, string mesh, long generation);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Tenant}/{Mesh}: created the CA of builtin backend {Backend}")]
+    private static partial void LogCaCreated(ILogger logger, string tenant, string mesh, string backend);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Mesh {Tenant}/{Mesh}: builtin backend {Backend} has a conf no CA can be made from (written with skipValidation); it gets none")]
+    private static partial void LogCaSkipped(ILogger logger, string tenant, string mesh, string backend);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created mesh {Tenant}/{Mesh} with {Defaults} default resources")]
     private static partial void LogMeshCreated(ILogger logger, string tenant, string mesh, int defaults);

@@ -1,8 +1,10 @@
 using Kuma.Cleanup;
 using Kuma.Configuration;
+using Kuma.Grains;
 using Kuma.Store;
 using Kuma.Store.Postgres;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -15,6 +17,7 @@ public static class StoreServices
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(CertificateClock.System);
         if (options.Type == StoreType.Postgres)
         {
             // The store timeout bounds every statement on this pool (Npgsql's default is 30 s); a stalled server

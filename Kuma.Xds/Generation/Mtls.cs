@@ -20,10 +20,8 @@ public sealed record MtlsState(string Mesh, MtlsMode Mode)
 {
     public static MtlsState? Of(string mesh, MeshMtls? spec)
     {
-        if (spec?.EnabledBackend is not { Length: > 0 } enabled) return null;
-        var backend = spec.Backends?.FirstOrDefault(b => b.Name == enabled);
-        if (backend is null) return null;
-        return new MtlsState(mesh, backend.Mode == "PERMISSIVE" ? MtlsMode.Permissive : MtlsMode.Strict);
+        if (spec is null || MtlsFacts.EnabledBackend(new MeshSpec { Mtls = spec }) is not { } backend) return null;
+        return new MtlsState(mesh, MtlsFacts.IsPermissive(backend) ? MtlsMode.Permissive : MtlsMode.Strict);
     }
 }
 
@@ -31,10 +29,10 @@ public sealed record MtlsState(string Mesh, MtlsMode Mode)
 public static class MtlsNames
 {
     /// <summary>The SDS secret with the proxy's own certificate chain and key.</summary>
-    public static string IdentityCertSecret(string mesh) => $"identity_cert:secret:{mesh}";
+    public static string IdentityCertSecret(string mesh) => MtlsFacts.IdentityCertSecretName(mesh);
 
     /// <summary>The SDS secret with the mesh's CA bundle, which peers' certificates are checked against.</summary>
-    public static string MeshCaSecret(string mesh) => $"mesh_ca:secret:{mesh}";
+    public static string MeshCaSecret(string mesh) => MtlsFacts.MeshCaSecretName(mesh);
 
     /// <summary>
     /// Proxyless gRPC has no SDS: its bootstrap names certificate provider instances, and TLS contexts sent to it

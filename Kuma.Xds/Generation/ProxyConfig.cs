@@ -73,6 +73,8 @@ public sealed class ProxyConfig
 
     public XdsResource? Find(string typeUrl, string name)
     {
+        // Secrets are the stream's own, by exact name: never the mesh's, never by wildcard.
+        if (typeUrl == TypeUrls.Secret) return _secrets.GetValueOrDefault(name);
         if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
         if (typeUrl == TypeUrls.ClusterLoadAssignment && _mesh.ShapesEndpoints && CallerEndpointsKeyOf(name) is { } callerKey)
             return _mesh.CallerEndpoints(callerKey);
@@ -103,6 +105,13 @@ public sealed class ProxyConfig
     public ProxyRules Rules => _rules ??= _mesh.RulesFor(Dataplane, _mesh.Dataplanes.GetValueOrDefault(Dataplane));
 
     private ProxyRules? _rules;
+
+    /// <summary>SDS secrets of one stream (its proxy's certificate and key, its mesh's CA); set only on a copy that stream holds.</summary>
+    private ImmutableSortedDictionary<string, XdsResource> _secrets = ImmutableSortedDictionary<string, XdsResource>.Empty;
+
+    /// <summary>This config for one stream, with that stream's secrets; the shared config stays without them.</summary>
+    public ProxyConfig WithSecrets(ImmutableSortedDictionary<string, XdsResource> secrets) =>
+        new(_mesh, Dataplane, Inputs, _own, _wildcard, _subsets, PolicyErrors) { _secrets = secrets };
 
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
     internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard, _subsets, PolicyErrors);

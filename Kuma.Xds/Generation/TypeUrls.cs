@@ -6,9 +6,10 @@ public static class TypeUrls
     public const string RouteConfiguration = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
     public const string Cluster = "type.googleapis.com/envoy.config.cluster.v3.Cluster";
     public const string ClusterLoadAssignment = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
+    public const string Secret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 
-    /// <summary>Make before break: clusters, then their endpoints, then listeners, then routes.</summary>
-    public static readonly string[] PushOrder = [Cluster, ClusterLoadAssignment, Listener, RouteConfiguration];
+    /// <summary>Make before break: secrets (clusters and listeners wait for theirs), clusters, then their endpoints, then listeners, then routes.</summary>
+    public static readonly string[] PushOrder = [Secret, Cluster, ClusterLoadAssignment, Listener, RouteConfiguration];
 
     public static bool IsKnown(string typeUrl) => Array.IndexOf(PushOrder, typeUrl) >= 0;
 
@@ -22,6 +23,7 @@ public static class TypeUrls
         RouteConfiguration => "rds",
         Cluster => "cds",
         ClusterLoadAssignment => "eds",
+        Secret => "sds",
         _ => typeUrl,
     };
 }

@@ -51,7 +51,7 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
     {
         var responses = new List<DiscoveryResponse>();
         var typeUrl = request.TypeUrl;
-        if (!TypeUrls.IsKnown(typeUrl)) return responses; // e.g. secrets: nothing to offer, nothing to break
+        if (!TypeUrls.IsKnown(typeUrl)) return responses; // nothing to offer, nothing to break
         if (request.ResourceNames.Count > XdsLimits.MaxNamesPerType)
             throw new XdsProtocolException($"a request may name at most {XdsLimits.MaxNamesPerType} resources");
 

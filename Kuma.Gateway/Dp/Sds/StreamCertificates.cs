@@ -1,0 +1,168 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using Envoy.Extensions.TransportSockets.Tls.V3;
+using Google.Protobuf;
+using Kuma.Grains;
+using Kuma.Resources;
+using Kuma.Resources.Core;
+using Kuma.Validation;
+using Kuma.Xds.Generation;
+using Microsoft.Extensions.Logging;
+using CoreDataSource = Envoy.Config.Core.V3.DataSource;
+
+namespace Kuma.Gateway.Dp.Sds;
+
+/// <summary>
+/// The SDS secrets of one stream: its proxy's certificate and key (<c>identity_cert:secret:&lt;mesh&gt;</c>) and its mesh's
+/// CA bundle (<c>mesh_ca:secret:&lt;mesh&gt;</c>). The key is made here, for this stream only, and only its public half
+/// goes to the mesh's CA. A new certificate is issued when the mesh's mTLS settings or the proxy's tags change, and
+/// at four fifths of its lifetime, as Kuma renews them.
+/// </summary>
+internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, string dataplane, CertificateClock clock, ILogger logger) : IDisposable
+{
+    private static readonly TimeSpan MinimumRenewal = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaximumRetry = TimeSpan.FromMinutes(1);
+
+    private StoredResource? _seenMesh;
+    private string? _seenMtls;
+    private DataplaneSpec? _seenDataplane;
+    private ImmutableSortedDictionary<string, ImmutableArray<string>>? _seenTags;
+
+    /// <summary>What the current secrets were issued for.</summary>
+    private (string MeshUid, string Mtls, ImmutableSortedDictionary<string, ImmutableArray<string>> Tags)? _issuedFor;
+    private DateTimeOffset _renewAt = DateTimeOffset.MaxValue;
+    private TimeSpan _retry = TimeSpan.FromSeconds(1);
+    private CancellationTokenSource? _timer;
+    private TaskCompletionSource _renewalDue = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ImmutableSortedDictionary<string, XdsResource> Secrets { get; private set; } = ImmutableSortedDictionary<string, XdsResource>.Empty;
+
+    /// <summary>Completes when the certificate is due for renewal (or a failed issue for another try); then call <see cref="RefreshAsync"/>.</summary>
+    public Task RenewalDue => _renewalDue.Task;
+
+    /// <summary>Brings the secrets in line with <paramref name="context"/>; true when they changed.</summary>
+    public async Task<bool> RefreshAsync(MeshContext? context)
+    {
+        var timerFired = _renewalDue.Task.IsCompleted;
+        if (timerFired) _renewalDue = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mtls = context is null ? null : MtlsOf(context.Snapshot.MeshResource);
+        var tags = context is null ? null : TagsOf(context.Dataplanes.GetValueOrDefault(dataplane));
+        if (context is null || mtls is null || tags is null) return Clear();
+
+        var meshUid = context.Snapshot.MeshResource.Uid;
+        var basisUnchanged = _issuedFor is { } issued && issued.MeshUid == meshUid && issued.Mtls == mtls && IdentityTags.Same(issued.Tags, tags);
+        if (basisUnchanged && clock.Now < _renewAt)
+        {
+            // A timer may fire a little before the wall clock agrees: wait out the rest.
+            if (timerFired) Arm(_renewAt - clock.Now);
+            return false;
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        IssuedIdentity answer;
+        try
+        {
+            answer = await ca.Issue(new IdentityRequest(meshUid, context.Snapshot.Generation, key.ExportSubjectPublicKeyInfo(), tags));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return Failed(e.Message);
+        }
+        if (!answer.MtlsEnabled) return Clear();
+        if (answer.Error is not null || answer.CertificatePem is null || answer.TrustedCaPem is null) return Failed(answer.Error ?? "no certificate");
+
+        Secrets = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
+        [
+            Encode(new Secret
+            {
+                Name = MtlsFacts.IdentityCertSecretName(mesh),
+                TlsCertificate = new TlsCertificate
+                {
+                    CertificateChain = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(answer.CertificatePem) },
+                    PrivateKey = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(key.ExportECPrivateKeyPem()) },
+                },
+            }),
+            Encode(new Secret
+            {
+                Name = MtlsFacts.MeshCaSecretName(mesh),
+                ValidationContext = new CertificateValidationContext { TrustedCa = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(answer.TrustedCaPem) } },
+            }),
+        ]);
+        _issuedFor = (meshUid, mtls, tags);
+        _retry = TimeSpan.FromSeconds(1);
+        // Measured on this node's clock from now, so a silo whose clock differs cannot make renewals early or late.
+        var lifetime = answer.NotAfter - answer.NotBefore - MtlsFacts.AllowedClockSkew;
+        var renewIn = lifetime * 4 / 5;
+        Arm(renewIn < MinimumRenewal ? MinimumRenewal : renewIn);
+        LogIssued(logger, mesh, dataplane, answer.Backend ?? "", answer.NotAfter);
+        return true;
+    }
+
+    private static KeyValuePair<string, XdsResource> Encode(Secret secret) => new(secret.Name, XdsResource.Encode(secret.Name, secret));
+
+    /// <summary>The Mesh's mTLS settings as text when mTLS is on, else null; parsed only when the Mesh resource changed.</summary>
+    private string? MtlsOf(StoredResource meshResource)
+    {
+        if (ReferenceEquals(meshResource, _seenMesh)) return _seenMtls;
+        var spec = ResourceTypes.Mesh.Parse(meshResource.SpecJson);
+        _seenMesh = meshResource;
+        _seenMtls = MtlsFacts.EnabledBackend(spec) is null ? null : SpecBinder.ToCanonicalJson(spec.Mtls);
+        return _seenMtls;
+    }
+
+    private ImmutableSortedDictionary<string, ImmutableArray<string>>? TagsOf(DataplaneSpec? spec)
+    {
+        if (ReferenceEquals(spec, _seenDataplane) && spec is not null) return _seenTags;
+        _seenDataplane = spec;
+        _seenTags = IdentityTags.Of(spec);
+        return _seenTags;
+    }
+
+    /// <summary>mTLS is off, or the proxy has no identity: nothing to serve.</summary>
+    private bool Clear()
+    {
+        Disarm();
+        _issuedFor = null;
+        _renewAt = DateTimeOffset.MaxValue;
+        if (Secrets.IsEmpty) return false;
+        Secrets = ImmutableSortedDictionary<string, XdsResource>.Empty;
+        return true;
+    }
+
+    /// <summary>The proxy keeps what it has (a certificate still valid for a while) and the CA is asked again later.</summary>
+    private bool Failed(string reason)
+    {
+        LogIssueFailed(logger, mesh, dataplane, reason, _retry.TotalSeconds);
+        Arm(_retry);
+        _retry = _retry * 2 > MaximumRetry ? MaximumRetry : _retry * 2;
+        return false;
+    }
+
+    private void Arm(TimeSpan delay)
+    {
+        Disarm();
+        _renewAt = clock.Now + delay;
+        var timer = _timer = new CancellationTokenSource();
+        var due = _renewalDue;
+        // Armed before the secrets are sent, so a clock moved on after the proxy saw them finds the timer waiting.
+        _ = Task.Delay(delay, clock.Time, timer.Token).ContinueWith(t =>
+        {
+            if (!t.IsCanceled) due.TrySetResult();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void Disarm()
+    {
+        _timer?.Cancel();
+        _timer?.Dispose();
+        _timer = null;
+    }
+
+    public void Dispose() => Disarm();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Issued the certificate of {Mesh}.{Dataplane} by backend {Backend}, valid until {NotAfter}")]
+    private static partial void LogIssued(ILogger logger, string mesh, string dataplane, string backend, DateTimeOffset notAfter);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not issue the certificate of {Mesh}.{Dataplane}: {Reason}; trying again in {Seconds} s")]
+    private static partial void LogIssueFailed(ILogger logger, string mesh, string dataplane, string reason, double seconds);
+}
