@@ -37,7 +37,10 @@ public sealed class SigningKeyRotationTests(PlaintextDpFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.OK, (await current.GetAsync("/meshes")).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await Cp.Client.DeleteAsync("/signing-keys/user/1")).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await old.GetAsync("/meshes")).StatusCode);
+        var refused = await old.GetAsync("/meshes");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("there is no signing key with KID 1. If signing key was rotated, regenerate the token",
+            JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["detail"]!.GetValue<string>());
         Assert.Equal(HttpStatusCode.OK, (await current.GetAsync("/meshes")).StatusCode);
 
         Assert.Equal(HttpStatusCode.NotFound, (await Cp.Client.DeleteAsync("/signing-keys/user/1")).StatusCode);
@@ -66,7 +69,9 @@ public sealed class SigningKeyRotationTests(PlaintextDpFixture fixture) : IClass
         await using (var refused = new AdsClient(fixture.DpAddress, "shop.web", before))
         {
             await refused.SendAsync(TypeUrls.Listener);
-            Assert.Equal(StatusCode.Unauthenticated, await refused.StatusAsync());
+            var end = await refused.EndAsync();
+            Assert.Equal(StatusCode.Unauthenticated, end.StatusCode);
+            Assert.Equal("there is no signing key with KID dp-1. If signing key was rotated, regenerate the token", end.Detail);
         }
         await AssertConnectsAsync(after);
     }
