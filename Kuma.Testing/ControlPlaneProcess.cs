@@ -45,6 +45,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["KUMA_API_SERVER_HTTP_PORT"] = api.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = dp.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",

@@ -1,6 +1,8 @@
 using System.Net;
 using Kuma.Gateway.Auth;
+using Kuma.Resources;
 using Kuma.Store;
+using Kuma.Tokens;
 using Kuma.Validation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
@@ -83,8 +85,11 @@ public sealed partial class ApiDispatcher(
         switch (route.Kind)
         {
             case RouteKind.UserToken:
+                await tokenEndpoints.IssueUserTokenAsync(context, caller);
+                return;
+            case RouteKind.SigningKeys:
                 RequireAdmin(caller);
-                await tokenEndpoints.IssueUserTokenAsync(context);
+                await tokenEndpoints.HandleSigningKeysAsync(context, route);
                 return;
             case RouteKind.TenantList or RouteKind.Tenant:
                 RequireAdmin(caller);
@@ -113,15 +118,26 @@ public sealed partial class ApiDispatcher(
         if (route.Kind == RouteKind.Inspect)
         {
             RequireMethod(context, HttpMethods.Get);
+            if (route.View == "_config") caller.Require(a => a.ViewConfigDump, "envoy proxy info");
             await inspect.HandleAsync(context, route, tenant);
             return;
         }
         if (route.Kind == RouteKind.DataplaneToken)
         {
+            caller.Require(a => a.GenerateDpToken, "generate dataplane token");
             await tokenEndpoints.IssueDataplaneTokenAsync(context, tenant);
             return;
         }
+        // Secrets hold keys and CAs: Kuma's admin resources, for the groups the tenant allows.
+        if (route.Plural == ResourceTypes.Secret.Plural || route.Plural == ResourceTypes.GlobalSecret.Plural)
+        {
+            var type = route.Plural == ResourceTypes.Secret.Plural ? ResourceTypes.Secret.Name : ResourceTypes.GlobalSecret.Name;
+            caller.Require(a => a.AdminResources, $"the resource of type \"{type}\"");
+        }
         await resources.HandleAsync(context, route, tenant);
+        // The node that changed a tenant's user-token revocations refuses the revoked tokens at once; others within the cache's second.
+        if (route is { Plural: "global-secrets", Name: TokenRevocations.UserTokens } && !HttpMethods.IsGet(context.Request.Method))
+            tenants.Invalidate(tenant);
     }
 
     /// <summary>

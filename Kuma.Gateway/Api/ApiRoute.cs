@@ -6,6 +6,8 @@ public enum RouteKind
     ResourceTypes,
     UserToken,
     DataplaneToken,
+    /// <summary><c>/signing-keys/{user|dataplane}[/{kid}]</c>: the cluster's token signing keys (admin only).</summary>
+    SigningKeys,
     TenantList,
     Tenant,
     /// <summary>A list of one type: in one mesh, across meshes, or of a tenant-wide type.</summary>
@@ -40,6 +42,8 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
             case []: return new(RouteKind.Index);
             case ["_resources"]: return new(RouteKind.ResourceTypes);
             case ["tokens", "user"]: return new(RouteKind.UserToken);
+            case ["signing-keys", var kind]: return new(RouteKind.SigningKeys, Plural: kind);
+            case ["signing-keys", var kind, var keyId]: return new(RouteKind.SigningKeys, Plural: kind, Name: keyId);
             case ["tenants"]: return new(RouteKind.TenantList);
             case ["tenants", var tenant]: return new(RouteKind.Tenant, Name: tenant);
             case ["tenants", var tenant, .. var rest]: return ParseResource(rest) is { } r ? r with { Tenant = tenant } : null;

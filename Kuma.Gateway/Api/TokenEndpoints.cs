@@ -8,18 +8,28 @@ using Kuma.Validation;
 namespace Kuma.Gateway.Api;
 
 /// <summary>
-/// <c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none).
+/// <c>POST /tokens/user</c>: the admin issues user tokens, each bound to one tenant (or admin tokens bound to none);
+/// a tenant's users whom its access rules allow issue tokens of their own tenant.
 /// <c>POST /tokens/dataplane</c>: a tenant issues tokens for its proxies.
+/// <c>/signing-keys/{user|dataplane}</c>: the admin lists, adds and removes the keys that sign them.
 /// </summary>
-public sealed class TokenEndpoints(IGrainFactory grains, ApiOptions options)
+public sealed class TokenEndpoints(IGrainFactory grains, ApiOptions options, UserTokenVerifier userTokens, Dp.DataplaneAuthenticator dataplaneTokens)
 {
-    public async Task IssueUserTokenAsync(HttpContext context)
+    public async Task IssueUserTokenAsync(HttpContext context, Caller caller)
     {
         ApiDispatcher.RequireMethod(context, HttpMethods.Post);
+        if (!caller.IsAdmin && !(caller.Access ?? TenantAccess.Default).GenerateUserToken.Allows(caller.Name, caller.GroupList))
+            throw AccessDenied();
         var body = await RequestBody.ReadObjectAsync(context.Request, options.MaxBodyBytes, context.RequestAborted);
         var errors = new ValidationErrors();
         var name = ReadString(body, "name", errors);
         var tenant = ReadString(body, "tenant", errors);
+        if (!caller.IsAdmin)
+        {
+            // A tenant's user issues tokens of its own tenant only.
+            if (!string.IsNullOrEmpty(tenant) && tenant != caller.Tenant) throw AccessDenied();
+            tenant = caller.Tenant;
+        }
         var validForText = ReadString(body, "validFor", errors);
         var groups = ReadGroups(body, errors);
         foreach (var key in body.Select(p => p.Key).Where(k => k is not ("name" or "tenant" or "validFor" or "groups")))
@@ -84,6 +94,60 @@ public sealed class TokenEndpoints(IGrainFactory grains, ApiOptions options)
             ValidFor = validFor,
         });
         await WriteTokenAsync(context, token);
+    }
+
+    /// <summary>Kuma's answer to a user that may not issue user tokens.</summary>
+    private static ApiException AccessDenied() => new(StatusCodes.Status403Forbidden, "Access Denied", "action not allowed");
+
+    public async Task HandleSigningKeysAsync(HttpContext context, ApiRoute route)
+    {
+        var (kind, keys) = route.Plural switch
+        {
+            "user" => (ITokenIssuerGrain.UserTokens, userTokens.Keys),
+            "dataplane" => (ITokenIssuerGrain.DataplaneTokens, dataplaneTokens.Keys),
+            _ => throw ApiException.NotFound($"no signing keys of kind {route.Plural}: use user or dataplane"),
+        };
+        var issuer = grains.GetGrain<ITokenIssuerGrain>(kind);
+        if (route.Name is { } keyId)
+        {
+            ApiDispatcher.RequireMethod(context, HttpMethods.Delete);
+            switch (await issuer.RemoveSigningKey(keyId))
+            {
+                case SigningKeyRemoval.NotFound:
+                    throw ApiException.NotFound($"there is no signing key with KID {keyId}");
+                case SigningKeyRemoval.LastKey:
+                    throw ApiException.BadRequest($"signing key {keyId} is the only one left: add another before removing it");
+            }
+            await keys.RefreshNowAsync();
+            await JsonResponse.EmptyAsync(context, StatusCodes.Status200OK, null);
+            return;
+        }
+        ApiDispatcher.RequireMethod(context, HttpMethods.Get, HttpMethods.Post);
+        if (HttpMethods.IsPost(context.Request.Method))
+        {
+            var added = await issuer.AddSigningKey();
+            await keys.RefreshNowAsync();
+            await JsonResponse.WriteAsync(context, StatusCodes.Status201Created, w => WriteKey(w, added));
+            return;
+        }
+        var all = await issuer.ListSigningKeys();
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("signingKeyId", all[^1].KeyId);
+            w.WriteStartArray("items");
+            foreach (var key in all) WriteKey(w, key);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static void WriteKey(Utf8JsonWriter w, SigningKeyInfo key)
+    {
+        w.WriteStartObject();
+        w.WriteString("kid", key.KeyId);
+        w.WriteString("secret", key.SecretName);
+        w.WriteEndObject();
     }
 
     private TimeSpan ReadValidFor(string? text, ValidationErrors errors)

@@ -56,36 +56,44 @@ public sealed partial class AdsService(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
 
             var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id, context.GetHttpContext().Connection.RemoteIpAddress);
-            var dataplane = SelfRegistration.Parse(identity, proxyNode);
-            var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
-            // The session holds a self-registered dataplane before it is written, so no cleanup can slip in between.
-            var hold = dataplane is null ? null : new SelfRegisteredHold(options.SelfRegisteredCleanupDelay, options.SelfRegisteredLease);
-            await session.Connect(sessionId, node.InstanceId, node.Reference, hold);
+            var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
             try
             {
-                if (dataplane is not null)
-                {
-                    await SelfRegistration.WriteAsync(grains, identity, dataplane);
-                    node.Hold(new LeaseHolder(identity.Tenant, identity.Mesh, identity.Name, sessionId));
-                }
-                LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
-                var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
-                // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
-                using var certificates = new StreamCertificates(
-                    grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), identity.Mesh, identity.Name, certificateClock, logger);
+                // Before the session hears of it: a revoked token must not displace the dataplane's live stream.
+                DataplaneAuthenticator.RefuseIfRevoked(signal.Watch.Current?.Snapshot, identity);
+                var dataplane = SelfRegistration.Parse(identity, proxyNode);
+                var session = grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(identity.Tenant, identity.Mesh, identity.Name));
+                // The session holds a self-registered dataplane before it is written, so no cleanup can slip in between.
+                var hold = dataplane is null ? null : new SelfRegisteredHold(options.SelfRegisteredCleanupDelay, options.SelfRegisteredLease);
+                await session.Connect(sessionId, node.InstanceId, node.Reference, hold);
                 try
                 {
-                    await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, stop.Token);
+                    if (dataplane is not null)
+                    {
+                        await SelfRegistration.WriteAsync(grains, identity, dataplane);
+                        node.Hold(new LeaseHolder(identity.Tenant, identity.Mesh, identity.Name, sessionId));
+                    }
+                    LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
+                    // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
+                    using var certificates = new StreamCertificates(
+                        grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), identity.Mesh, identity.Name, certificateClock, logger);
+                    try
+                    {
+                        await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, stop.Token);
+                    }
+                    finally
+                    {
+                        await Goodbye(insight.FlushAsync(sessionId));
+                    }
                 }
                 finally
                 {
-                    hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
-                    await Goodbye(insight.FlushAsync(sessionId));
+                    await Goodbye(session.Disconnect(sessionId, hold));
                 }
             }
             finally
             {
-                await Goodbye(session.Disconnect(sessionId, hold));
+                hub.Unsubscribe(identity.Tenant, identity.Mesh, signal);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
@@ -218,13 +226,14 @@ public sealed partial class AdsService(
                 ? engine.Subscriptions.Select(s => (s.TypeUrl, s.Subscription.Wildcard, (IEnumerable<string>)s.Subscription.Names))
                 : []);
 
-    /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in.</summary>
+    /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in and has not revoked the token.</summary>
     private async ValueTask<ProxyConfig?> ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, CancellationToken ct)
     {
         var mesh = signal.Watch.Current;
         if (mesh is null) return null;
         if (mesh.Snapshot.MeshResource.Uid != identity.MeshUid)
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"mesh {identity.Mesh} was deleted and created again since this token was issued"));
+        DataplaneAuthenticator.RefuseIfRevoked(mesh.Snapshot, identity);
         // A newer generation of the same mesh that arrives while the build waits is built instead; when its signal is
         // taken, the config is found already built.
         return await builds.ForProxyAsync(

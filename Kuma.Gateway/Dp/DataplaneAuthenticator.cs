@@ -9,7 +9,8 @@ namespace Kuma.Gateway.Dp;
 
 /// <summary>Who is on a stream: decided by the dataplane token alone, which the node id must agree with.</summary>
 /// <param name="MeshUid">The incarnation of the mesh the token was issued in; a stream serves no other.</param>
-public sealed record DataplaneIdentity(string Tenant, string Mesh, string Name, string? MeshUid = null);
+/// <param name="TokenId">The token's <c>jti</c>: the stream ends once the mesh lists it as revoked.</param>
+public sealed record DataplaneIdentity(string Tenant, string Mesh, string Name, string? MeshUid = null, string? TokenId = null);
 
 /// <summary>
 /// Verifies dataplane tokens. The signature is checked with the cluster's dataplane keys, held on this
@@ -19,6 +20,8 @@ public sealed record DataplaneIdentity(string Tenant, string Mesh, string Name, 
 public sealed class DataplaneAuthenticator(IGrainFactory grains, TenantDirectory tenants, FailedAuthLimiter failures, TimeProvider clock) : IDisposable
 {
     private readonly VerificationKeys _keys = new(grains, ITokenIssuerGrain.DataplaneTokens, clock);
+
+    internal VerificationKeys Keys => _keys;
 
     public async Task<DataplaneIdentity> AuthenticateAsync(string? token, string nodeId, IPAddress? source)
     {
@@ -56,11 +59,21 @@ public sealed class DataplaneAuthenticator(IGrainFactory grains, TenantDirectory
         if (nodeMesh != mesh) throw Refuse($"node id '{Shorten(nodeId)}' names mesh '{Shorten(nodeMesh)}' but the token is for mesh '{mesh}'");
         if (UserTokenVerifier.Claim(claims, "Name") is { Length: > 0 } name && name != nodeName)
             throw Refuse($"node id '{Shorten(nodeId)}' names dataplane '{Shorten(nodeName)}' but the token is for '{name}'");
-        return new DataplaneIdentity(tenant, mesh, nodeName, UserTokenVerifier.Claim(claims, "MeshUid"));
+        return new DataplaneIdentity(tenant, mesh, nodeName, UserTokenVerifier.Claim(claims, "MeshUid"), UserTokenVerifier.Claim(claims, "jti"));
     }
 
     /// <summary>Refusals echo what the caller sent, cut short so a huge node id is not copied around.</summary>
     private static string Shorten(string text) => text.Length <= 128 ? text : text[..128] + "…";
+
+    /// <summary>
+    /// Refuses a token the mesh lists as revoked. Checked against the mesh snapshot this node already follows,
+    /// after the signature: a revocation reaches every stream of the mesh with the mesh's next change.
+    /// </summary>
+    public static void RefuseIfRevoked(MeshSnapshot? mesh, DataplaneIdentity identity)
+    {
+        if (mesh is not null && RevokedIds.Contains(TokenRevocations.DataplaneSecretOf(mesh), identity.TokenId))
+            throw Refuse("token is revoked");
+    }
 
     private static RpcException Refuse(string reason) => new(new Status(StatusCode.Unauthenticated, reason));
 

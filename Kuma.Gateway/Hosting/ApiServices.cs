@@ -78,6 +78,8 @@ public static class ApiServices
         var api = ApiOptions.From(settings);
         var dp = DpServerOptions.From(settings);
         if (api.Port == dp.Port) throw new KumaConfigurationException("KUMA_API_SERVER_HTTP_PORT and KUMA_DP_SERVER_PORT must differ");
+        if (api.HttpsEnabled && (api.HttpsPort == api.Port || api.HttpsPort == dp.Port))
+            throw new KumaConfigurationException("KUMA_API_SERVER_HTTPS_PORT must differ from KUMA_API_SERVER_HTTP_PORT and KUMA_DP_SERVER_PORT");
         // Thousands of proxies (re)connecting at once overflowed the default accept queue of 512;
         // the kernel caps this at net.core.somaxconn.
         builder.WebHost.UseSockets(sockets => sockets.Backlog = 4096);
@@ -88,6 +90,15 @@ public static class ApiServices
             kestrel.Limits.Http2.KeepAlivePingDelay = TimeSpan.FromSeconds(30);
             kestrel.Limits.Http2.KeepAlivePingTimeout = TimeSpan.FromSeconds(20);
             kestrel.Listen(IPAddress.Parse(api.Interface), api.Port);
+            if (api.HttpsEnabled)
+            {
+                kestrel.Listen(IPAddress.Parse(api.HttpsInterface), api.HttpsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    var certificates = listen.ApplicationServices.GetRequiredService<DpCertificateProvider>();
+                    listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => certificates.ServerOptionsAsync() });
+                });
+            }
             kestrel.Listen(IPAddress.Parse(dp.Interface), dp.Port, listen =>
             {
                 if (!dp.TlsEnabled)
@@ -104,9 +115,10 @@ public static class ApiServices
 
     public static void MapKumaApi(this WebApplication app)
     {
-        var apiPort = app.Services.GetRequiredService<ApiOptions>().Port;
+        var api = app.Services.GetRequiredService<ApiOptions>();
+        var (apiPort, httpsPort) = (api.Port, api.HttpsEnabled ? api.HttpsPort : -1);
         var dispatcher = app.Services.GetRequiredService<ApiDispatcher>();
-        app.MapWhen(context => context.Connection.LocalPort == apiPort, api => api.Run(dispatcher.HandleAsync));
+        app.MapWhen(context => context.Connection.LocalPort == apiPort || context.Connection.LocalPort == httpsPort, api => api.Run(dispatcher.HandleAsync));
         app.MapGrpcService<AdsService>();
         // Before Kestrel stops (it then says GOAWAY and waits for open streams), end every ADS stream with
         // UNAVAILABLE so proxies reconnect elsewhere now rather than when the connection is cut.

@@ -33,7 +33,7 @@ public interface IMeshGrain : IGrainWithStringKey
 
     [Alias("Delete")] Task<WriteResult> Delete(string type, string name, long? expectedVersion);
 
-    /// <summary>Null when the mesh does not exist. Secrets are not part of it.</summary>
+    /// <summary>Null when the mesh does not exist. Secrets are not part of it, but for the list of revoked dataplane tokens.</summary>
     // Interleaves: it needs no store, so it must not queue behind a write that waits on one.
     [AlwaysInterleave, Alias("GetSnapshot")] Task<MeshSnapshot?> GetSnapshot();
 

@@ -1,11 +1,20 @@
+using System.Collections.Immutable;
 using Kuma.Resources;
 using Orleans.Concurrency;
 
 namespace Kuma.Grains;
 
-/// <summary>What the edge needs on every request of a tenant, cached there briefly: its limits and which incarnation of the name it is.</summary>
+/// <summary>
+/// What the edge needs on every request of a tenant, cached there briefly: its limits, which incarnation of
+/// the name it is, the ids of its revoked user tokens (its GlobalSecret <c>user-token-revocations</c>) and who
+/// may do what inside it.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("kuma.TenantLimits")]
-public sealed record TenantLimits([property: Id(0)] int? ApiRequestsPerSecond, [property: Id(1)] string Uid);
+public sealed record TenantLimits([property: Id(0)] int? ApiRequestsPerSecond, [property: Id(1)] string Uid)
+{
+    [Id(2)] public ImmutableArray<string> RevokedUserTokens { get; init; } = [];
+    [Id(3)] public TenantAccess Access { get; init; } = TenantAccess.Default;
+}
 
 /// <summary>One tenant: its own resource, its quotas and the lifecycle of its meshes.</summary>
 [Alias("kuma.ITenantGrain")]

@@ -24,9 +24,23 @@ public sealed record TokenClaims
 [GenerateSerializer, Immutable, Alias("kuma.VerificationKey")]
 public sealed record VerificationKey([property: Id(0)] string KeyId, [property: Id(1)] string PublicKeyPem);
 
+/// <summary>One signing key of a kind: the <c>kid</c> tokens name it by, and the secret that holds it.</summary>
+[GenerateSerializer, Immutable, Alias("kuma.SigningKeyInfo")]
+public sealed record SigningKeyInfo([property: Id(0)] string KeyId, [property: Id(1)] string SecretName);
+
+public enum SigningKeyRemoval
+{
+    Removed,
+    NotFound,
+    /// <summary>Refused: the kind would have no key left to sign with.</summary>
+    LastKey,
+}
+
 /// <summary>
-/// Signs one kind of token with a cluster-wide key kept in the store. Private keys stay in the silo;
+/// Signs one kind of token with cluster-wide keys kept in the store. Private keys stay in the silo;
 /// the edge only ever sees public keys, and verifies a token's signature before it trusts any claim.
+/// Keys rotate as in Kuma: a new key takes the next serial and signs every new token; tokens signed by an
+/// older key stay valid until that key is removed.
 /// </summary>
 [Alias("kuma.ITokenIssuerGrain")]
 public interface ITokenIssuerGrain : IGrainWithStringKey
@@ -37,4 +51,12 @@ public interface ITokenIssuerGrain : IGrainWithStringKey
     [Alias("Issue")] Task<string> Issue(TokenClaims claims);
 
     [Alias("GetVerificationKeys")] Task<ImmutableArray<VerificationKey>> GetVerificationKeys();
+
+    /// <summary>Every key, oldest first; the last one signs.</summary>
+    [Alias("ListSigningKeys")] Task<ImmutableArray<SigningKeyInfo>> ListSigningKeys();
+
+    /// <summary>Adds a key with the next serial; new tokens are signed with it from now on.</summary>
+    [Alias("AddSigningKey")] Task<SigningKeyInfo> AddSigningKey();
+
+    [Alias("RemoveSigningKey")] Task<SigningKeyRemoval> RemoveSigningKey(string keyId);
 }

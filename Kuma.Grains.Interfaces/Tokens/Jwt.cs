@@ -64,8 +64,14 @@ public static class Jwt
                 return false;
             }
             var key = findKey(kid.GetString()!);
+            if (key is null)
+            {
+                // Kuma's words: a token of a removed (rotated out) key is told so.
+                error = $"there is no signing key with KID {kid.GetString()}. If signing key was rotated, regenerate the token";
+                return false;
+            }
             var signed = Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}");
-            if (key is null || !key.VerifyData(signed, Base64Url.DecodeFromChars(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+            if (!key.VerifyData(signed, Base64Url.DecodeFromChars(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
             {
                 error = "token signature is not valid";
                 return false;

@@ -3,6 +3,7 @@ using Kuma.Ca;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
+using Kuma.Tokens;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Grains;
@@ -10,7 +11,8 @@ namespace Kuma.Grains;
 /// <summary>
 /// Single writer for one mesh. It keeps the mesh's snapshot, rebuilt from the store on activation and
 /// replaced (never mutated) on every committed write, so readers always see one consistent generation.
-/// Secrets stay in the grain: the published snapshot, which travels to gateways, carries none.
+/// Secrets stay in the grain: the published snapshot, which travels to gateways, carries none but the
+/// list of revoked dataplane tokens.
 /// </summary>
 internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defaults, TimeProvider clock, CertificateClock certificates, ILogger<MeshGrain> logger)
     : Grain, IMeshGrain
@@ -32,7 +34,7 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         set
         {
             _state = value;
-            _published = value is null ? null : value with { ByType = value.ByType.Remove(ResourceTypes.Secret.Name) };
+            _published = value is null ? null : TokenRevocations.WithoutSecretsButRevocations(value);
             _changed.TrySetResult();
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }

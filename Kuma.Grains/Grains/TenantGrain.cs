@@ -1,6 +1,8 @@
+using System.Collections.Immutable;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
+using Kuma.Tokens;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Grains;
@@ -12,14 +14,22 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
     private StoredResource? _resource;
     private TenantSpec _spec = new();
     private Quota? _meshQuota, _dataplaneQuota, _policyQuota;
+    private TenantAccess _access = TenantAccess.Default;
+    /// <summary>Ids from the tenant's GlobalSecret <c>user-token-revocations</c>, handed to the edge with the limits.</summary>
+    private ImmutableArray<string> _revokedUserTokens = [];
 
     private ResourceKey Key => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.Tenant.Name, _tenant);
+    private ResourceKey RevocationsKey => ResourceKey.Global(_tenant, ResourceTypes.GlobalSecret.Name, TokenRevocations.UserTokens);
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         _tenant = GrainKeys.ParseTenant(this.GetPrimaryKeyString());
         SetResource(await store.GetAsync(Key, ct));
+        if (_resource is not null) SetRevocations(await store.GetAsync(RevocationsKey, ct));
     }
+
+    private void SetRevocations(StoredResource? secret) =>
+        _revokedUserTokens = secret is null ? [] : TokenRevocations.IdsOf(secret.SpecJson);
 
     private void SetResource(StoredResource? resource)
     {
@@ -29,6 +39,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
         _meshQuota = QuotaOf(quotas?.Meshes, [ResourceTypes.Mesh], "meshes");
         _dataplaneQuota = QuotaOf(quotas?.Dataplanes, [ResourceTypes.Dataplane], "dataplanes");
         _policyQuota = QuotaOf(quotas?.Policies, catalog.Policies, "policies");
+        _access = TenantAccess.From(_spec.Access);
     }
 
     private static Quota? QuotaOf(int? limit, IEnumerable<ResourceDescriptor> types, string noun) =>
@@ -37,7 +48,11 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
     public Task<StoredResource?> Get() => Task.FromResult(_resource);
 
     public Task<TenantLimits?> GetLimits() =>
-        Task.FromResult(_resource is null ? null : new TenantLimits(_spec.ApiRateLimit?.RequestsPerSecond, _resource.Uid));
+        Task.FromResult(_resource is null ? null : new TenantLimits(_spec.ApiRateLimit?.RequestsPerSecond, _resource.Uid)
+        {
+            RevokedUserTokens = _revokedUserTokens,
+            Access = _access,
+        });
 
     public async Task<WriteResult> Put(ResourceWrite write)
     {
@@ -85,6 +100,7 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
         // The rows are gone; mesh grains still hold snapshots in memory and must drop them.
         await Task.WhenAll(meshes.Select(m => GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, m)).Forget()));
         SetResource(null);
+        SetRevocations(null);
         LogTenantDeleted(logger, _tenant, meshes.Count);
         DeactivateOnIdle();
         return new WriteResult(WriteStatus.Deleted);
@@ -125,10 +141,10 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
             if (current is null)
             {
                 if (write.ExpectedVersion is not null) return new WriteResult(WriteStatus.Conflict, Message: "resource does not exist");
-                return new WriteResult(WriteStatus.Created, (await store.CreateAsync([write], scope)).Resources[0]);
+                return Written(WriteStatus.Created, (await store.CreateAsync([write], scope)).Resources[0]);
             }
             var expected = write.ExpectedVersion ?? current.Version;
-            return new WriteResult(WriteStatus.Updated, (await store.UpdateAsync(write, expected, scope)).Resources[0]);
+            return Written(WriteStatus.Updated, (await store.UpdateAsync(write, expected, scope)).Resources[0]);
         }
         catch (ResourceConflictException e)
         {
@@ -141,13 +157,22 @@ internal sealed partial class TenantGrain(IResourceStore store, ResourceCatalog 
         if (_resource is null) return WriteResult.NotFound;
         try
         {
-            var deleted = await store.DeleteAsync(ResourceKey.Global(_tenant, type, name), expectedVersion, new Generation(_tenant, ""));
-            return deleted is null ? WriteResult.NotFound : new WriteResult(WriteStatus.Deleted);
+            var key = ResourceKey.Global(_tenant, type, name);
+            var deleted = await store.DeleteAsync(key, expectedVersion, new Generation(_tenant, ""));
+            if (deleted is null) return WriteResult.NotFound;
+            if (key == RevocationsKey) SetRevocations(null);
+            return new WriteResult(WriteStatus.Deleted);
         }
         catch (ResourceConflictException e)
         {
             return new WriteResult(WriteStatus.Conflict, Message: e.Message);
         }
+    }
+
+    private WriteResult Written(WriteStatus status, StoredResource resource)
+    {
+        if (resource.Key == RevocationsKey) SetRevocations(resource);
+        return new WriteResult(status, resource);
     }
 
     public Task<Quota?> GetQuota(string type) => Task.FromResult(

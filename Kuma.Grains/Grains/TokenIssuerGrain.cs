@@ -6,29 +6,61 @@ using Kuma.Tokens;
 
 namespace Kuma.Grains;
 
-/// <summary>Holds one kind's signing key (created in the store on first use) and signs tokens with it.</summary>
+/// <summary>
+/// Holds one kind's signing keys (the first created in the store on first use) and signs tokens with the
+/// newest. Keys are secrets of the system scope named by serial, so adding and removing one is a store write
+/// here, and a restart finds the same set.
+/// </summary>
 internal sealed class TokenIssuerGrain(IResourceStore store, TimeProvider clock) : Grain, ITokenIssuerGrain
 {
     private TokenKind _kind = null!;
-    private RSA? _key;
+    private ImmutableSortedDictionary<int, RSA> _keys = ImmutableSortedDictionary<int, RSA>.Empty;
+
+    private ResourceKey StoreKey(int serial) => ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.GlobalSecret.Name, _kind.KeyName(serial));
 
     public override async Task OnActivateAsync(CancellationToken ct)
     {
         _kind = TokenKind.Of(this.GetPrimaryKeyString());
-        var storeKey = ResourceKey.Global(ResourceKey.SystemTenant, ResourceTypes.GlobalSecret.Name, _kind.SigningKeyName);
-        var stored = await store.GetAsync(storeKey, ct);
-        if (stored is null)
+        await Load(ct);
+        if (_keys.IsEmpty) await Create(1, ct);
+    }
+
+    private async Task Load(CancellationToken ct)
+    {
+        var keys = ImmutableSortedDictionary.CreateBuilder<int, RSA>();
+        (string, string)? after = null;
+        while (true)
         {
-            try
+            var page = await store.ListAsync(new ResourceQuery
             {
-                stored = (await store.CreateAsync([new ResourceWrite { Key = storeKey, SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct: ct)).Resources[0];
-            }
-            catch (ResourceConflictException)
+                Tenant = ResourceKey.SystemTenant,
+                Type = ResourceTypes.GlobalSecret.Name,
+                NameContains = _kind.SigningKeyPrefix,
+                Size = 1000,
+                After = after,
+            }, ct);
+            foreach (var stored in page.Items)
             {
-                stored = await store.GetAsync(storeKey, ct); // another silo created it first
+                if (_kind.SerialOfName(stored.Key.Name) is { } serial) keys[serial] = SigningKeys.FromSecretSpecJson(stored.SpecJson);
             }
+            if (!page.HasMore) break;
+            after = (page.Items[^1].Key.Mesh, page.Items[^1].Key.Name);
         }
-        _key = SigningKeys.FromSecretSpecJson(stored!.SpecJson);
+        _keys = keys.ToImmutable();
+    }
+
+    private async Task Create(int serial, CancellationToken ct = default)
+    {
+        StoredResource? stored;
+        try
+        {
+            stored = (await store.CreateAsync([new ResourceWrite { Key = StoreKey(serial), SpecJson = SigningKeys.NewSecretSpecJson() }], Generation.None, ct: ct)).Resources[0];
+        }
+        catch (ResourceConflictException)
+        {
+            stored = await store.GetAsync(StoreKey(serial), ct); // another silo created it first
+        }
+        if (stored is not null) _keys = _keys.SetItem(serial, SigningKeys.FromSecretSpecJson(stored.SpecJson));
     }
 
     public Task<string> Issue(TokenClaims request)
@@ -46,9 +78,31 @@ internal sealed class TokenIssuerGrain(IResourceStore store, TimeProvider clock)
         claims["iat"] = now.ToUnixTimeSeconds();
         claims["nbf"] = now.AddMinutes(-5).ToUnixTimeSeconds();
         claims["exp"] = now.Add(request.ValidFor).ToUnixTimeSeconds();
-        return Task.FromResult(Jwt.Sign(_key!, _kind.KeyId, claims));
+        var (serial, key) = _keys.Last();
+        return Task.FromResult(Jwt.Sign(key, _kind.KeyId(serial), claims));
     }
 
     public Task<ImmutableArray<VerificationKey>> GetVerificationKeys() =>
-        Task.FromResult(ImmutableArray.Create(new VerificationKey(_kind.KeyId, _key!.ExportSubjectPublicKeyInfoPem())));
+        Task.FromResult(_keys.Select(k => new VerificationKey(_kind.KeyId(k.Key), k.Value.ExportSubjectPublicKeyInfoPem())).ToImmutableArray());
+
+    public Task<ImmutableArray<SigningKeyInfo>> ListSigningKeys() =>
+        Task.FromResult(_keys.Keys.Select(Info).ToImmutableArray());
+
+    public async Task<SigningKeyInfo> AddSigningKey()
+    {
+        var serial = _keys.Keys.Last() + 1;
+        await Create(serial);
+        return Info(serial);
+    }
+
+    public async Task<SigningKeyRemoval> RemoveSigningKey(string keyId)
+    {
+        if (_kind.SerialOfKeyId(keyId) is not { } serial || !_keys.ContainsKey(serial)) return SigningKeyRemoval.NotFound;
+        if (_keys.Count == 1) return SigningKeyRemoval.LastKey;
+        await store.DeleteAsync(StoreKey(serial), null, Generation.None);
+        _keys = _keys.Remove(serial);
+        return SigningKeyRemoval.Removed;
+    }
+
+    private SigningKeyInfo Info(int serial) => new(_kind.KeyId(serial), _kind.KeyName(serial));
 }

@@ -9,8 +9,8 @@ namespace Kuma.Tokens;
 public static class SigningKeys
 {
     public const string UserTokenKeyPrefix = "user-token-signing-key-";
-
-    public static string UserTokenKeyName(int serial) => $"{UserTokenKeyPrefix}{serial}";
+    /// <summary>Cluster-wide here (Kuma keeps one per mesh): the signature is checked before any claim names a tenant.</summary>
+    public const string DataplaneTokenKeyPrefix = "dataplane-token-signing-key-";
 
     public static string NewSecretSpecJson()
     {

@@ -37,6 +37,7 @@ public sealed class ControlPlane : IAsyncDisposable
         {
             ["KUMA_API_SERVER_HTTP_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_PORT"] = dpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_API_SERVER_HTTPS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_CLUSTER_GATEWAY_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -64,9 +65,10 @@ public sealed class ControlPlane : IAsyncDisposable
         return await IssueTokenAsync(name);
     }
 
-    public async Task<string> IssueTokenAsync(string tenant, string validFor = "1h")
+    /// <summary>A token of <paramref name="tenant"/>; by default of its admin group, which may read its secrets and issue its tokens.</summary>
+    public async Task<string> IssueTokenAsync(string tenant, string validFor = "1h", string? name = null, string[]? groups = null)
     {
-        var response = await Client.PostAsJsonAsync("/tokens/user", new { name = $"user-of-{tenant}", tenant, validFor });
+        var response = await Client.PostAsJsonAsync("/tokens/user", new { name = name ?? $"user-of-{tenant}", tenant, validFor, groups = groups ?? ["mesh-system:admin"] });
         var token = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, token);
         return token;

@@ -22,6 +22,7 @@ public sealed class StandaloneGatewayTests
             ["KUMA_STORE_POSTGRES_CONNECTION_STRING"] = database,
             ["KUMA_CLUSTER_ID"] = "tiers",
             ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
         });
         await using var gateway = await GatewayHost.StartAsync(settings, []);

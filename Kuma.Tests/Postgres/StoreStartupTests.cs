@@ -120,6 +120,7 @@ public sealed partial class StoreStartupTests
             ["KUMA_STORE_POSTGRES_STARTUP_RETRY_MAX_DELAY"] = "2s",
             ["KUMA_CLUSTER_ID"] = "gateway-first",
             ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }), []);
         // No silo (not even the membership table yet): the gateway keeps trying instead of failing its start.

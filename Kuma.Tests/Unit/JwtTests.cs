@@ -18,7 +18,8 @@ public sealed class JwtTests
         Assert.Equal("a", claims.GetProperty("Name").GetString());
         Assert.False(Jwt.TryVerify(token, _ => other, Now, out _, out var wrongKey));
         Assert.Equal("token signature is not valid", wrongKey);
-        Assert.False(Jwt.TryVerify(token, _ => null, Now, out _, out _));
+        Assert.False(Jwt.TryVerify(token, _ => null, Now, out _, out var unknownKey));
+        Assert.Equal("there is no signing key with KID 1. If signing key was rotated, regenerate the token", unknownKey);
         Assert.False(Jwt.TryVerify(token, _ => key, Now.AddMinutes(6), out _, out var late));
         Assert.Equal("token expired", late);
     }

@@ -12,7 +12,7 @@ export NODE_PATH="$here/../../node/node_modules"
 
 # Tenant, a user token for it, and the mesh.
 curl -sf -X PUT "$CP/tenants/demo" -d '{"type":"Tenant","name":"demo"}' >/dev/null
-AUTH="Authorization: Bearer $(curl -sf -X POST "$CP/tokens/user" -d '{"name":"demo","tenant":"demo","validFor":"1h"}')"
+AUTH="Authorization: Bearer $(curl -sf -X POST "$CP/tokens/user" -d '{"name":"demo","groups":["mesh-system:admin"],"tenant":"demo","validFor":"1h"}')"
 curl -sf -X PUT "$CP/meshes/shop" -H "$AUTH" -d '{"type":"Mesh","name":"shop"}' >/dev/null
 
 # Two servers, each registered as a dataplane of service "backend".
