@@ -64,6 +64,7 @@ public sealed class MeshContext
         Protocols = protocols.ToImmutableDictionary(StringComparer.Ordinal);
         var mesh = ResourceTypes.Mesh.Parse(snapshot.MeshResource.SpecJson);
         OutboundPassthrough = mesh.Networking?.Outbound?.Passthrough ?? true;
+        Mtls = Kuma.Policies.MutualTls.Of(snapshot.Mesh, mesh);
         Policies = MeshPolicies.Build(snapshot, previous?.Policies);
         UsesTagsHeader = KumaTagsHeader.ReadBy.Any(type => snapshot.OfType(type).Any());
         ShapesEndpoints = Kuma.Policies.PolicyTypes.All.Any(t => t.Plugin is { ShapesEndpoints: true } && snapshot.OfType(t.Name).Any());
@@ -113,10 +114,10 @@ public sealed class MeshContext
                 _subsetEndpoints.TryAdd(cluster, resource);
         }
         // A proxy whose dataplane is the same keeps its config when every input of it is the same. While the
-        // mesh-wide inputs (passthrough, protocols, policies) are all unchanged that holds without looking;
+        // mesh-wide inputs (passthrough, protocols, policies, mTLS) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
-            && previous.UsesTagsHeader == UsesTagsHeader;
+            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls);
         foreach (var (name, config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
@@ -142,6 +143,8 @@ public sealed class MeshContext
     public ImmutableSortedDictionary<string, ImmutableArray<ServiceEndpoint>> Endpoints { get; }
     public ImmutableDictionary<string, string> Protocols { get; }
     public bool OutboundPassthrough { get; }
+    /// <summary>The mesh's mTLS (<c>mtls.enabledBackend</c> naming one of its backends), null while it is off.</summary>
+    public Kuma.Policies.MutualTls? Mtls { get; }
     public MeshPolicies Policies { get; }
     /// <summary>Whether outbound routes stamp <c>x-kuma-tags</c> (see <see cref="KumaTagsHeader"/>).</summary>
     public bool UsesTagsHeader { get; }

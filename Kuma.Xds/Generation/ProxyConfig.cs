@@ -129,7 +129,7 @@ public sealed class ProxyConfig
             var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", inbound.Port!.Value, tags);
             units.Add(new InboundInputs(
                 inbound.Address ?? net.Address!, inbound.Port.Value, inbound.ServicePort ?? inbound.Port.Value,
-                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity));
+                inbound.ServiceAddress ?? inbound.Address ?? net.Address!, new Tags(tags), protocol, transparent, rules.Inbound(facts), identity, mesh.Mtls));
         }
         var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
         var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;

@@ -35,10 +35,13 @@ public sealed record OutboundListenerInputs(
     string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules,
     ClusterRefs Clusters, string? TagsHeader, ProxyIdentity? Proxy = null) : UnitInputs;
 
-/// <summary>One inbound listener and the local cluster behind it (<see cref="Proxy"/> as for outbound listeners).</summary>
+/// <summary>
+/// One inbound listener and the local cluster behind it (<see cref="Proxy"/> as for outbound listeners).
+/// <see cref="Mtls"/> is the mesh's mTLS, null while it is off.
+/// </summary>
 public sealed record InboundInputs(
     string Address, uint Port, uint ServicePort, string WorkloadAddress, Tags Tags, string Protocol, bool Transparent, InboundRuleSet Rules,
-    ProxyIdentity? Proxy = null) : UnitInputs
+    ProxyIdentity? Proxy = null, MutualTls? Mtls = null) : UnitInputs
 {
     public string? Service => Tags.Values.GetValueOrDefault(ServiceEndpoint.ServiceTag);
 }
@@ -102,7 +105,7 @@ internal static class ResourceUnits
     private static XdsResource[] Inbound(InboundInputs inputs)
     {
         var (listener, cluster) = SidecarResources.Inbound(inputs);
-        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port) { Proxy = inputs.Proxy };
+        var target = new InboundTarget(inputs.Service, inputs.Protocol, inputs.Port) { Proxy = inputs.Proxy, Mtls = inputs.Mtls };
         ForEachPlugin((plugin, t) =>
         {
             plugin.InboundListener(listener, target, inputs.Rules.Rules[t]);

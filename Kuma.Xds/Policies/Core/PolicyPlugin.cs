@@ -55,6 +55,9 @@ public sealed record InboundTarget(string? Service, string Protocol, uint Port)
 {
     /// <summary>The proxy's identity, given only when a plugin asks (<see cref="PolicyPlugin.ReadsProxyIdentity"/>).</summary>
     public ProxyIdentity? Proxy { get; init; }
+
+    /// <summary>The mesh's mTLS, null while it is off.</summary>
+    public MutualTls? Mtls { get; init; }
 }
 
 /// <summary>
@@ -179,6 +182,12 @@ public abstract class PolicyPlugin
     /// something. Unlike units, the result is the proxy's own, so this is where per-proxy cost belongs.
     /// </summary>
     public virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, ProxyWideConfs confs) { }
+
+    /// <summary>
+    /// Notes that the <c>_rules</c> inspection lists under this type (its <c>warnings</c>) for a proxy of a mesh whose
+    /// mTLS is <paramref name="mtls"/>: e.g. that the type's rules have no effect there. None by default.
+    /// </summary>
+    public virtual IEnumerable<string> RulesWarnings(MutualTls? mtls) => [];
 
     /// <summary>A destination's inbound conf that nothing applies.</summary>
     public static readonly ProxylessGap NotAtDestination = new("default",
