@@ -147,6 +147,7 @@ internal sealed class RulesInspection(MeshSnapshot snapshot, MeshContext context
         w.WriteEndArray();
         w.WriteString("type", type.Name);
         w.WriteStartArray("warnings");
+        foreach (var warning in type.Plugin?.RulesWarnings(context.Mtls) ?? []) w.WriteStringValue(warning);
         w.WriteEndArray();
         w.WriteEndObject();
     }

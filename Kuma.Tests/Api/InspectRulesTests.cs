@@ -100,6 +100,25 @@ public sealed class InspectRulesTests(MemoryControlPlaneFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task A_traffic_permission_is_noted_as_without_effect_while_the_mesh_has_no_mtls()
+    {
+        const string Other = "inspect-mtp";
+        (await Client.PutAsync($"/meshes/{Other}", ControlPlane.Json("""{"mtls":{"backends":[{"name":"ca-1","type":"builtin"}]}}"""))).EnsureSuccessStatusCode();
+        (await Client.PutAsync($"/meshes/{Other}/dataplanes/backend-1", ControlPlane.Json(Samples.Dataplane(Other, "backend-1", service: "backend")))).EnsureSuccessStatusCode();
+        (await Client.PutAsync($"/meshes/{Other}/meshtrafficpermissions/allow-web", ControlPlane.Json("""
+            {"type":"MeshTrafficPermission","mesh":"inspect-mtp","name":"allow-web","spec":{"targetRef":{"kind":"Mesh"},
+             "from":[{"targetRef":{"kind":"MeshService","name":"web"},"default":{"action":"Allow"}}]}}
+            """))).EnsureSuccessStatusCode();
+        async Task<JsonNode> Warnings() => (await Get($"/meshes/{Other}/dataplanes/backend-1/_rules"))["rules"]!.AsArray()
+            .Single(r => (string)r!["type"]! == "MeshTrafficPermission")!["warnings"]!;
+
+        AssertJson("""["mTLS is disabled in this mesh: MeshTrafficPermission has no effect (callers have no identity to check)"]""", await Warnings());
+
+        (await Client.PutAsync($"/meshes/{Other}", ControlPlane.Json("""{"mtls":{"enabledBackend":"ca-1","backends":[{"name":"ca-1","type":"builtin"}]}}"""))).EnsureSuccessStatusCode();
+        AssertJson("[]", await Warnings());
+    }
+
+    [Fact]
     public async Task A_policy_lists_the_dataplanes_it_selects_page_by_page()
     {
         var byService = await Get($"/meshes/{Mesh}/meshtimeouts/timeout-backend/_resources/dataplanes");

@@ -218,6 +218,29 @@ public sealed partial class IncrementalGenerationTests
     }
 
     [Fact]
+    public void Turning_mtls_on_and_off_rebuilds_the_inbounds_of_proxies_nothing_else_changed_for()
+    {
+        var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();
+        var permission = ("MeshTrafficPermission", "allow-svc-0", """
+            {"targetRef":{"kind":"Mesh"},"from":[{"targetRef":{"kind":"MeshService","name":"svc-0"},"default":{"action":"Allow"}}]}
+            """);
+        const string MtlsOn = """{"mtls":{"enabledBackend":"ca-1","backends":[{"name":"ca-1","type":"builtin"}]}}""";
+        const string MtlsOff = """{"mtls":{"backends":[{"name":"ca-1","type":"builtin"}]}}""";
+        MeshContext? incremental = null;
+        var generation = 0;
+        foreach (var meshSpec in new[] { MtlsOff, MtlsOn, MtlsOn, MtlsOff })
+        {
+            var snapshot = InProcessMesh.Snapshot(dataplanes, generation: ++generation, policies: [permission], meshSpec: meshSpec);
+            incremental = MeshContext.Build(snapshot, incremental);
+            var scratch = MeshContext.Build(snapshot);
+            foreach (var (name, _) in dataplanes) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
+            // The permission acts exactly while mTLS is on: an RBAC filter on each inbound.
+            var inbound = incremental.ForProxy("dp-1").Wildcard(TypeUrls.Listener).Single(l => l.Name.StartsWith("inbound:", StringComparison.Ordinal));
+            Assert.Equal(meshSpec == MtlsOn, inbound.Payload.Value.Span.IndexOf("envoy.filters.http.rbac"u8) >= 0);
+        }
+    }
+
+    [Fact]
     public void State_of_the_world_endpoints_carry_what_changed_since_the_client_last_accepted()
     {
         var dataplanes = Services.Select((s, i) => ($"dp-{i}", Dataplane(i + 1, s, "http", Services))).ToList();

@@ -114,7 +114,7 @@ public sealed class MeshContext
                 _subsetEndpoints.TryAdd(cluster, resource);
         }
         // A proxy whose dataplane is the same keeps its config when every input of it is the same. While the
-        // mesh-wide inputs (passthrough, protocols, policies) are all unchanged that holds without looking;
+        // mesh-wide inputs (passthrough, protocols, policies, mTLS) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
             && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls);

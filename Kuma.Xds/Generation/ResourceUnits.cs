@@ -41,7 +41,10 @@ public sealed record OutboundListenerInputs(
     string Address, uint Port, string Service, string Protocol, Tags Tags, bool Transparent, OutboundRuleSet Rules,
     ClusterRefs Clusters, string? TagsHeader, ProxyIdentity? Proxy = null) : UnitInputs;
 
-/// <summary>One inbound listener and the local cluster behind it (<see cref="Proxy"/> as for outbound listeners).</summary>
+/// <summary>
+/// One inbound listener and the local cluster behind it (<see cref="Proxy"/> as for outbound listeners).
+/// <see cref="Mtls"/> is the mesh's mTLS, null while it is off.
+/// </summary>
 public sealed record InboundInputs(
     string Address, uint Port, uint ServicePort, string WorkloadAddress, Tags Tags, string Protocol, bool Transparent, InboundRuleSet Rules,
     ProxyIdentity? Proxy = null) : UnitInputs

@@ -26,6 +26,7 @@ public static class ConfigDump
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
             HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
             Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor,
+            Envoy.Extensions.Filters.Http.Rbac.V3.RBAC.Descriptor, Envoy.Extensions.Filters.Network.Rbac.V3.RBAC.Descriptor, Envoy.Config.Rbac.V3.Action.Descriptor,
             Envoy.Extensions.Filters.Http.LocalRatelimit.V3.LocalRateLimit.Descriptor,
             Envoy.Extensions.Filters.Network.LocalRatelimit.V3.LocalRateLimit.Descriptor,
             Envoy.Extensions.HealthCheck.EventSinks.File.V3.HealthCheckEventFileSink.Descriptor,

@@ -36,7 +36,6 @@ public static class PolicyTypes
         // Kuma's order (400): hash policies go on the routes just made; its locality-weighted balancing is set before
         // MeshHealthCheck decides whether panic mode has a place on the cluster.
         new(MeshLoadBalancingStrategyPolicy.Descriptor, new MeshLoadBalancingStrategyPlugin()),
-        new(MeshTrafficPermissionPolicy.Descriptor, Plugin: null),
         // Kuma's order 500: before access logs, tracing and proxy patches, which act on the passthrough chains it makes.
         new(MeshPassthroughPolicy.Descriptor, new MeshPassthroughPlugin()),
         // Kuma's order (600): after routes, before fault injection; its proxy-wide step fills in what its units left open.
@@ -52,6 +51,9 @@ public static class PolicyTypes
         // Kuma runs it right after fault injection; last here acts the same: the plugins in between touch neither its
         // filters nor the routes' per-filter configs, and it puts its HTTP filter after the fault filters either way.
         new(MeshRateLimitPolicy.Descriptor, new MeshRateLimitPlugin()),
+        // Kuma's order 1100, after MeshRateLimit (900): its RBAC filter is put first in the inbound's chain or
+        // connection manager, ahead of the rate limit; the plugins Kuma runs in between touch neither.
+        new(MeshTrafficPermissionPolicy.Descriptor, new MeshTrafficPermissionPlugin()),
         // Kuma's order 1500, after MeshRetry; it only adds resources of its own in the proxy-wide step.
         new(MeshMetricPolicy.Descriptor, new MeshMetricPlugin()),
         // Last, as in Kuma: its patches change what every other plugin made.

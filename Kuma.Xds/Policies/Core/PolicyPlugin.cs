@@ -205,6 +205,12 @@ public abstract class PolicyPlugin
     /// </summary>
     public virtual void ProxyResources(ProxyResources resources, ProxyWideTarget target, ProxyWideConfs confs) { }
 
+    /// <summary>
+    /// Notes that the <c>_rules</c> inspection lists under this type (its <c>warnings</c>) for a proxy of a mesh whose
+    /// mTLS is <paramref name="mtls"/>: e.g. that the type's rules have no effect there. None by default.
+    /// </summary>
+    public virtual IEnumerable<string> RulesWarnings(MtlsState? mtls) => [];
+
     /// <summary>A destination's inbound conf that nothing applies.</summary>
     public static readonly ProxylessGap NotAtDestination = new("default",
         "a proxyless destination has no proxy of its own to apply this, and its proxyless callers do not apply it either");
