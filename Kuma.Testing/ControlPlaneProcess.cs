@@ -56,13 +56,22 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         };
         foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) environment[key] = value;
         var process = ChildProcess.Start(SiloDll, [], environment, "cp", onLine, onLine);
-        var cp = new ControlPlaneProcess(process, api, dp);
+        var cp = new ControlPlaneProcess(process, api, dp)
+        {
+            _seedsDefaultMesh = !string.Equals(environment.GetValueOrDefault("KUMA_DEFAULTS_SKIP_MESH_CREATION"), "true", StringComparison.OrdinalIgnoreCase),
+        };
         // For attaching dotnet-counters or dotnet-trace while a scenario runs.
         Console.Error.WriteLine($"control plane: pid {process.Id}, API {cp.ApiAddress}, DP {cp.DpAddress}");
         return cp;
     }
 
-    /// <summary>Polls <c>GET /</c> until it answers 2xx; fails when the process exits first or the deadline passes.</summary>
+    // The API answers before the host has seeded the default mesh; tests that use it must not race the seeding.
+    private bool _seedsDefaultMesh;
+
+    /// <summary>
+    /// Polls <c>GET /</c> (and, unless the settings skip it, the default mesh) until it answers 2xx; fails when the
+    /// process exits first or the deadline passes.
+    /// </summary>
     public async Task WaitUntilReadyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = new Uri(ApiAddress) };
@@ -72,7 +81,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             if (_process.HasExited) throw new InvalidOperationException($"control plane exited with {await _process.ExitAsync()}");
             try
             {
-                if ((await http.GetAsync("/")).IsSuccessStatusCode) return;
+                if ((await http.GetAsync("/")).IsSuccessStatusCode
+                    && (!_seedsDefaultMesh || (await http.GetAsync("/meshes/default")).IsSuccessStatusCode)) return;
             }
             catch (HttpRequestException)
             {

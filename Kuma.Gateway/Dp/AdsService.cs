@@ -3,6 +3,7 @@ using Envoy.Service.Discovery.V3;
 using Grpc.Core;
 using Kuma.Gateway.Api;
 using Kuma.Grains;
+using Kuma.Resources;
 using Kuma.Xds.Generation;
 using Kuma.Gateway.Dp.Hub;
 using Kuma.Gateway.Dp.Sds;
@@ -70,8 +71,11 @@ public sealed partial class AdsService(
                 {
                     if (dataplane is not null)
                     {
-                        await SelfRegistration.WriteAsync(grains, identity, dataplane);
+                        var version = await SelfRegistration.WriteAsync(grains, identity, dataplane);
                         node.Hold(new LeaseHolder(identity.Tenant, identity.Mesh, identity.Name, sessionId));
+                        // The watch was joined before the write (to check revocation first): the first config must
+                        // already be the one with the proxy's own Dataplane in it.
+                        while (!Holds(signal.Watch.Current, identity.Name, version)) await signal.WaitAsync(stop.Token);
                     }
                     LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
                     // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
@@ -115,6 +119,10 @@ public sealed partial class AdsService(
             node.Unregister(sessionId);
         }
     }
+
+    private static bool Holds(MeshContext? mesh, string dataplane, long version) =>
+        mesh is not null && mesh.Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName)
+        && byName.TryGetValue(dataplane, out var stored) && stored.Version >= version;
 
     /// <summary>UNAVAILABLE is what proxies take as "try again, elsewhere": Envoy and gRPC clients reconnect at once.</summary>
     private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "server shutting down"));

@@ -39,14 +39,17 @@ public static class SelfRegistration
         };
     }
 
-    /// <summary>Writes the Dataplane through its mesh; a refusal ends the stream with the matching gRPC status.</summary>
-    public static async Task WriteAsync(IGrainFactory grains, DataplaneIdentity identity, ResourceWrite write)
+    /// <summary>
+    /// Writes the Dataplane through its mesh and answers the stored version; a refusal ends the stream with the
+    /// matching gRPC status.
+    /// </summary>
+    public static async Task<long> WriteAsync(IGrainFactory grains, DataplaneIdentity identity, ResourceWrite write)
     {
         var result = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)).Put(write);
         switch (result.Status)
         {
             case WriteStatus.Created or WriteStatus.Updated:
-                return;
+                return result.Resource?.Version ?? 0;
             case WriteStatus.QuotaExceeded:
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, result.Message ?? "quota exceeded"));
             case WriteStatus.NotFound:
