@@ -91,6 +91,11 @@ public sealed class ApiFuzzTests(FuzzControlPlane fuzz, ITestOutputHelper output
         {
             Interlocked.Increment(ref _unsendable);
         }
+        catch (HttpRequestException e) when (sent?.OriginalString.Contains("%00", StringComparison.Ordinal) == true && e.InnerException is IOException)
+        {
+            // Kestrel refuses a NUL in the path before any of our code runs, answers 400 and closes the connection
+            // without reading the body; a large body still being uploaded then fails on the client's side.
+        }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
             _findings.Add($"no answer: {e.GetType().Name}: {e.Message}", request.Describe(sent));
