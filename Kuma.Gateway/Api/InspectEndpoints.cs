@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
+using Kuma.Gateway.Dp.Hub;
 using Kuma.Grains;
 using Kuma.Policies;
 using Kuma.Policies.Rules;
@@ -18,7 +19,7 @@ namespace Kuma.Gateway.Api;
 /// gets, as Envoy JSON. <c>/_rules</c>: the merged policies.
 /// And per policy, <c>/_resources/dataplanes</c>: the dataplanes it selects.
 /// </summary>
-public sealed class InspectEndpoints(IGrainFactory grains)
+public sealed class InspectEndpoints(IGrainFactory grains, MeshHub<MeshContext> hub)
 {
     public Task HandleAsync(HttpContext context, ApiRoute route, string tenant) => route.View switch
     {
@@ -28,17 +29,29 @@ public sealed class InspectEndpoints(IGrainFactory grains)
         _ => OverviewAsync(context, tenant, route.Mesh!, route.Name!),
     };
 
-    private async Task<MeshSnapshot> SnapshotAsync(string tenant, string mesh) =>
-        await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot()
-            ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+    /// <summary>
+    /// The mesh's context at its current generation. Streams of the mesh served here already hold it, with every proxy
+    /// config they asked for built; otherwise it is built now, from whatever older view this node has.
+    /// </summary>
+    private async Task<MeshContext?> ContextAsync(string tenant, string mesh)
+    {
+        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
+        if (snapshot is null) return null;
+        var latest = hub.Latest(tenant, mesh);
+        return latest is not null && latest.Generation == snapshot.Generation ? latest : MeshContext.Build(snapshot, latest);
+    }
+
+    private async Task<MeshContext> RequiredContextAsync(string tenant, string mesh) =>
+        await ContextAsync(tenant, mesh) ?? throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
 
     /// <summary><c>_rules</c>: what every policy type merges to for this dataplane, with the policies behind each conf.</summary>
     private async Task RulesAsync(HttpContext context, string tenant, string mesh, string name)
     {
-        var snapshot = await SnapshotAsync(tenant, mesh);
+        var meshContext = await RequiredContextAsync(tenant, mesh);
+        var snapshot = meshContext.Snapshot;
         if (!snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var dataplanes) || !dataplanes.TryGetValue(name, out var dataplane))
             throw new ApiException(StatusCodes.Status404NotFound, $"Could not retrieve {ResourceTypes.Dataplane.Name}", "Not found");
-        var inspection = new RulesInspection(snapshot, MeshContext.Build(snapshot));
+        var inspection = new RulesInspection(snapshot, meshContext);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => inspection.Write(w, dataplane));
     }
 
@@ -57,11 +70,11 @@ public sealed class InspectEndpoints(IGrainFactory grains)
             throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
         var nameContains = context.Request.Query.TryGetValue("name", out var nameText) ? nameText.ToString() : "";
 
-        var snapshot = await SnapshotAsync(tenant, mesh);
+        var meshContext = await RequiredContextAsync(tenant, mesh);
+        var snapshot = meshContext.Snapshot;
         var policyType = PolicyTypes.All[typeIndex];
         if (!snapshot.ByType.TryGetValue(policyType.Name, out var policies) || !policies.ContainsKey(name))
             throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve policy", "Not found");
-        var meshContext = MeshContext.Build(snapshot);
         var policy = meshContext.Policies.Items[typeIndex].First(p => p.Name == name);
         var stored = snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) ? byName : ImmutableSortedDictionary<string, StoredResource>.Empty;
         var selected = meshContext.Dataplanes
@@ -131,19 +144,18 @@ public sealed class InspectEndpoints(IGrainFactory grains)
     /// <summary>What of the policies a proxyless client does not get, for the services it subscribed to (none when its mesh is gone).</summary>
     private async Task<ImmutableArray<NotApplied>?> NotAppliedAsync(string tenant, string mesh, string name, StreamClient client)
     {
-        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
-        if (snapshot is null) return null;
-        var context = MeshContext.Build(snapshot);
+        var context = await ContextAsync(tenant, mesh);
+        if (context is null) return null;
         return PoliciesNotApplied.For(context, name, PoliciesNotApplied.ServicesOf(context, client));
     }
 
     /// <summary>What of the policies failed to apply to the dataplane's config and was left out (none when its mesh is gone).</summary>
     private async Task<ImmutableArray<PolicyError>> PolicyErrorsAsync(string tenant, string mesh, string name)
     {
-        var snapshot = await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh)).GetSnapshot();
+        var context = await ContextAsync(tenant, mesh);
         // Only some proxy-wide steps report errors; without policies of such types there is nothing to build the config for.
-        var proxyWide = PolicyTypes.All.Any(t => t.Plugin?.ReportsErrors == true && snapshot?.ByType.TryGetValue(t.Name, out var items) == true && !items.IsEmpty);
-        return snapshot is null || !proxyWide ? [] : MeshContext.Build(snapshot).ForProxy(name).PolicyErrors;
+        var proxyWide = PolicyTypes.All.Any(t => t.Plugin?.ReportsErrors == true && context?.Snapshot.ByType.TryGetValue(t.Name, out var items) == true && !items.IsEmpty);
+        return context is null || !proxyWide ? [] : context.ForProxy(name).PolicyErrors;
     }
 
     /// <summary>Our extension of Kuma's overview (Kuma fails the proxy's whole update instead): policy parts the proxy did not get, and why.</summary>
@@ -218,9 +230,9 @@ public sealed class InspectEndpoints(IGrainFactory grains)
     /// </summary>
     private async Task ConfigAsync(HttpContext context, string tenant, string mesh, string name)
     {
-        var snapshot = await SnapshotAsync(tenant, mesh);
+        var meshContext = await RequiredContextAsync(tenant, mesh);
         var insight = await grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(tenant, mesh, name)).GetInsight();
-        var proxy = MeshContext.Build(snapshot).ForProxy(name);
+        var proxy = meshContext.ForProxy(name);
         if (insight?.Client is { Proxyless: true } client)
         {
             var subscribed = ConfigDump.RenderSubscribed(proxy, client);

@@ -33,6 +33,9 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
         return signal;
     }
 
+    /// <summary>The latest view of a mesh some stream here serves; null when none does (or nothing was heard yet).</summary>
+    public TView? Latest(string tenant, string mesh) => _watches.TryGetValue((tenant, mesh), out var watch) ? watch.Current : null;
+
     /// <summary>
     /// Leaves a mesh; the last one to leave stops its watch. The watch's pending long poll is not
     /// waited for: it ends on its own, and a new subscriber meanwhile gets a fresh watch.
