@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kuma.Validation;
 
 namespace Kuma.Gateway.Api;
 
@@ -14,9 +15,21 @@ public static class RequestBody
         var bytes = await ReadCapped(request.Body, limit, ct);
         if (bytes.Length == 0) throw ApiException.BadRequest("request body is empty");
         var text = DecodeUtf8(bytes);
-        var node = LooksLikeYaml(request.ContentType, text) ? YamlToJson.Convert(text) : ParseJson(text);
+        var node = LooksLikeYaml(request.ContentType, text) ? ParseYaml(text) : ParseJson(text);
         StorableText.RequireIn(node);
         return node as JsonObject ?? throw ApiException.BadRequest("request body must be an object");
+    }
+
+    private static JsonNode? ParseYaml(string text)
+    {
+        try
+        {
+            return YamlToJson.Convert(text);
+        }
+        catch (YamlTreeException e)
+        {
+            throw ApiException.BadRequest(e.Message);
+        }
     }
 
     private static async Task<byte[]> ReadCapped(Stream body, long limit, CancellationToken ct)

@@ -5,6 +5,7 @@ using Grpc.Core;
 using Kuma.Gateway.Api;
 using Kuma.Grains;
 using Kuma.Resources;
+using Kuma.Validation;
 
 namespace Kuma.Gateway.Dp;
 
@@ -26,7 +27,7 @@ public static class SelfRegistration
             if (tree is not JsonObject body) throw ApiException.BadRequest("must be an object");
             parsed = ResourceJson.Parse(body, ResourceTypes.Dataplane, identity.Mesh, identity.Name);
         }
-        catch (Exception e) when (e is JsonException or ApiException)
+        catch (Exception e) when (e is JsonException or ApiException or YamlTreeException)
         {
             var detail = e is ApiException api && api.Fields.Count > 0 ? string.Join("; ", api.Fields.Select(f => $"{f.Field}: {f.Reason}")) : e.Message;
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"node metadata {MetadataKey} is not a valid Dataplane: {detail}"));

@@ -2,15 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Kuma.Validation;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
-namespace Kuma.Gateway.Api;
+namespace Kuma.Validation;
 
 /// <summary>
-/// YAML bodies (as kumactl and people write them) into the same tree JSON bodies produce. Plain scalars
-/// get YAML 1.2 core types; quoted scalars stay strings.
+/// YAML (request bodies as kumactl and people write them, Envoy values inside policies) into the same tree JSON
+/// produces. Plain scalars get YAML 1.2 core types; quoted scalars stay strings. Text that is not one well-formed,
+/// bounded YAML document raises <see cref="YamlTreeException"/> with the reason.
 /// </summary>
 /// <remarks>
 /// Built from the parser's event stream with an explicit stack, never with YamlStream: its node
@@ -32,21 +32,22 @@ public static partial class YamlToJson
     [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?\z")]
     private static partial Regex JsonNumber();
 
-    public static JsonNode? Convert(string yaml)
+    /// <summary>The tree of <paramref name="yaml"/>, expanding to at most <paramref name="maxNodes"/> nodes.</summary>
+    public static JsonNode? Convert(string yaml, int maxNodes = MaxNodes)
     {
         try
         {
-            return new Builder().Run(new Parser(new StringReader(yaml)));
+            return new Builder(maxNodes).Run(new Parser(new StringReader(yaml)));
         }
         catch (YamlException e)
         {
-            throw ApiException.BadRequest($"could not parse the body as YAML: {e.Message}");
+            throw new YamlTreeException($"could not parse the body as YAML: {e.Message}");
         }
         catch (ArgumentException e)
         {
             // The scanner turns an escape such as "\udc00" into a string with char.ConvertFromUtf32, which
             // throws for surrogate and out-of-range code points instead of raising a YamlException.
-            throw ApiException.BadRequest($"could not parse the body as YAML: {e.Message}");
+            throw new YamlTreeException($"could not parse the body as YAML: {e.Message}");
         }
     }
 
@@ -58,11 +59,12 @@ public static partial class YamlToJson
         public string? PendingKey { get; set; }
     }
 
-    private sealed class Builder
+    private sealed class Builder(int maxNodes)
     {
         private readonly Stack<Frame> _open = new();
         private readonly Dictionary<string, (JsonNode? Node, int Size)> _anchors = new(StringComparer.Ordinal);
-        private int _budget = MaxNodes;
+        private readonly int _maxNodes = maxNodes;
+        private int _budget = maxNodes;
         private int _documents;
         private JsonNode? _root;
         private bool _rootSet;
@@ -74,7 +76,7 @@ public static partial class YamlToJson
                 switch (parser.Current)
                 {
                     case DocumentStart:
-                        if (++_documents > 1) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+                        if (++_documents > 1) throw new YamlTreeException("request body must hold exactly one YAML document");
                         break;
                     case MappingStart start:
                         Open(new JsonObject(), start.Anchor);
@@ -91,16 +93,16 @@ public static partial class YamlToJson
                         if (ExpectingKey() is { } mapping)
                         {
                             if (((JsonObject)mapping.Container).ContainsKey(scalar.Value))
-                                throw ApiException.BadRequest($"duplicate key '{scalar.Value}' in YAML body");
+                                throw new YamlTreeException($"duplicate key '{scalar.Value}' in YAML body");
                             mapping.PendingKey = scalar.Value;
                             break;
                         }
                         Place(ScalarValue(scalar), scalar.Anchor, 1);
                         break;
                     case AnchorAlias alias:
-                        if (ExpectingKey() is not null) throw ApiException.BadRequest("YAML mapping keys must be plain strings");
+                        if (ExpectingKey() is not null) throw new YamlTreeException("YAML mapping keys must be plain strings");
                         if (!_anchors.TryGetValue(alias.Value.Value, out var anchored))
-                            throw ApiException.BadRequest($"YAML alias *{alias.Value.Value} names no anchor");
+                            throw new YamlTreeException($"YAML alias *{alias.Value.Value} names no anchor");
                         Charge(anchored.Size);
                         var copy = anchored.Node?.DeepClone();
                         YamlScalars.CopyMarks(anchored.Node, copy);
@@ -108,7 +110,7 @@ public static partial class YamlToJson
                         break;
                 }
             }
-            if (_documents == 0) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+            if (_documents == 0) throw new YamlTreeException("request body must hold exactly one YAML document");
             return _root;
         }
 
@@ -119,8 +121,8 @@ public static partial class YamlToJson
         private void Open(JsonNode container, AnchorName anchor)
         {
             if (ExpectingKey() is not null)
-                throw ApiException.BadRequest("YAML mapping keys must be plain strings");
-            if (_open.Count >= MaxDepth) throw ApiException.BadRequest($"YAML body is nested deeper than {MaxDepth} levels");
+                throw new YamlTreeException("YAML mapping keys must be plain strings");
+            if (_open.Count >= MaxDepth) throw new YamlTreeException($"YAML body is nested deeper than {MaxDepth} levels");
             Charge(1);
             _open.Push(new Frame(container, anchor, _budget + 1));
         }
@@ -128,7 +130,7 @@ public static partial class YamlToJson
         private void Charge(int nodes)
         {
             _budget -= nodes;
-            if (_budget < 0) throw ApiException.BadRequest($"YAML body expands to more than {MaxNodes} nodes");
+            if (_budget < 0) throw new YamlTreeException($"YAML body expands to more than {_maxNodes} nodes");
         }
 
         private void Place(JsonNode? node, AnchorName anchor, int size)
@@ -136,7 +138,7 @@ public static partial class YamlToJson
             if (!anchor.IsEmpty) _anchors[anchor.Value] = (node, size);
             if (!_open.TryPeek(out var parent))
             {
-                if (_rootSet) throw ApiException.BadRequest("request body must hold exactly one YAML document");
+                if (_rootSet) throw new YamlTreeException("request body must hold exactly one YAML document");
                 (_root, _rootSet) = (node, true);
                 return;
             }
@@ -176,7 +178,10 @@ public static partial class YamlToJson
         // A number JSON can spell keeps its exact text, so YAML and JSON bodies are judged alike (1e400 included).
         if (JsonNumber().IsMatch(value)) return JsonNode.Parse(value)!.AsValue();
         if (Float().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
-            return double.IsFinite(d) ? JsonValue.Create(d) : throw ApiException.BadRequest($"YAML number {value} is out of range");
+            return double.IsFinite(d) ? JsonValue.Create(d) : throw new YamlTreeException($"YAML number {value} is out of range");
         return JsonValue.Create(value);
     }
 }
+
+/// <summary>Why a text is not a YAML document this reader takes; the message is fit for the caller.</summary>
+public sealed class YamlTreeException(string message) : FormatException(message);

@@ -233,7 +233,7 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
     {
         await Client.PutAsync("/meshes/docs-mesh", ControlPlane.Json("{}"));
         var path = $"/meshes/docs-mesh/{plural}/{name}";
-        var sent = Kuma.Gateway.Api.YamlToJson.Convert(yaml)!;
+        var sent = Kuma.Validation.YamlToJson.Convert(yaml)!;
 
         var created = await Client.PutAsync(path, ControlPlane.Yaml(yaml));
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Kuma.Gateway.Api;
+using Kuma.Validation;
 
 namespace Kuma.Tests.Unit;
 
@@ -27,13 +27,13 @@ public sealed class YamlToJsonTests
     {
         var bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + string.Join('\n', Enumerable.Range(1, 8).Select(i =>
             $"{(char)('a' + i)}: &{(char)('a' + i)} [*{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}, *{(char)('a' + i - 1)}]"));
-        var error = Assert.Throws<ApiException>(() => YamlToJson.Convert(bomb));
-        Assert.Equal(400, error.Status);
+        var error = Assert.Throws<YamlTreeException>(() => YamlToJson.Convert(bomb));
+        Assert.Equal("YAML body expands to more than 100000 nodes", error.Message);
     }
 
     [Fact]
     public void Duplicate_keys_are_refused() =>
-        Assert.Equal(400, Assert.Throws<ApiException>(() => YamlToJson.Convert("a: 1\na: 2\n")).Status);
+        Assert.Equal("duplicate key 'a' in YAML body", Assert.Throws<YamlTreeException>(() => YamlToJson.Convert("a: 1\na: 2\n")).Message);
 }
 
 public sealed class YamlNestingLimitTests
@@ -50,9 +50,8 @@ public sealed class YamlNestingLimitTests
     [MemberData(nameof(DeepBodies))]
     public void Deep_nesting_is_refused_while_parsing(string shape, string body)
     {
-        var error = Assert.Throws<ApiException>(() => YamlToJson.Convert(body));
-        Assert.Equal(400, error.Status);
-        Assert.Contains("nested deeper than 64", error.Detail, StringComparison.Ordinal);
+        var error = Assert.Throws<YamlTreeException>(() => YamlToJson.Convert(body));
+        Assert.Equal("YAML body is nested deeper than 64 levels", error.Message);
         Assert.NotEmpty(shape);
     }
 
@@ -74,7 +73,7 @@ public sealed class YamlNestingLimitTests
     [InlineData("name: \"\\udc00\\ud800\"\n")] // escapes of lone surrogates: the scanner's own conversion throws
     [InlineData("name: \"\\U0011ffff\"\n")]
     public void Odd_keys_aliases_and_documents_are_refused(string body) =>
-        Assert.Equal(400, Assert.Throws<ApiException>(() => YamlToJson.Convert(body)).Status);
+        Assert.NotEmpty(Assert.Throws<YamlTreeException>(() => YamlToJson.Convert(body)).Message);
 
     [Fact]
     public void Anchors_and_aliases_still_expand()

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Kuma.Validation;
 using Kuma.Gateway.Api;
 using Kuma.Policies;
 using Kuma.Tests.Infrastructure;

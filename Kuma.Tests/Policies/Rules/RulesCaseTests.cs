@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Kuma.Validation;
 using Kuma.Gateway.Api;
 using Kuma.Policies;
 using Kuma.Policies.MeshHttpRoute;
