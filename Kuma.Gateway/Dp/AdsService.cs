@@ -75,7 +75,7 @@ public sealed partial class AdsService(
                         node.Hold(new LeaseHolder(identity.Tenant, identity.Mesh, identity.Name, sessionId));
                         // The watch was joined before the write (to check revocation first): the first config must
                         // already be the one with the proxy's own Dataplane in it.
-                        while (!Holds(signal.Watch.Current, identity.Name, version)) await signal.WaitAsync(stop.Token);
+                        await WaitUntilVisibleAsync(signal, identity.Name, version, stop.Token);
                     }
                     LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
                     // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
@@ -119,6 +119,27 @@ public sealed partial class AdsService(
             node.Unregister(sessionId);
         }
     }
+
+    /// <summary>
+    /// Bounded: a mesh deleted right after the write never shows the dataplane, and a proxy must then hear that it
+    /// should come back rather than sit on a stream that will never carry config.
+    /// </summary>
+    private async Task WaitUntilVisibleAsync(MeshWatch<MeshContext>.Signal signal, string dataplane, long version, CancellationToken stop)
+    {
+        using var deadline = new CancellationTokenSource(SelfRegisteredVisibleWithin, clock);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stop, deadline.Token);
+        try
+        {
+            while (!Holds(signal.Watch.Current, dataplane, version)) await signal.WaitAsync(either.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !stop.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable,
+                "the dataplane was registered but its mesh did not show it within 30s; reconnect to try again"));
+        }
+    }
+
+    private static readonly TimeSpan SelfRegisteredVisibleWithin = TimeSpan.FromSeconds(30);
 
     private static bool Holds(MeshContext? mesh, string dataplane, long version) =>
         mesh is not null && mesh.Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName)
