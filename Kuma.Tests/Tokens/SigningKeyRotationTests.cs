@@ -87,6 +87,23 @@ public sealed class SigningKeyRotationTests(PlaintextDpFixture fixture) : IClass
         Assert.Equal(HttpStatusCode.NotFound, (await Cp.Client.GetAsync("/signing-keys/zone")).StatusCode);
     }
 
+    [Fact]
+    public async Task Callers_without_a_valid_token_get_401_and_change_no_signing_key()
+    {
+        var before = await Cp.Client.GetStringAsync("/signing-keys/dataplane");
+        var valid = await Cp.CreateTenantAsync("rot-forged");
+        // A real token's claims with another signature: what an attacker who saw one token could send.
+        var forged = valid[..valid.LastIndexOf('.')] + "." + Convert.ToBase64String(new byte[64]).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        foreach (var token in new[] { "garbage", forged })
+        {
+            using var client = Cp.NewClient(token);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/signing-keys/dataplane")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsync("/signing-keys/dataplane", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.DeleteAsync("/signing-keys/dataplane/1")).StatusCode);
+        }
+        Assert.Equal(before, await Cp.Client.GetStringAsync("/signing-keys/dataplane"));
+    }
+
     private async Task AssertConnectsAsync(string token)
     {
         await using var client = new AdsClient(fixture.DpAddress, "shop.web", token);
