@@ -58,43 +58,34 @@ public static class MeshProxyPatchPolicy
         }
         if (modification.Cluster is { } cluster) CheckResource<Cluster, ClusterMatch>(cluster, "cluster", path, errors, ResourceChecks.Cluster);
         else if (modification.Listener is { } listener) CheckResource<Listener, ListenerMatch>(listener, "listener", path, errors, ResourceChecks.Listener);
-        else if (modification.VirtualHost is { } host) CheckVirtualHost(host, path.Field("virtualHost"), errors);
+        else if (modification.VirtualHost is { } host) CheckVirtualHost(host, path, errors);
         else if (modification.NetworkFilter is { } network) CheckFilter<Filter>(network, "networkFilter", path, errors, ResourceChecks.NetworkFilter);
         else if (modification.HttpFilter is { } http) CheckFilter<HttpFilter>(http, "httpFilter", path, errors, ResourceChecks.HttpFilter);
     }
 
     private static void CheckResource<T, TMatch>(ResourceMod<TMatch> mod, string kind, FieldPath parent, ValidationErrors errors, Func<T, string?> check)
+        where T : class, IMessage<T>, new() where TMatch : class =>
+        CheckResource(mod, kind, parent, errors, check, (match, path) => match is null ? null : path.Field("match"));
+
+    /// <summary>A virtual host is added to the route configurations its match names, so only the host's own name is left out.</summary>
+    private static void CheckVirtualHost(ResourceMod<VirtualHostMatch> mod, FieldPath parent, ValidationErrors errors) =>
+        CheckResource<VirtualHost, VirtualHostMatch>(mod, "virtualHost", parent, errors, ResourceChecks.VirtualHost,
+            (match, path) => match?.Name is null ? null : path.Field("match").Field("name"));
+
+    /// <param name="matchNotAllowedOnAdd">The part of the match an added resource must not have, if it has it.</param>
+    private static void CheckResource<T, TMatch>(ResourceMod<TMatch> mod, string kind, FieldPath parent, ValidationErrors errors, Func<T, string?> check,
+        Func<TMatch?, FieldPath, FieldPath?> matchNotAllowedOnAdd)
         where T : class, IMessage<T>, new() where TMatch : class
     {
         var path = parent.Field(kind);
         switch (mod.Operation)
         {
             case Add:
-                if (mod.Match is not null) errors.Add(path.Field("match"), "must not be defined");
+                if (matchNotAllowedOnAdd(mod.Match, path) is { } defined) errors.Add(defined, "must not be defined");
                 CheckNewValue(mod.Value, path.Field("value"), errors, check);
                 break;
             case Patch:
                 CheckPatch<T, TMatch>(mod, kind, path, errors);
-                break;
-            case Remove:
-                if (mod.Value is not null) errors.Add(path.Field("value"), "must not be defined");
-                break;
-            default:
-                errors.Add(path.Field("operation"), AvailableOperations(ResourceOperations));
-                break;
-        }
-    }
-
-    private static void CheckVirtualHost(ResourceMod<VirtualHostMatch> mod, FieldPath path, ValidationErrors errors)
-    {
-        switch (mod.Operation)
-        {
-            case Add:
-                if (mod.Match?.Name is not null) errors.Add(path.Field("match").Field("name"), "must not be defined");
-                CheckNewValue<VirtualHost>(mod.Value, path.Field("value"), errors, ResourceChecks.VirtualHost);
-                break;
-            case Patch:
-                CheckPatch<VirtualHost, VirtualHostMatch>(mod, "virtualHost", path, errors);
                 break;
             case Remove:
                 if (mod.Value is not null) errors.Add(path.Field("value"), "must not be defined");
