@@ -109,6 +109,11 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
         lines = await client.ReadUntilAsync(line => line["t"]!.GetValue<long>() > lines[^1]["t"]!.GetValue<long>() + 2000, TimeSpan.FromSeconds(20));
         Assert.All(lines, line => Assert.Null(line["error"]));
         Assert.Contains("wrote the identity of m1.caller", helper.Log, StringComparison.Ordinal);
+        // The three names are links through ..data into the one version directory kept; older versions are gone.
+        var entries = Directory.EnumerateFileSystemEntries(callerDir).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        Assert.Single(entries, e => e!.StartsWith("..v-", StringComparison.Ordinal));
+        Assert.Equal(["..data", "ca.pem", "cert.pem", "key.pem"], entries.Where(e => !e!.StartsWith("..v-", StringComparison.Ordinal)));
+        Assert.Equal(Path.Combine("..data", "cert.pem"), new FileInfo(Path.Combine(callerDir, "cert.pem")).LinkTarget);
     }
 
     /// <summary>The server part of an answer with its serial normalised (Node may print leading zeros).</summary>
