@@ -57,6 +57,8 @@ public static class ApiServices
         services.AddSingleton<ConfigBuildGate>();
         services.AddSingleton<DpCertificateProvider>();
         services.AddSingleton<BootstrapEndpoint>();
+        services.AddSingleton<ProxylessIdentities>();
+        services.AddSingleton<IdentityEndpoint>();
         services.AddSingleton(sp => new MeshHub<MeshContext>(
             sp.GetRequiredService<IGrainFactory>(), MeshContext.Build, sp.GetRequiredService<DpServerOptions>().MeshPushInterval,
             sp.GetRequiredService<ILogger<MeshHub<MeshContext>>>()));
@@ -126,5 +128,6 @@ public static class ApiServices
         app.Lifetime.ApplicationStopping.Register(node.CloseAll);
         var bootstrap = app.Services.GetRequiredService<BootstrapEndpoint>();
         app.MapPost("/bootstrap", bootstrap.HandleAsync);
+        app.MapGet(IdentityEndpoint.Path, app.Services.GetRequiredService<IdentityEndpoint>().HandleAsync);
     }
 }

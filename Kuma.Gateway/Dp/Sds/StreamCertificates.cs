@@ -37,6 +37,9 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
 
     public ImmutableSortedDictionary<string, XdsResource> Secrets { get; private set; } = ImmutableSortedDictionary<string, XdsResource>.Empty;
 
+    /// <summary>The same identity as <see cref="Secrets"/> in PEM, for proxyless workloads that read it from files; null when there is none.</summary>
+    public IdentityPem? Current { get; private set; }
+
     /// <summary>Completes when the certificate is due for renewal (or a failed issue for another try); then call <see cref="RefreshAsync"/>.</summary>
     public Task RenewalDue => _renewalDue.Task;
 
@@ -90,6 +93,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         ]);
         _issuedFor = (meshUid, mtls, tags);
         _retry = TimeSpan.FromSeconds(1);
+        Current = new IdentityPem(answer.CertificatePem, key.ExportPkcs8PrivateKeyPem(), answer.TrustedCaPem, answer.NotAfter);
         // Measured on this node's clock from now, so a silo whose clock differs cannot make renewals early or late.
         var lifetime = answer.NotAfter - answer.NotBefore - MtlsFacts.AllowedClockSkew;
         var renewIn = lifetime * 4 / 5;
@@ -124,6 +128,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         Disarm();
         _issuedFor = null;
         _renewAt = DateTimeOffset.MaxValue;
+        Current = null;
         if (Secrets.IsEmpty) return false;
         Secrets = ImmutableSortedDictionary<string, XdsResource>.Empty;
         return true;
@@ -158,6 +163,9 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         _timer = null;
     }
 
+    /// <summary>When this node will issue the next certificate (four fifths of the current one's lifetime), on its own clock.</summary>
+    public DateTimeOffset RenewAt => _renewAt;
+
     public void Dispose() => Disarm();
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Issued the certificate of {Mesh}.{Dataplane} by backend {Backend}, valid until {NotAfter}")]
@@ -166,3 +174,6 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not issue the certificate of {Mesh}.{Dataplane}: {Reason}; trying again in {Seconds} s")]
     private static partial void LogIssueFailed(ILogger logger, string mesh, string dataplane, string reason, double seconds);
 }
+
+/// <summary>A dataplane's identity as PEM: leaf certificate, its PKCS#8 private key and the CA bundle peers are checked against.</summary>
+internal sealed record IdentityPem(string CertificatePem, string PrivateKeyPem, string TrustedCaPem, DateTimeOffset NotAfter);
