@@ -4,6 +4,7 @@ using Grpc.Core;
 using Kuma.Gateway.Api;
 using Kuma.Grains;
 using Kuma.Resources;
+using Kuma.Resources.Core;
 using Kuma.Xds.Generation;
 using Kuma.Gateway.Dp.Hub;
 using Kuma.Gateway.Dp.Sds;
@@ -26,6 +27,7 @@ public sealed partial class AdsService(
     DpServerOptions options,
     TimeProvider clock,
     CertificateClock certificateClock,
+    CaRollouts rollouts,
     ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
@@ -79,14 +81,16 @@ public sealed partial class AdsService(
                     }
                     LogConnected(logger, identity.Tenant, identity.Mesh, identity.Name, sessionId);
                     // The CA grain is the one of the token's tenant and mesh: no name a proxy sends can point elsewhere.
-                    using var certificates = new StreamCertificates(
-                        grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), identity.Mesh, identity.Name, certificateClock, logger);
+                    var rollout = rollouts.Enter(identity.Tenant, identity.Mesh);
                     try
                     {
+                        using var certificates = new StreamCertificates(
+                            grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), rollout, identity.Mesh, identity.Name, certificateClock, logger);
                         await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, stop.Token);
                     }
                     finally
                     {
+                        rollouts.Exit(identity.Tenant, identity.Mesh, rollout);
                         await Goodbye(insight.FlushAsync(sessionId));
                     }
                 }
@@ -206,8 +210,15 @@ public sealed partial class AdsService(
             return config is null || certificates.Secrets.IsEmpty ? config : config.WithSecrets(certificates.Secrets);
         }
 
+        // What the proxy holds of its mesh's CA bundle, for a CA rotation waiting on it.
+        var bundleName = MtlsFacts.MeshCaSecretName(identity.Mesh);
+        void ObserveBundle() => certificates.Observe(
+            engine.Subscriptions.Any(s => s.TypeUrl == TypeUrls.Secret && s.Subscription.Names.Contains(bundleName)),
+            engine.AcceptedVersion(TypeUrls.Secret, bundleName));
+
         engine.OnConfig(await Current());
         await Send(engine.OnRequest(first), responses, writeTimeout, ct);
+        ObserveBundle();
         ReportInsight();
 
         // Requests are read into a small queue: a client that stops reading our responses stalls only itself.
@@ -228,6 +239,7 @@ public sealed partial class AdsService(
                 nextRequest = null;
                 if (!more) break;
                 while (inbox.Reader.TryRead(out var request)) await Send(engine.OnRequest(request), responses, writeTimeout, ct);
+                ObserveBundle();
             }
             else if (done == nextChange)
             {

@@ -27,6 +27,11 @@ public sealed record DpServerOptions
     public TimeSpan MeshPushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
     /// <summary>Refused dataplane tokens one source address may present per minute before it is refused unheard (0: no limit).</summary>
     public int AuthFailuresPerMinute { get; init; } = 600;
+    /// <summary>
+    /// During a mesh CA rotation, the longest the previous backend keeps signing while this node waits for its proxies
+    /// to acknowledge a CA bundle holding the new backend (it stops at once when all have).
+    /// </summary>
+    public TimeSpan CaRolloutGrace { get; init; } = TimeSpan.FromMinutes(5);
 
     public static DpServerOptions From(KumaSettings settings) => new()
     {
@@ -39,5 +44,6 @@ public sealed record DpServerOptions
         WriteTimeout = settings.GetDuration("KUMA_DP_SERVER_WRITE_TIMEOUT", TimeSpan.FromSeconds(30)),
         MeshPushInterval = settings.GetDuration("KUMA_DP_SERVER_MESH_PUSH_INTERVAL", TimeSpan.FromMilliseconds(100)),
         AuthFailuresPerMinute = settings.GetInt("KUMA_DP_SERVER_AUTH_FAILURES_PER_MINUTE", 600),
+        CaRolloutGrace = settings.GetDuration("KUMA_DP_SERVER_CA_ROLLOUT_GRACE", TimeSpan.FromMinutes(5)),
     };
 }

@@ -52,7 +52,8 @@ public sealed class IdentityEndpoint(DataplaneAuthenticator authenticator, Proxy
                 : ApiException.Unauthorized(e.Status.Detail);
         }
 
-        var outcome = await identities.GetAsync(identity, context.RequestAborted);
+        var held = context.Request.Headers.IfNoneMatch;
+        var outcome = await identities.GetAsync(identity, pem => Matches(held, $"\"{Version(pem)}\""), context.RequestAborted);
         if (outcome.Refusal is { } refusal)
             throw new ApiException(refusal.Status, refusal.Title, refusal.Detail) { RetryAfter = refusal.Status >= 500 ? TimeSpan.FromSeconds(2) : null };
         var current = outcome.Identity!;

@@ -13,7 +13,7 @@ namespace Kuma.Gateway.Dp;
 /// often its helper asks. Each follows its mesh through the hub; one nobody asked for in a while is dropped.
 /// </summary>
 public sealed class ProxylessIdentities(
-    IGrainFactory grains, MeshHub<MeshContext> hub, CertificateClock clock, TimeProvider time, ILogger<ProxylessIdentities> logger) : IDisposable
+    IGrainFactory grains, MeshHub<MeshContext> hub, CaRollouts rollouts, CertificateClock clock, TimeProvider time, ILogger<ProxylessIdentities> logger) : IDisposable
 {
     /// <summary>A helper polls every few seconds; one silent this long has gone (and its next ask costs one issue).</summary>
     internal static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
@@ -31,6 +31,7 @@ public sealed class ProxylessIdentities(
         public readonly SemaphoreSlim Gate = new(1, 1);
         public MeshWatch<MeshContext>.Signal? Signal;
         public StreamCertificates? Certificates;
+        public CaRollout? Rollout;
         public long LastUsedTicks;
         public bool Removed;
     }
@@ -40,8 +41,12 @@ public sealed class ProxylessIdentities(
 
     internal sealed record Problem(int Status, string Title, string Detail);
 
-    /// <summary>The current identity of <paramref name="identity"/>'s dataplane, issuing one when none is current.</summary>
-    internal async Task<Outcome> GetAsync(DataplaneIdentity identity, CancellationToken ct)
+    /// <summary>
+    /// The current identity of <paramref name="identity"/>'s dataplane, issuing one when none is current.
+    /// <paramref name="callerHolds"/> says whether the caller already holds that identity (its files, the CA bundle
+    /// among them): a CA rollout on this node waits for that, as it waits for an Envoy's acknowledgement.
+    /// </summary>
+    internal async Task<Outcome> GetAsync(DataplaneIdentity identity, Func<IdentityPem, bool> callerHolds, CancellationToken ct)
     {
         Sweep();
         var key = (identity.Tenant, identity.Mesh, identity.Name);
@@ -54,9 +59,10 @@ public sealed class ProxylessIdentities(
                 if (entry.Removed) continue;
                 entry.LastUsedTicks = time.GetTimestamp();
                 entry.Signal ??= await hub.SubscribeAsync(identity.Tenant, identity.Mesh, ct);
+                entry.Rollout ??= rollouts.Enter(identity.Tenant, identity.Mesh);
                 entry.Certificates ??= new StreamCertificates(
-                    grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), identity.Mesh, identity.Name, clock, logger);
-                return await Answer(entry.Signal.Watch.Current, entry.Certificates, identity);
+                    grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), entry.Rollout, identity.Mesh, identity.Name, clock, logger);
+                return await Answer(entry.Signal.Watch.Current, entry.Certificates, identity, callerHolds);
             }
             finally
             {
@@ -65,7 +71,7 @@ public sealed class ProxylessIdentities(
         }
     }
 
-    private static async Task<Outcome> Answer(MeshContext? mesh, StreamCertificates certificates, DataplaneIdentity identity)
+    private static async Task<Outcome> Answer(MeshContext? mesh, StreamCertificates certificates, DataplaneIdentity identity, Func<IdentityPem, bool> callerHolds)
     {
         if (mesh is null || mesh.Snapshot.MeshResource.Uid != identity.MeshUid)
             return Refused(StatusCodes.Status401Unauthorized, "Unauthorized", $"mesh {identity.Mesh} was deleted and created again since this token was issued");
@@ -78,6 +84,7 @@ public sealed class ProxylessIdentities(
             return Refused(StatusCodes.Status409Conflict, "Conflict", $"dataplane {identity.Name} has no inbound with a {IdentityTags.ServiceTag} tag: it has no identity");
 
         await certificates.RefreshAsync(mesh);
+        if (certificates.Current is { } held) certificates.Observe(subscribed: true, callerHolds(held) ? certificates.BundleVersion : null);
         return certificates.Current is { } current
             ? new Outcome(current, certificates.RenewAt, null)
             // The CA could not sign (its log says why); the caller keeps what it has and asks again.
@@ -124,6 +131,7 @@ public sealed class ProxylessIdentities(
         entry.Removed = true;
         _entries.TryRemove(new KeyValuePair<(string, string, string), Entry>(key, entry));
         entry.Certificates?.Dispose();
+        if (entry.Rollout is { } rollout) rollouts.Exit(key.Tenant, key.Mesh, rollout);
         if (entry.Signal is { } signal) hub.Unsubscribe(key.Tenant, key.Mesh, signal);
     }
 

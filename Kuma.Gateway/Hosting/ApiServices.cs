@@ -7,6 +7,7 @@ using Kuma.Grains;
 using Kuma.Policies;
 using Kuma.Xds.Generation;
 using Kuma.Gateway.Dp.Hub;
+using Kuma.Gateway.Dp.Sds;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -55,6 +56,7 @@ public static class ApiServices
         services.AddSingleton<GatewayNode>();
         services.AddSingleton<InsightReporter>();
         services.AddSingleton<ConfigBuildGate>();
+        services.AddSingleton<CaRollouts>();
         services.AddSingleton<DpCertificateProvider>();
         services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton<ProxylessIdentities>();

@@ -11,7 +11,14 @@ namespace Kuma.Ca;
 /// </summary>
 internal static partial class MeshCaValidation
 {
-    public const string ChangeForbidden = "Changing CA when mTLS is enabled is forbidden. Disable mTLS first and then change the CA";
+    /// <summary>
+    /// Kuma refuses any change of the enabled backend while mTLS is on ("Changing CA when mTLS is enabled is forbidden.
+    /// Disable mTLS first and then change the CA"). Here a change is a rotation as long as the backend that issued until
+    /// now stays listed, so its CA stays trusted while proxies move to the new one; only dropping it at once is refused.
+    /// </summary>
+    public static string ChangeForbidden(string previous) =>
+        $"Changing CA when mTLS is enabled requires the previous backend \"{previous}\" to stay in mtls.backends until every proxy "
+        + "holds a certificate of the new one. Add the new backend and enable it, then remove the previous one in a later change, or disable mTLS first";
     private const int MaxBackendNameLength = 255;
 
     [GeneratedRegex(@"^([a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62}){1}(\.[a-zA-Z0-9_]{1}[a-zA-Z0-9_-]{0,62})*[\._]?\z")]
@@ -23,8 +30,9 @@ internal static partial class MeshCaValidation
         var errors = new ValidationErrors();
         var enabled = spec.Mtls?.EnabledBackend;
         var wasEnabled = previous?.Mtls?.EnabledBackend;
-        if (wasEnabled is { Length: > 0 } && enabled is { Length: > 0 } && wasEnabled != enabled)
-            errors.Add("mtls.enabledBackend", ChangeForbidden);
+        if (wasEnabled is { Length: > 0 } && enabled is { Length: > 0 } && wasEnabled != enabled
+            && !(spec.Mtls?.Backends ?? []).Any(b => b.Name == wasEnabled))
+            errors.Add("mtls.enabledBackend", ChangeForbidden(wasEnabled));
 
         var path = FieldPath.Root.Field("mtls").Field("backends");
         var backends = spec.Mtls?.Backends ?? [];

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Security.Cryptography;
 using Kuma.Ca;
 using Kuma.Resources;
@@ -10,8 +11,9 @@ using Orleans.Concurrency;
 namespace Kuma.Grains;
 
 /// <summary>
-/// Signs dataplane certificates with the enabled backend of one tenant's mesh. The CA is read from the store the
-/// first time and again only when a caller serves a newer generation (or another incarnation) of the mesh.
+/// Signs dataplane certificates with a backend of one tenant's mesh (the enabled one unless the caller names another
+/// listed one) and hands out the bundle of every listed backend's CA. The CAs are read from the store the first time
+/// and again only when a caller serves a newer generation (or another incarnation) of the mesh.
 /// </summary>
 [StatelessWorker]
 internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock clock, ILogger<MeshCaGrain> logger) : Grain, IMeshCaGrain
@@ -20,8 +22,21 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
     private string _mesh = "";
     private LoadedCa? _loaded;
 
-    /// <summary>The CA as of one mesh generation: no backend when mTLS is off; a backend with no pair when it is unusable.</summary>
-    private sealed record LoadedCa(string MeshUid, long Generation, string? Backend, CaKeyPair? Pair, TimeSpan Lifetime, string? Error);
+    /// <summary>One backend's CA: no pair when it is unusable.</summary>
+    private sealed record BackendCa(CaKeyPair? Pair, TimeSpan Lifetime, string? Error);
+
+    /// <summary>
+    /// The CAs as of one mesh generation: no enabled backend when mTLS is off. The bundle holds the certificates of
+    /// the usable backends in the mesh's order.
+    /// </summary>
+    private sealed record LoadedCa(string MeshUid, long Generation, string? Enabled, IReadOnlyDictionary<string, BackendCa> Backends,
+        string Bundle, ImmutableArray<string> BundleBackends)
+    {
+        public void Dispose()
+        {
+            foreach (var backend in Backends.Values) backend.Pair?.Dispose();
+        }
+    }
 
     public override Task OnActivateAsync(CancellationToken ct)
     {
@@ -31,7 +46,7 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken ct)
     {
-        _loaded?.Pair?.Dispose();
+        _loaded?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -42,10 +57,13 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
         var loaded = _loaded!;
         // The caller's mesh is gone (or is another incarnation): nothing of this one is its to have.
         if (loaded.MeshUid != request.MeshUid) return IssuedIdentity.MtlsOff;
-        if (loaded.Backend is null) return IssuedIdentity.MtlsOff;
-        if (loaded.Pair is not { } pair) return new IssuedIdentity(true, loaded.Backend, Error: loaded.Error);
-        var (der, notBefore, notAfter) = LeafIssuer.Issue(pair, request.PublicKey, _mesh, request.Tags, loaded.Lifetime, clock.Now);
-        return new IssuedIdentity(true, loaded.Backend, PemEncoding.WriteString("CERTIFICATE", der), pair.CertPem, notBefore, notAfter);
+        if (loaded.Enabled is not { } enabled) return IssuedIdentity.MtlsOff;
+        // A backend the mesh no longer lists signs nothing: its CA is leaving the bundles.
+        var name = request.Backend is { } asked && loaded.Backends.ContainsKey(asked) ? asked : enabled;
+        var backend = loaded.Backends[name];
+        if (backend.Pair is not { } pair) return new IssuedIdentity(true, name, Error: backend.Error);
+        var (der, notBefore, notAfter) = LeafIssuer.Issue(pair, request.PublicKey, _mesh, request.Tags, backend.Lifetime, clock.Now);
+        return new IssuedIdentity(true, name, PemEncoding.WriteString("CERTIFICATE", der), loaded.Bundle, notBefore, notAfter, TrustedBackends: loaded.BundleBackends);
     }
 
     private async Task Load()
@@ -54,19 +72,41 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
         var generation = await store.GetGenerationAsync(new Generation(_tenant, _mesh));
         var meshResource = await store.GetAsync(ResourceKey.Global(_tenant, ResourceTypes.Mesh.Name, _mesh));
         var loaded = meshResource is null
-            ? new LoadedCa("", generation, null, null, TimeSpan.Zero, null)
-            : await LoadBackend(meshResource, generation);
-        _loaded?.Pair?.Dispose();
+            ? new LoadedCa("", generation, null, new Dictionary<string, BackendCa>(), "", [])
+            : await LoadBackends(meshResource, generation);
+        _loaded?.Dispose();
         _loaded = loaded;
-        if (loaded.Error is not null) LogUnusableCa(logger, _tenant, _mesh, loaded.Backend ?? "", loaded.Error);
+        foreach (var (name, backend) in loaded.Backends)
+        {
+            if (backend.Error is not null) LogUnusableCa(logger, _tenant, _mesh, name, backend.Error);
+        }
     }
 
-    private async Task<LoadedCa> LoadBackend(StoredResource meshResource, long generation)
+    private async Task<LoadedCa> LoadBackends(StoredResource meshResource, long generation)
     {
         var spec = ResourceTypes.Mesh.Parse(meshResource.SpecJson);
-        if (MtlsFacts.EnabledBackend(spec) is not { Name: { } name } backend) return new LoadedCa(meshResource.Uid, generation, null, null, TimeSpan.Zero, null);
+        if (MtlsFacts.EnabledBackend(spec) is not { Name: { } enabled })
+            return new LoadedCa(meshResource.Uid, generation, null, new Dictionary<string, BackendCa>(), "", []);
+        var backends = new Dictionary<string, BackendCa>(StringComparer.Ordinal);
+        var bundle = new System.Text.StringBuilder();
+        var bundleBackends = ImmutableArray.CreateBuilder<string>();
+        foreach (var backend in spec.Mtls!.Backends!)
+        {
+            if (backend.Name is not { } name || backends.ContainsKey(name)) continue;
+            var ca = await LoadBackend(backend, name);
+            backends[name] = ca;
+            if (ca.Pair is not { } pair) continue;
+            if (bundle.Length > 0 && bundle[^1] != '\n') bundle.Append('\n');
+            bundle.Append(pair.CertPem);
+            bundleBackends.Add(name);
+        }
+        return new LoadedCa(meshResource.Uid, generation, enabled, backends, bundle.ToString(), bundleBackends.ToImmutable());
+    }
+
+    private async Task<BackendCa> LoadBackend(MeshCaBackend backend, string name)
+    {
         var lifetime = MtlsFacts.DpCertLifetime(backend);
-        LoadedCa Failed(string error) => new(meshResource.Uid, generation, name, null, lifetime, error);
+        BackendCa Failed(string error) => new(null, lifetime, error);
 
         if (backend.Type == MtlsFacts.BuiltinType)
         {
@@ -80,7 +120,7 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
             if (cert is null || key is null)
                 return Failed($"secrets {MtlsFacts.BuiltinCertSecretName(_mesh, name)} and {MtlsFacts.BuiltinKeySecretName(_mesh, name)} must both exist");
             var pair = CaKeyPair.Parse(cert, key, out var error);
-            return pair is null ? Failed($"not a valid TLS key pair: {error}") : new LoadedCa(meshResource.Uid, generation, name, pair, lifetime, null);
+            return pair is null ? Failed($"not a valid TLS key pair: {error}") : new BackendCa(pair, lifetime, null);
         }
         if (backend.Type == MtlsFacts.ProvidedType)
         {
@@ -93,7 +133,7 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
             var pair = MeshCaValidation.Provided(_mesh, backend, FieldPath.Root, s => secrets.GetValueOrDefault(s), clock.Now, errors);
             return pair is null
                 ? Failed(string.Join("; ", errors.ToImmutable().Select(e => e.Field.Length > 0 ? $"{e.Field}: {e.Reason}" : e.Reason)))
-                : new LoadedCa(meshResource.Uid, generation, name, pair, lifetime, null);
+                : new BackendCa(pair, lifetime, null);
         }
         return Failed($"backend type {backend.Type} is not supported");
     }

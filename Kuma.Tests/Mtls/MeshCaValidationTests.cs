@@ -196,9 +196,24 @@ public sealed class MeshCaValidationTests
     {
         const string first = "mtls:\n  enabledBackend: builtin-1\n  backends:\n  - name: builtin-1\n    type: builtin";
         const string second = "mtls:\n  enabledBackend: builtin-2\n  backends:\n  - name: builtin-2\n    type: builtin";
-        AssertErrors([new FieldError("mtls.enabledBackend", MeshCaValidation.ChangeForbidden)], Validate(second, previousYaml: first));
+        // Changed expectation: Kuma answers "Changing CA when mTLS is enabled is forbidden. ..."; here the same write is
+        // refused because it drops the backend that issued until now (a rotation keeps it listed).
+        AssertErrors([new FieldError("mtls.enabledBackend", MeshCaValidation.ChangeForbidden("builtin-1"))], Validate(second, previousYaml: first));
         // Kuma: allowed when mTLS was disabled first.
         Assert.Empty(Validate(second, previousYaml: "mtls:\n  backends:\n  - name: builtin-1\n    type: builtin"));
+    }
+
+    [Fact]
+    public void A_rotation_switches_the_enabled_backend_while_the_previous_one_stays_listed()
+    {
+        const string first = "mtls:\n  enabledBackend: builtin-1\n  backends:\n  - name: builtin-1\n    type: builtin";
+        const string both = "mtls:\n  enabledBackend: builtin-2\n  backends:\n  - name: builtin-1\n    type: builtin\n  - name: builtin-2\n    type: builtin";
+        const string second = "mtls:\n  enabledBackend: builtin-2\n  backends:\n  - name: builtin-2\n    type: builtin";
+        Assert.Empty(Validate(both, previousYaml: first));
+        // Once the new backend issues, the previous one may go.
+        Assert.Empty(Validate(second, previousYaml: both));
+        // Switching back while both are listed is a rotation too.
+        Assert.Empty(Validate(both.Replace("enabledBackend: builtin-2", "enabledBackend: builtin-1", StringComparison.Ordinal), previousYaml: both));
     }
 
     private static List<FieldError> ValidateInline(string cert, string key) =>

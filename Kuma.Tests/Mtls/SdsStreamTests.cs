@@ -55,9 +55,9 @@ public sealed class SdsStreamTests(CertificateClockFixture fixture) : IClassFixt
     private async Task<AdsClient> Connect(HttpClient tenant, string mesh, string name, string? nodeId = null) =>
         new(fixture.DpAddress, nodeId ?? $"{mesh}.{name}", await ControlPlane.DataplaneTokenAsync(tenant, mesh, name));
 
-    private static async Task<string> CaPem(HttpClient tenant, string mesh) =>
+    private static async Task<string> CaPem(HttpClient tenant, string mesh, string backend = "ca-1") =>
         Encoding.UTF8.GetString(Convert.FromBase64String(
-            JsonNode.Parse(await tenant.GetStringAsync($"/meshes/{mesh}/secrets/{mesh}.ca-builtin-cert-ca-1"))!["data"]!.GetValue<string>()));
+            JsonNode.Parse(await tenant.GetStringAsync($"/meshes/{mesh}/secrets/{mesh}.ca-builtin-cert-{backend}"))!["data"]!.GetValue<string>()));
 
     private static Dictionary<string, Secret> Secrets(DiscoveryResponse response) =>
         response.Resources.Select(r => r.Unpack<Secret>()).ToDictionary(s => s.Name);
@@ -208,5 +208,98 @@ public sealed class SdsStreamTests(CertificateClockFixture fixture) : IClassFixt
         // Still the same stream: it answers the ACK's follow-up with no error and is not ended.
         await ads.AckAsync(renewed, OwnNames);
         Assert.Equal(StatusCode.DeadlineExceeded, await ads.StatusAsync(TimeSpan.FromMilliseconds(300)));
+    }
+
+    private const string RotatingMesh =
+        """{"type":"Mesh","name":"m1","mtls":{"enabledBackend":"ca-2","backends":[{"name":"ca-1","type":"builtin"},{"name":"ca-2","type":"builtin"}]}}""";
+    private const string RotatedMesh = """{"type":"Mesh","name":"m1","mtls":{"enabledBackend":"ca-2","backends":[{"name":"ca-2","type":"builtin"}]}}""";
+
+    /// <summary>The certificates of a CA bundle, in order, as PEM.</summary>
+    private static List<string> BundleOf(Secret bundle)
+    {
+        var certificates = new X509Certificate2Collection();
+        certificates.ImportFromPem(bundle.ValidationContext.TrustedCa.InlineBytes.ToStringUtf8());
+        var pems = certificates.Select(c => c.ExportCertificatePem()).ToList();
+        foreach (var certificate in certificates) certificate.Dispose();
+        return pems;
+    }
+
+    private static string Normalized(string pem)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(pem);
+        return certificate.ExportCertificatePem();
+    }
+
+    [Fact]
+    public async Task A_CA_rotation_trusts_both_CAs_everywhere_before_any_leaf_of_the_new_one_and_streams_live_on()
+    {
+        var tenant = await TenantWithMeshes("sds-rotate");
+        var ca1 = await CaPem(tenant, "m1");
+        await using var a = await Connect(tenant, "m1", "a");
+        await using var b = await Connect(tenant, "m1", "b");
+        AdsClient[] proxies = [a, b];
+        foreach (var proxy in proxies)
+        {
+            await proxy.SendAsync(TypeUrls.Secret, OwnNames);
+            var first = await proxy.NextOfTypeAsync(TypeUrls.Secret);
+            using var leaf = Leaf(Secrets(first)["identity_cert:secret:m1"]);
+            Assert.Empty(TestCertificates.ChainProblems(leaf, ca1, fixture.Clock.GetUtcNow()));
+            await proxy.AckAsync(first, OwnNames);
+        }
+
+        // Adding ca-2 and enabling it in one write: every proxy trusts both CAs, and its leaf still comes from ca-1.
+        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json(RotatingMesh))).EnsureSuccessStatusCode();
+        var ca2 = await CaPem(tenant, "m1", "ca-2");
+        var both = new List<string> { Normalized(ca1), Normalized(ca2) };
+        var trusting = new List<DiscoveryResponse>();
+        foreach (var proxy in proxies)
+        {
+            var response = await proxy.NextOfTypeAsync(TypeUrls.Secret);
+            var secrets = Secrets(response);
+            Assert.Equal(both, BundleOf(secrets["mesh_ca:secret:m1"]));
+            if (secrets.TryGetValue("identity_cert:secret:m1", out var identity))
+            {
+                using var leaf = Leaf(identity);
+                Assert.Empty(TestCertificates.ChainProblems(leaf, ca1, fixture.Clock.GetUtcNow()));
+            }
+            trusting.Add(response);
+        }
+
+        // One proxy holding both CAs is not enough: the other has not said it trusts ca-2 yet.
+        await a.AckAsync(trusting[0], OwnNames);
+        Assert.True(await a.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.True(await b.NothingWithinAsync(TimeSpan.FromMilliseconds(1)));
+
+        // Once every proxy acknowledged the bundle with ca-2, each gets a leaf of ca-2 on its live stream.
+        await b.AckAsync(trusting[1], OwnNames);
+        var rotated = new List<DiscoveryResponse>();
+        foreach (var proxy in proxies)
+        {
+            var response = await proxy.NextOfTypeAsync(TypeUrls.Secret);
+            var secrets = Secrets(response);
+            using var leaf = Leaf(secrets["identity_cert:secret:m1"]);
+            Assert.Empty(TestCertificates.ChainProblems(leaf, ca2, fixture.Clock.GetUtcNow()));
+            Assert.NotEmpty(TestCertificates.ChainProblems(leaf, ca1, fixture.Clock.GetUtcNow()));
+            if (secrets.TryGetValue("mesh_ca:secret:m1", out var bundle)) Assert.Equal(both, BundleOf(bundle));
+            await proxy.AckAsync(response, OwnNames);
+            rotated.Add(response);
+        }
+
+        // Removing ca-1 takes it out of every bundle; leaves stay with ca-2.
+        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json(RotatedMesh))).EnsureSuccessStatusCode();
+        foreach (var proxy in proxies)
+        {
+            var secrets = Secrets(await proxy.NextOfTypeAsync(TypeUrls.Secret));
+            Assert.Equal([Normalized(ca2)], BundleOf(secrets["mesh_ca:secret:m1"]));
+            if (secrets.TryGetValue("identity_cert:secret:m1", out var identity))
+            {
+                using var leaf = Leaf(identity);
+                Assert.Empty(TestCertificates.ChainProblems(leaf, ca2, fixture.Clock.GetUtcNow()));
+            }
+        }
+
+        // The same two streams throughout: neither was ended.
+        Assert.Equal(StatusCode.DeadlineExceeded, await a.StatusAsync(TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(StatusCode.DeadlineExceeded, await b.StatusAsync(TimeSpan.FromMilliseconds(1)));
     }
 }

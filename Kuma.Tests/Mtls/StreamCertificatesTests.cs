@@ -37,7 +37,8 @@ public sealed class StreamCertificatesTests
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var ca = new ScriptedCa(clock);
-        return (new StreamCertificates(ca, "m1", "a", new CertificateClock(clock), NullLogger.Instance), ca, clock);
+        var certificateClock = new CertificateClock(clock);
+        return (new StreamCertificates(ca, new CaRollout(certificateClock, TimeSpan.FromMinutes(5)), "m1", "a", certificateClock, NullLogger.Instance), ca, clock);
     }
 
     [Fact]

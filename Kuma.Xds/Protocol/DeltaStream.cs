@@ -30,6 +30,9 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
 
     public IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions => _types.Select(t => (t.Key, t.Value.Subscription));
 
+    public string? AcceptedVersion(string typeUrl, string name) =>
+        _types.TryGetValue(typeUrl, out var state) ? state.Acked.GetValueOrDefault(name) : null;
+
     public List<DeltaDiscoveryResponse> OnConfig(ProxyConfig? config)
     {
         _config = config;
@@ -74,6 +77,11 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
             }
             else
             {
+                // Only secrets are asked about (a CA rotation waits for bundles): other types keep no copy per stream.
+                if (typeUrl == TypeUrls.Secret)
+                {
+                    foreach (var (name, version) in answered) state.Acked[name] = version;
+                }
                 Events.Add(new XdsEvent(typeUrl, XdsEventKind.Acked, request.ResponseNonce, null, clock.GetUtcNow()));
             }
         }
@@ -84,6 +92,7 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
         foreach (var name in request.ResourceNamesUnsubscribe)
         {
             state.Known.Remove(name);
+            state.Acked.Remove(name);
             state.ToldAbsent.Remove(name);
         }
         foreach (var name in request.ResourceNamesSubscribe)
@@ -201,6 +210,8 @@ public sealed class DeltaStream(TimeProvider clock) : IXdsEngine<DeltaDiscoveryR
         /// <summary>What the client holds: name to version.</summary>
         public Dictionary<string, string> Known { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, string> Rejected { get; } = new(StringComparer.Ordinal);
+        /// <summary>Secrets the client acknowledged last: name to version.</summary>
+        public Dictionary<string, string> Acked { get; } = new(StringComparer.Ordinal);
         public HashSet<string> ToldAbsent { get; } = new(StringComparer.Ordinal);
         /// <summary>Responses not yet acknowledged, by nonce.</summary>
         public Dictionary<string, List<(string Name, string Version)>> Pending { get; } = new(StringComparer.Ordinal);

@@ -15,6 +15,9 @@ public interface IXdsEngine<in TRequest, TResponse>
     /// <summary>What the stream subscribes to now, per type URL.</summary>
     IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions { get; }
 
+    /// <summary>The version of a resource the client last acknowledged, or null when it acknowledged none.</summary>
+    string? AcceptedVersion(string typeUrl, string name);
+
     List<TResponse> OnConfig(ProxyConfig? config);
 
     List<TResponse> OnRequest(TRequest request);

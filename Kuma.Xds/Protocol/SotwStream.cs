@@ -30,6 +30,9 @@ public sealed class SotwStream(TimeProvider clock) : IXdsEngine<DiscoveryRequest
 
     public IEnumerable<(string TypeUrl, Subscription Subscription)> Subscriptions => _types.Select(t => (t.Key, t.Value.Subscription));
 
+    public string? AcceptedVersion(string typeUrl, string name) =>
+        _types.TryGetValue(typeUrl, out var state) ? state.Accepted?.FirstOrDefault(r => r.Name == name)?.Version : null;
+
     /// <summary>A new mesh generation (or a mesh that disappeared): push what changed, clusters first.</summary>
     public List<DiscoveryResponse> OnConfig(ProxyConfig? config)
     {

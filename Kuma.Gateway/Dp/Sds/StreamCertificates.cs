@@ -15,21 +15,26 @@ namespace Kuma.Gateway.Dp.Sds;
 /// <summary>
 /// The SDS secrets of one stream: its proxy's certificate and key (<c>identity_cert:secret:&lt;mesh&gt;</c>) and its mesh's
 /// CA bundle (<c>mesh_ca:secret:&lt;mesh&gt;</c>). The key is made here, for this stream only, and only its public half
-/// goes to the mesh's CA. A new certificate is issued when the mesh's mTLS settings or the proxy's tags change, and
-/// at four fifths of its lifetime, as Kuma renews them.
+/// goes to the mesh's CA. A new certificate is issued when the mesh's mTLS settings, the proxy's tags or the backend
+/// that signs (<see cref="CaRollout"/>) change, and at four fifths of its lifetime, as Kuma renews them.
 /// </summary>
-internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, string dataplane, CertificateClock clock, ILogger logger) : IDisposable
+internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout rollout, string mesh, string dataplane, CertificateClock clock, ILogger logger) : IDisposable
 {
     private static readonly TimeSpan MinimumRenewal = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaximumRetry = TimeSpan.FromMinutes(1);
 
     private StoredResource? _seenMesh;
     private string? _seenMtls;
+    private (string Enabled, ImmutableHashSet<string> Listed)? _seenBackends;
     private DataplaneSpec? _seenDataplane;
     private ImmutableSortedDictionary<string, ImmutableArray<string>>? _seenTags;
 
     /// <summary>What the current secrets were issued for.</summary>
-    private (string MeshUid, string Mtls, ImmutableSortedDictionary<string, ImmutableArray<string>> Tags)? _issuedFor;
+    private (string MeshUid, string Mtls, ImmutableSortedDictionary<string, ImmutableArray<string>> Tags, string Signing)? _issuedFor;
+    /// <summary>The version of the CA bundle served now and the backends whose CAs it holds.</summary>
+    private (string Version, ImmutableArray<string> Backends)? _bundle;
+    private bool _joined;
+    private string? _acknowledged;
     private DateTimeOffset _renewAt = DateTimeOffset.MaxValue;
     private TimeSpan _retry = TimeSpan.FromSeconds(1);
     private CancellationTokenSource? _timer;
@@ -40,8 +45,11 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
     /// <summary>The same identity as <see cref="Secrets"/> in PEM, for proxyless workloads that read it from files; null when there is none.</summary>
     public IdentityPem? Current { get; private set; }
 
-    /// <summary>Completes when the certificate is due for renewal (or a failed issue for another try); then call <see cref="RefreshAsync"/>.</summary>
-    public Task RenewalDue => _renewalDue.Task;
+    /// <summary>
+    /// Completes when the certificate is due for renewal (or a failed issue for another try), or when the mesh's
+    /// signing backend changed; then call <see cref="RefreshAsync"/>.
+    /// </summary>
+    public Task RenewalDue => Task.WhenAny(_renewalDue.Task, rollout.Switched);
 
     /// <summary>Brings the secrets in line with <paramref name="context"/>; true when they changed.</summary>
     public async Task<bool> RefreshAsync(MeshContext? context)
@@ -53,7 +61,10 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         if (context is null || mtls is null || tags is null) return Clear();
 
         var meshUid = context.Snapshot.MeshResource.Uid;
-        var basisUnchanged = _issuedFor is { } issued && issued.MeshUid == meshUid && issued.Mtls == mtls && IdentityTags.Same(issued.Tags, tags);
+        var (enabled, listed) = _seenBackends!.Value;
+        var signing = rollout.Signing(meshUid, enabled, listed);
+        var basisUnchanged = _issuedFor is { } issued && issued.MeshUid == meshUid && issued.Mtls == mtls && IdentityTags.Same(issued.Tags, tags)
+            && issued.Signing == signing;
         if (basisUnchanged && clock.Now < _renewAt)
         {
             // A timer may fire a little before the wall clock agrees: wait out the rest.
@@ -65,7 +76,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         IssuedIdentity answer;
         try
         {
-            answer = await ca.Issue(new IdentityRequest(meshUid, context.Snapshot.Generation, key.ExportSubjectPublicKeyInfo(), tags));
+            answer = await ca.Issue(new IdentityRequest(meshUid, context.Snapshot.Generation, key.ExportSubjectPublicKeyInfo(), tags, signing));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -74,6 +85,11 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         if (!answer.MtlsEnabled) return Clear();
         if (answer.Error is not null || answer.CertificatePem is null || answer.TrustedCaPem is null) return Failed(answer.Error ?? "no certificate");
 
+        var bundle = Encode(new Secret
+        {
+            Name = MtlsFacts.MeshCaSecretName(mesh),
+            ValidationContext = new CertificateValidationContext { TrustedCa = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(answer.TrustedCaPem) } },
+        });
         Secrets = ImmutableSortedDictionary.CreateRange(StringComparer.Ordinal,
         [
             Encode(new Secret
@@ -85,13 +101,11 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
                     PrivateKey = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(key.ExportECPrivateKeyPem()) },
                 },
             }),
-            Encode(new Secret
-            {
-                Name = MtlsFacts.MeshCaSecretName(mesh),
-                ValidationContext = new CertificateValidationContext { TrustedCa = new CoreDataSource { InlineBytes = ByteString.CopyFromUtf8(answer.TrustedCaPem) } },
-            }),
+            bundle,
         ]);
-        _issuedFor = (meshUid, mtls, tags);
+        _issuedFor = (meshUid, mtls, tags, signing);
+        _bundle = (bundle.Value.Version, answer.TrustedBackends.IsDefault ? [] : answer.TrustedBackends);
+        _acknowledged = null;
         _retry = TimeSpan.FromSeconds(1);
         Current = new IdentityPem(answer.CertificatePem, key.ExportPkcs8PrivateKeyPem(), answer.TrustedCaPem, answer.NotAfter);
         // Measured on this node's clock from now, so a silo whose clock differs cannot make renewals early or late.
@@ -110,8 +124,29 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
         if (ReferenceEquals(meshResource, _seenMesh)) return _seenMtls;
         var spec = ResourceTypes.Mesh.Parse(meshResource.SpecJson);
         _seenMesh = meshResource;
-        _seenMtls = MtlsFacts.EnabledBackend(spec) is null ? null : SpecBinder.ToCanonicalJson(spec.Mtls);
+        var enabled = MtlsFacts.EnabledBackend(spec);
+        _seenMtls = enabled is null ? null : SpecBinder.ToCanonicalJson(spec.Mtls);
+        _seenBackends = enabled is null ? null : (enabled.Name!, spec.Mtls!.Backends!.Select(b => b.Name).OfType<string>().ToImmutableHashSet(StringComparer.Ordinal));
         return _seenMtls;
+    }
+
+    /// <summary>The version of the CA bundle issued last; what <see cref="Observe"/> takes as acknowledged.</summary>
+    public string? BundleVersion => _bundle?.Version;
+
+    /// <summary>
+    /// What the proxy holds of the CA bundle: whether it subscribes to it (only then does the rollout wait for it)
+    /// and the version of the bundle it last acknowledged.
+    /// </summary>
+    public void Observe(bool subscribed, string? acknowledgedVersion)
+    {
+        if (subscribed && !_joined)
+        {
+            _joined = true;
+            rollout.Join(this);
+        }
+        if (!_joined || _bundle is not { } bundle || acknowledgedVersion != bundle.Version || _acknowledged == bundle.Version) return;
+        _acknowledged = bundle.Version;
+        rollout.Acknowledged(this, bundle.Backends);
     }
 
     private ImmutableSortedDictionary<string, ImmutableArray<string>>? TagsOf(DataplaneSpec? spec)
@@ -127,6 +162,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
     {
         Disarm();
         _issuedFor = null;
+        _bundle = null;
         _renewAt = DateTimeOffset.MaxValue;
         Current = null;
         if (Secrets.IsEmpty) return false;
@@ -166,7 +202,11 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, string mesh, s
     /// <summary>When this node will issue the next certificate (four fifths of the current one's lifetime), on its own clock.</summary>
     public DateTimeOffset RenewAt => _renewAt;
 
-    public void Dispose() => Disarm();
+    public void Dispose()
+    {
+        Disarm();
+        rollout.Leave(this);
+    }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Issued the certificate of {Mesh}.{Dataplane} by backend {Backend}, valid until {NotAfter}")]
     private static partial void LogIssued(ILogger logger, string mesh, string dataplane, string backend, DateTimeOffset notAfter);

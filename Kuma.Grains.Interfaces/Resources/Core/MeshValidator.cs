@@ -35,7 +35,8 @@ internal static partial class MeshValidator
     {
         if (mtls is null) return;
         var backends = mtls.Backends ?? [];
-        if (backends.Count > 1) errors.Add(path.Field("backends"), "cannot have more than 1 backends");
+        // Kuma allows one backend; this control plane allows several, so a CA can be rotated while mTLS stays on
+        // (every listed backend's CA is trusted, the enabled one issues).
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < backends.Count; i++)
         {
