@@ -28,7 +28,8 @@ public sealed class MeshPassthroughTests
     {
         var all = ("all", """{"targetRef":{"kind":"Mesh"},"default":{"passthroughMode":"All"}}""");
         var first = Mesh(1, meshPassthrough: true, all);
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080", "outbound:passthrough:ipv4"], ClusterNames(first.ForProxy("web-1")));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"],
+            ClusterNames(first.ForProxy("web-1")));
 
         var snapshot = InProcessMesh.Snapshot([("web-1", Sidecar)], generation: 2, policies: [("MeshPassthrough", all.Item1, all.Item2)],
             meshSpec: """{"networking":{"outbound":{"passthrough":false}}}""");
@@ -36,7 +37,8 @@ public sealed class MeshPassthroughTests
         var scratch = MeshContext.Build(snapshot).ForProxy("web-1");
 
         // With the mesh's passthrough off, All adds both families' clusters, as Kuma does.
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"], ClusterNames(scratch));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"],
+            ClusterNames(scratch));
         Assert.Equal(scratch.Wildcard(TypeUrls.Cluster).Select(c => (c.Name, c.Payload)), incremental.Wildcard(TypeUrls.Cluster).Select(c => (c.Name, c.Payload)));
         Assert.Equal(scratch.Wildcard(TypeUrls.Listener).Select(c => (c.Name, c.Payload)), incremental.Wildcard(TypeUrls.Listener).Select(c => (c.Name, c.Payload)));
     }
@@ -48,10 +50,13 @@ public sealed class MeshPassthroughTests
         var grpc = ("b-grpc", """{"targetRef":{"kind":"Mesh"},"default":{"appendMatch":[{"type":"Domain","value":"b.com","port":80,"protocol":"grpc"}]}}""");
         var config = Mesh(1, meshPassthrough: true, http, grpc).ForProxy("web-1");
 
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080"], ClusterNames(config));
-        var listener = config.Wildcard(TypeUrls.Listener).Single(l => l.Name == EnvoyNames.OutboundPassthroughIpv4).Payload.Unpack<Listener>();
-        Assert.Empty(listener.ListenerFilters);
-        Assert.Equal([""], listener.FilterChains.Select(c => c.Name));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080"], ClusterNames(config));
+        foreach (var name in new[] { EnvoyNames.OutboundPassthroughIpv4, EnvoyNames.OutboundPassthroughIpv6 })
+        {
+            var listener = config.Wildcard(TypeUrls.Listener).Single(l => l.Name == name).Payload.Unpack<Listener>();
+            Assert.Empty(listener.ListenerFilters);
+            Assert.Equal([""], listener.FilterChains.Select(c => c.Name));
+        }
     }
 
     [Fact]

@@ -30,13 +30,16 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
     /// <summary>Kuma's proxy role: sidecar, gateway, zone-ingress, zone-egress or zone-proxy (both zone listeners).</summary>
     public string Role { get; init; } = "sidecar";
 
+    /// <summary>What the proxy's own xDS node reported about it (e.g. where kuma-dp keeps the metrics certificate).</summary>
+    public ProxyNode Node { get; init; } = ProxyNode.None;
+
     /// <summary>A zone ingress or egress with no inbound of its own, so no workload beside it.</summary>
     public bool IsZoneProxyOnly => Role.StartsWith("zone-", StringComparison.Ordinal) && Inbounds.IsDefaultOrEmpty;
 
     public bool Equals(ProxyWideTarget? other) =>
         other is not null && Mesh == other.Mesh && Dataplane == other.Dataplane && Address == other.Address
         && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && Role == other.Role && Labels.SequenceEqual(other.Labels)
-        && OutboundPassthrough == other.OutboundPassthrough;
+        && OutboundPassthrough == other.OutboundPassthrough && Node == other.Node;
 
     public override int GetHashCode() => HashCode.Combine(Mesh, Dataplane, Address, Inbounds.Length);
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Kuma.Xds.Generation;
 
 namespace Kuma.Policies.MeshMetric;
 
@@ -19,8 +20,9 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
 
     /// <summary>
     /// kuma-dp's work directory, where its sockets live. Kuma reads it from the node metadata kuma-dp sends
-    /// (<c>workdir</c>); this control plane builds a proxy's config from its Dataplane alone, so it assumes the
-    /// directory kuma-dp is told with <c>--work-dir /tmp</c> (what Kuma's goldens use).
+    /// (<c>workdir</c>); of the node's metadata this control plane reads only the metrics certificate's paths (see
+    /// <see cref="ProxyNode"/>), so it assumes the directory kuma-dp is told with <c>--work-dir /tmp</c> (what Kuma's
+    /// goldens use).
     /// </summary>
     public const string KumaDpWorkDir = "/tmp";
 
@@ -38,12 +40,13 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
 
         foreach (var backend in prometheus)
         {
-            // TLS: Kuma serves ProvidedTLS only with the certificate paths kuma-dp reports in its node metadata and
-            // otherwise falls back to plain HTTP, as here; ActiveMTLSBackend gets the plain listener in Kuma too.
             resources.Add(MetricsResources.Hijacker(Socket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
             var name = MetricsResources.PrometheusListenerPrefix + (backend.ClientId ?? DefaultBackendName);
+            // ProvidedTLS needs the certificate kuma-dp reported in its node metadata; without it Kuma falls back to
+            // plain HTTP, as here. ActiveMTLSBackend gets the plain listener in Kuma too.
+            var certificate = backend.Tls?.Mode == MeshMetricPolicy.ProvidedTlsMode && target.Node.HasMetricsCertificate ? target.Node : null;
             resources.Add(MetricsResources.PrometheusListener(name, target.Address,
-                (uint)(backend.Port ?? DefaultPrometheusPort), backend.Path ?? DefaultPath));
+                (uint)(backend.Port ?? DefaultPrometheusPort), backend.Path ?? DefaultPath, certificate));
         }
 
         var pushes = new List<KumaDpMetricsConfig.OpenTelemetryPush>();
