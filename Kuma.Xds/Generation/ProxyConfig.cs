@@ -207,6 +207,9 @@ public sealed class ProxyConfig
         return new ProxyIdentity(mesh.Snapshot.Mesh, service ?? "unknown", zone ?? "");
     }
 
+    /// <summary>The service Kuma's policies name the outbound passthrough by (its <c>to</c> entries match it like any other).</summary>
+    public const string PassthroughService = "pass_through";
+
     /// <summary>What proxy-wide plugin steps read, or null when no plugin has anything to do for this proxy.</summary>
     private static ProxyWideInputs? ProxyWide(MeshContext mesh, string dataplane, DataplaneSpec spec, ProxyRules rules, IReadOnlyList<UnitInputs> units, ProxyNode node)
     {
@@ -216,9 +219,12 @@ public sealed class ProxyConfig
             if (PolicyTypes.All[t].Plugin is not { } plugin) continue;
             var used = plugin.ReadsEveryConf ? UsedConfs(units, t) : [];
             var proxy = rules.ProxyConf(t);
-            if (proxy is null && used.IsEmpty) continue;
+            var passthrough = plugin.ReadsPassthroughConf && spec.Networking?.TransparentProxying is { RedirectPortOutbound: > 0 }
+                ? rules.Outbound(PassthroughService).Confs[t]
+                : null;
+            if (proxy is null && used.IsEmpty && passthrough is null) continue;
             confs ??= Enumerable.Repeat(ProxyWideConfs.None, PolicyTypes.All.Count).ToArray();
-            confs[t] = new ProxyWideConfs(proxy, used);
+            confs[t] = new ProxyWideConfs(proxy, used, passthrough);
         }
         if (confs is null) return null;
         var net = spec.Networking!;

@@ -1,4 +1,5 @@
 using Envoy.Config.Listener.V3;
+using Kuma.Grains;
 using Kuma.Policies.MeshPassthrough;
 using Kuma.Tests.Infrastructure;
 using Kuma.Xds.Generation;
@@ -84,5 +85,28 @@ public sealed class MeshPassthroughTests
         ], chains.Select(c => $"{c.Protocol} {c.Kind} {c.Port} {c.Value}"));
         // One HTTP chain for the port's domains: exact ones before wildcards.
         Assert.Equal(["y.b.com", "*.c.com"], chains[^1].Routes.Select(r => r.Value));
+    }
+
+    [Fact]
+    public void A_MeshAccessLog_to_entry_coming_and_going_logs_on_both_passthrough_listeners_in_incremental_and_scratch_builds_alike()
+    {
+        var log = ("MeshAccessLog", "log", """{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"backends":[{"type":"File","file":{"path":"/tmp/out.log"}}]}}]}""");
+        MeshSnapshot Snapshot(long generation, bool withLog) => InProcessMesh.Snapshot([("web-1", Sidecar)], generation: generation,
+            policies: withLog ? [log] : []);
+        List<(string Name, int Logs)> PassthroughLogs(MeshContext mesh) =>
+        [
+            .. mesh.ForProxy("web-1").Wildcard(TypeUrls.Listener).Where(l => l.Name.StartsWith("outbound:passthrough:", StringComparison.Ordinal))
+                .Select(l => (l.Name, l.Payload.Unpack<Listener>().FilterChains.Sum(c =>
+                    c.Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.TcpProxy.V3.TcpProxy>().AccessLog.Count))),
+        ];
+
+        var without = MeshContext.Build(Snapshot(1, withLog: false));
+        Assert.Equal([("outbound:passthrough:ipv4", 0), ("outbound:passthrough:ipv6", 0)], PassthroughLogs(without));
+        var with = MeshContext.Build(Snapshot(2, withLog: true), without);
+        Assert.Equal([("outbound:passthrough:ipv4", 1), ("outbound:passthrough:ipv6", 1)], PassthroughLogs(with));
+        Assert.Equal(MeshContext.Build(Snapshot(2, withLog: true)).ForProxy("web-1").Wildcard(TypeUrls.Listener).Select(l => (l.Name, l.Payload)),
+            with.ForProxy("web-1").Wildcard(TypeUrls.Listener).Select(l => (l.Name, l.Payload)));
+        var gone = MeshContext.Build(Snapshot(3, withLog: false), with);
+        Assert.Equal([("outbound:passthrough:ipv4", 0), ("outbound:passthrough:ipv6", 0)], PassthroughLogs(gone));
     }
 }

@@ -54,12 +54,14 @@ public sealed class ProxyWideConfs : IEquatable<ProxyWideConfs>
 {
     private readonly string _key;
 
-    public ProxyWideConfs(JsonObject? proxy, ImmutableArray<JsonObject> used)
+    public ProxyWideConfs(JsonObject? proxy, ImmutableArray<JsonObject> used, JsonObject? passthrough = null)
     {
         Proxy = proxy;
         Used = used;
+        Passthrough = passthrough;
         var key = new StringBuilder(proxy?.ToJsonString() ?? "-");
         foreach (var conf in used) key.Append('\u001f').Append(conf.ToJsonString());
+        if (passthrough is not null) key.Append('\u001e').Append(passthrough.ToJsonString());
         _key = key.ToString();
     }
 
@@ -67,7 +69,11 @@ public sealed class ProxyWideConfs : IEquatable<ProxyWideConfs>
 
     public JsonObject? Proxy { get; }
     public ImmutableArray<JsonObject> Used { get; }
-    public bool IsEmpty => Proxy is null && Used.IsEmpty;
+
+    /// <summary>The merged <c>to</c> conf for the outbound passthrough, for plugins that ask (<see cref="PolicyPlugin.ReadsPassthroughConf"/>).</summary>
+    public JsonObject? Passthrough { get; }
+
+    public bool IsEmpty => Proxy is null && Used.IsEmpty && Passthrough is null;
 
     public bool Equals(ProxyWideConfs? other) => other is not null && _key == other._key;
     public override bool Equals(object? obj) => Equals(obj as ProxyWideConfs);

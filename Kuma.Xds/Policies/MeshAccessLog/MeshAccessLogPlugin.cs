@@ -22,13 +22,20 @@ namespace Kuma.Policies.MeshAccessLog;
 /// <remarks>
 /// Listeners are built once for every proxy with the same inputs, so what only the proxy knows (its mesh, address
 /// and service, its kuma-dp socket, the collector clusters' numbering) is filled in by <see cref="ProxyResources"/>;
-/// see <see cref="Placeholders"/>. Not applied, as in this control plane's other policies: the transparent-proxy
-/// passthrough listeners, per-route logs for MeshHTTPRoute <c>to</c> entries (Kuma reads those for real
+/// see <see cref="Placeholders"/>. The outbound passthrough listeners of transparent proxying log what the merged
+/// <c>to</c> conf for Kuma's <c>pass_through</c> service says, with TCP's default format and destination
+/// <c>external</c>, every chain MeshPassthrough left on them included. Not applied, as in this control plane's other
+/// policies: per-route logs for MeshHTTPRoute <c>to</c> entries (Kuma reads those for real
 /// MeshService resources only), gateways, and collectors named by a MeshOpenTelemetryBackend reference.
 /// </remarks>
 public sealed class MeshAccessLogPlugin : PolicyPlugin
 {
     public override bool ReadsEveryConf => true;
+
+    public override bool ReadsPassthroughConf => true;
+
+    /// <summary>What Kuma's access logs name as the destination of traffic through the outbound passthrough.</summary>
+    public const string PassthroughDestination = "external";
 
     public override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, System.Collections.Immutable.ImmutableArray<RouteConf> routes)
     {
@@ -76,7 +83,10 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
         ArgumentNullException.ThrowIfNull(resources);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(confs);
-        var collectors = OtelCollectors.Number(confs.Used.Select(Read).OfType<MeshAccessLogConf>());
+        var passthrough = Read(confs.Passthrough);
+        if (passthrough is not null) LogPassthrough(resources, passthrough);
+        // Kuma numbers collectors as it meets them: inbounds, outbounds, then the passthrough.
+        var collectors = OtelCollectors.Number(confs.Used.Select(Read).Append(passthrough).OfType<MeshAccessLogConf>());
         var values = new ProxyValues(target.Mesh, target.Address, IdentifyingService(target), SocketPath(target.Dataplane, target.Mesh));
         foreach (var name in resources.ListenersContaining(Placeholders.Marker))
         {
@@ -84,6 +94,16 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
         }
         var ipv6 = target.Address.Contains(':', StringComparison.Ordinal);
         foreach (var (collector, index) in collectors) resources.Add(OtelCollectors.ClusterFor(collector, index, ipv6));
+    }
+
+    private static void LogPassthrough(ProxyResources resources, MeshAccessLogConf conf)
+    {
+        var entries = AccessLogEntries.For(conf, AccessLogEntries.DefaultFormat("tcp"), new UnitValues(Inbound: false, PassthroughDestination));
+        if (entries.Count == 0) return;
+        foreach (var name in new[] { EnvoyNames.OutboundPassthroughIpv4, EnvoyNames.OutboundPassthroughIpv6 })
+        {
+            if (resources.Listener(name) is { } listener) Append(listener, entries);
+        }
     }
 
     /// <summary>
