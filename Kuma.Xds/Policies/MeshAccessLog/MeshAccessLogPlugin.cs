@@ -87,7 +87,7 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
         if (passthrough is not null) LogPassthrough(resources, passthrough);
         // Kuma numbers collectors as it meets them: inbounds, outbounds, then the passthrough.
         var collectors = OtelCollectors.Number(confs.Used.Select(Read).Append(passthrough).OfType<MeshAccessLogConf>());
-        var values = new ProxyValues(target.Mesh, target.Address, IdentifyingService(target), SocketPath(target.Dataplane, target.Mesh));
+        var values = new ProxyValues(target.Mesh, target.Address, IdentifyingService(target), SocketPath(target));
         foreach (var name in resources.ListenersContaining(Placeholders.Marker))
         {
             if (resources.Listener(name) is { } listener) FillListener(listener, values, collectors);
@@ -119,14 +119,11 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
                 .Order(StringComparer.Ordinal).FirstOrDefault() ?? Placeholders.UnknownService;
     }
 
-    /// <summary>
-    /// The socket kuma-dp reads TCP access logs from: Kuma's name in kuma-dp's work directory, which kuma-dp reports and
-    /// this control plane does not learn, so the default <c>/tmp</c> stands for it. Kuma cuts the path to fit a socket name.
-    /// </summary>
-    public static string SocketPath(string dataplane, string mesh)
+    /// <summary>The socket kuma-dp reads TCP access logs from: Kuma's name for it in kuma-dp's work directory.</summary>
+    public static string SocketPath(ProxyWideTarget target)
     {
-        var path = $"/tmp/kuma-al-{dataplane}-{mesh}";
-        return path[..Math.Min(path.Length, 98)] + ".sock";
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Node.KumaDpSocket($"kuma-al-{target.Dataplane}-{target.Mesh}");
     }
 
     public const string TlsInspectorFilter = "envoy.filters.listener.tls_inspector";

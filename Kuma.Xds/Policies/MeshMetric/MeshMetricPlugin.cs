@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Kuma.Xds.Generation;
 
 namespace Kuma.Policies.MeshMetric;
 
@@ -18,14 +17,6 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
     public const string DefaultPath = "/metrics";
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// kuma-dp's work directory, where its sockets live. Kuma reads it from the node metadata kuma-dp sends
-    /// (<c>workdir</c>); of the node's metadata this control plane reads only the metrics certificate's paths (see
-    /// <see cref="ProxyNode"/>), so it assumes the directory kuma-dp is told with <c>--work-dir /tmp</c> (what Kuma's
-    /// goldens use).
-    /// </summary>
-    public const string KumaDpWorkDir = "/tmp";
-
     protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshMetricConf conf) =>
         ProxylessGap.IfSet(conf.Backends, "default.backends",
             "a proxyless gRPC client has no Envoy and no kuma-dp: there are no proxy stats to scrape or push, and no hijacker to scrape its applications");
@@ -40,7 +31,7 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
 
         foreach (var backend in prometheus)
         {
-            resources.Add(MetricsResources.Hijacker(Socket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
+            resources.Add(MetricsResources.Hijacker(target.Node.KumaDpSocket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
             var name = MetricsResources.PrometheusListenerPrefix + (backend.ClientId ?? DefaultBackendName);
             // ProvidedTLS needs the certificate kuma-dp reported in its node metadata; without it Kuma falls back to
             // plain HTTP, as here. ActiveMTLSBackend gets the plain listener in Kuma too.
@@ -53,7 +44,7 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
         foreach (var backend in openTelemetry)
         {
             var backendName = OpenTelemetryEndpoint.BackendName(backend.Endpoint!);
-            var socket = Socket("kuma-otel-" + backendName);
+            var socket = target.Node.KumaDpSocket("kuma-otel-" + backendName);
             var (host, port) = OpenTelemetryEndpoint.Parse(backend.Endpoint!);
             var name = MetricsResources.OpenTelemetryPrefix + backendName;
             resources.Add(MetricsResources.OpenTelemetryCluster(name, host, port, IsIpv6(target.Address)));
@@ -66,15 +57,8 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
         var forDp = target.IsZoneProxyOnly && conf.Applications is not null
             ? new MeshMetricConf { Sidecar = conf.Sidecar, Backends = conf.Backends }
             : conf;
-        DynamicConfig.AddRoute(resources, Socket("kuma-mesh-metric-config"), MetricsResources.HijackerStatsPath,
+        DynamicConfig.AddRoute(resources, target.Node.KumaDpSocket("kuma-mesh-metric-config"), MetricsResources.HijackerStatsPath,
             KumaDpMetricsConfig.Json(forDp, target, prometheus.Count > 0, pushes));
-    }
-
-    /// <summary>A socket in kuma-dp's work directory; Kuma cuts the path to fit the 104-byte limit of unix sockets.</summary>
-    private static string Socket(string name)
-    {
-        var path = KumaDpWorkDir + "/" + name;
-        return path[..Math.Min(path.Length, 98)] + ".sock";
     }
 
     private static bool IsIpv6(string address) => IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;
