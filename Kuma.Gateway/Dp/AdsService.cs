@@ -190,6 +190,8 @@ public sealed partial class AdsService(
         // Only a proxyless client's subscriptions are what it gets (_config shows them); a sidecar's config is its
         // Dataplane's, so for sidecars only who they are is reported, once, and no names are kept per stream.
         var proxyless = StreamClient.IsProxyless(proxyNode.UserAgentName);
+        // Envoy sends its node once, on the first request; what it says about itself holds for the stream.
+        var nodeFacts = ProxyNode.Of(proxyNode.Metadata);
         void ReportInsight()
         {
             StreamClient? client = null;
@@ -205,7 +207,7 @@ public sealed partial class AdsService(
 
         async Task<ProxyConfig?> Current()
         {
-            var config = await ConfigFor(signal, identity, ct);
+            var config = await ConfigFor(signal, identity, nodeFacts, ct);
             await certificates.RefreshAsync(signal.Watch.Current);
             return config is null || certificates.Secrets.IsEmpty ? config : config.WithSecrets(certificates.Secrets);
         }
@@ -268,7 +270,7 @@ public sealed partial class AdsService(
                 : []);
 
     /// <summary>The proxy's config, as long as the mesh is still the one its token was issued in and has not revoked the token.</summary>
-    private async ValueTask<ProxyConfig?> ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, CancellationToken ct)
+    private async ValueTask<ProxyConfig?> ConfigFor(MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, ProxyNode nodeFacts, CancellationToken ct)
     {
         var mesh = signal.Watch.Current;
         if (mesh is null) return null;
@@ -279,7 +281,7 @@ public sealed partial class AdsService(
         // taken, the config is found already built.
         return await builds.ForProxyAsync(
             () => signal.Watch.Current is { } newest && newest.Snapshot.MeshResource.Uid == mesh.Snapshot.MeshResource.Uid ? newest : mesh,
-            identity.Name, ct);
+            identity.Name, nodeFacts, ct);
     }
 
     private static async Task PumpAsync<TRequest>(IAsyncStreamReader<TRequest> requests, ChannelWriter<TRequest> inbox, CancellationToken ct)

@@ -84,6 +84,13 @@ public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticat
         }
 
         var bootstrap = await Build(identity, token, resource, context.Request.Host);
+        // kuma-dp's work directory (its sockets) and the files a ProvidedTLS metrics listener serves, carried to the
+        // ADS stream in node metadata as Kuma's bootstrap carries them.
+        var metrics = body["metricsResources"] as JsonObject;
+        var nodeMetadata = bootstrap.Node.Metadata.Fields;
+        nodeMetadata[Kuma.Xds.Generation.ProxyNode.WorkDirKey] = Value.ForString(Text(body, "workdir") ?? "");
+        nodeMetadata[Kuma.Xds.Generation.ProxyNode.MetricsCertPathKey] = Value.ForString(metrics is null ? "" : Text(metrics, "certPath") ?? "");
+        nodeMetadata[Kuma.Xds.Generation.ProxyNode.MetricsKeyPathKey] = Value.ForString(metrics is null ? "" : Text(metrics, "keyPath") ?? "");
         var json = Formatter.Format(bootstrap);
         if (context.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase))
         {

@@ -13,14 +13,14 @@ public sealed class ConfigBuildGate : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(Environment.ProcessorCount, Environment.ProcessorCount);
 
-    public async ValueTask<ProxyConfig> ForProxyAsync(Func<MeshContext> current, string dataplane, CancellationToken ct)
+    public async ValueTask<ProxyConfig> ForProxyAsync(Func<MeshContext> current, string dataplane, ProxyNode node, CancellationToken ct)
     {
-        if (current().TryGetBuilt(dataplane) is { } built) return built;
+        if (current().TryGetBuilt(dataplane, node) is { } built) return built;
         await _slots.WaitAsync(ct);
         try
         {
             // The mesh may have moved on while this waited: build for the newest, not for the one that woke it.
-            return current().ForProxy(dataplane);
+            return current().ForProxy(dataplane, node);
         }
         finally
         {

@@ -38,7 +38,7 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
             },
         };
         using var dp = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Cp.DpPort}") };
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/bootstrap") { Content = JsonContent.Create(new { mesh = "m1", name = "web", dataplaneToken = token }) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/bootstrap") { Content = JsonContent.Create(new { mesh = "m1", name = "web", dataplaneToken = token, workdir = "/tmp/kuma-dp-4711", metricsResources = new { certPath = "/etc/kuma/metrics.crt", keyPath = "/etc/kuma/metrics.key" } }) };
         request.Headers.Accept.ParseAdd("application/json");
         var response = await dp.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -46,6 +46,8 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
         var bootstrap = Parser.Parse<Bootstrap>(Encoding.UTF8.GetString(Convert.FromBase64String(body["bootstrap"]!.GetValue<string>())));
 
         Assert.Equal("m1.web", bootstrap.Node.Id);
+        // kuma-dp's work directory and metrics certificate travel to the ADS stream in node metadata, as Kuma's bootstrap carries them.
+        Assert.Equal(new ProxyNode("/etc/kuma/metrics.crt", "/etc/kuma/metrics.key", "/tmp/kuma-dp-4711"), ProxyNode.Of(bootstrap.Node.Metadata));
         var ads = bootstrap.DynamicResources.AdsConfig;
         Assert.Equal("ads_cluster", ads.GrpcServices[0].EnvoyGrpc.ClusterName);
         Assert.Equal(token, ads.GrpcServices[0].InitialMetadata.Single(h => h.Key == "authorization").Value);

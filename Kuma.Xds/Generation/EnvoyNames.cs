@@ -7,6 +7,8 @@ public static class EnvoyNames
 {
     public const string InboundPassthroughIpv4 = "inbound:passthrough:ipv4";
     public const string OutboundPassthroughIpv4 = "outbound:passthrough:ipv4";
+    public const string InboundPassthroughIpv6 = "inbound:passthrough:ipv6";
+    public const string OutboundPassthroughIpv6 = "outbound:passthrough:ipv6";
 
     public static string Inbound(string address, uint port) => $"inbound:{HostPort(address, port)}";
     public static string Outbound(string address, uint port) => $"outbound:{HostPort(address, port)}";

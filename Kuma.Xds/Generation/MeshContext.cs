@@ -21,7 +21,7 @@ public sealed class MeshContext
     private readonly ConcurrentDictionary<UnitInputs, XdsResource[]> _units = new();
     /// <summary>The previous generation's units (its dictionary only, never its context), reused when inputs are equal.</summary>
     private readonly ConcurrentDictionary<UnitInputs, XdsResource[]>? _previousUnits;
-    private readonly ConcurrentDictionary<string, ProxyConfig> _proxies = new();
+    private readonly ConcurrentDictionary<(string Name, ProxyNode Node), ProxyConfig> _proxies = new();
     private readonly ConcurrentDictionary<(string Type, NamesKey Names), ResourceSet> _selections = new();
     /// <summary>Per service, the dataplanes (parsed specs, in name order) its endpoints come from.</summary>
     private readonly Dictionary<string, List<DataplaneSpec>> _endpointSources = new(StringComparer.Ordinal);
@@ -118,11 +118,11 @@ public sealed class MeshContext
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
             && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls);
-        foreach (var (name, config) in previous._proxies)
+        foreach (var ((name, node), config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
-            if (sameMeshWide || ProxyConfig.InputsOf(this, name).AsSpan().SequenceEqual(config.Inputs.AsSpan()))
-                _proxies.TryAdd(name, config.For(this));
+            if (sameMeshWide || ProxyConfig.InputsOf(this, name, node).AsSpan().SequenceEqual(config.Inputs.AsSpan()))
+                _proxies.TryAdd((name, node), config.For(this));
         }
     }
 
@@ -294,10 +294,11 @@ public sealed class MeshContext
     public string ProtocolOf(string service) => Protocols.GetValueOrDefault(service) ?? "tcp";
 
     /// <summary>The config of one proxy; built on first use in this generation, then shared by its streams.</summary>
-    public ProxyConfig ForProxy(string dataplaneName) => _proxies.GetOrAdd(dataplaneName, name => ProxyConfig.Build(this, name));
+    public ProxyConfig ForProxy(string dataplaneName, ProxyNode? node = null) =>
+        _proxies.GetOrAdd((dataplaneName, node ?? ProxyNode.None), key => ProxyConfig.Build(this, key.Name, key.Node));
 
     /// <summary>The proxy's config if it was already built in this generation; null otherwise.</summary>
-    public ProxyConfig? TryGetBuilt(string dataplaneName) => _proxies.GetValueOrDefault(dataplaneName);
+    public ProxyConfig? TryGetBuilt(string dataplaneName, ProxyNode? node = null) => _proxies.GetValueOrDefault((dataplaneName, node ?? ProxyNode.None));
 
     /// <summary>A service's endpoints, the same for every proxy, built once per generation.</summary>
     public XdsResource? Shared(string typeUrl, string name) => _shared.GetOrAdd((typeUrl, name), key =>

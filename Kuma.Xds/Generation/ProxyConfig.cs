@@ -116,14 +116,15 @@ public sealed class ProxyConfig
     /// <summary>The same config in a later generation whose changes do not touch it; by-name lookups use the new one.</summary>
     internal ProxyConfig For(MeshContext mesh) => new(mesh, Dataplane, Inputs, _own, _wildcard, _subsets, PolicyErrors);
 
-    internal static ProxyConfig Build(MeshContext mesh, string dataplane) => Assemble(mesh, dataplane, InputsOf(mesh, dataplane));
+    internal static ProxyConfig Build(MeshContext mesh, string dataplane, ProxyNode? node = null) =>
+        Assemble(mesh, dataplane, InputsOf(mesh, dataplane, node ?? ProxyNode.None));
 
     /// <summary>
     /// The units this proxy's own resources are made of, in a fixed order. Each outbound listener lists the
     /// clusters it routes to (declared by plugins from its rules, e.g. MeshHTTPRoute subsets); the proxy gets
     /// one cluster unit per distinct cluster over all its listeners, shaped by the rules of that cluster's service.
     /// </summary>
-    internal static ImmutableArray<UnitInputs> InputsOf(MeshContext mesh, string dataplane)
+    internal static ImmutableArray<UnitInputs> InputsOf(MeshContext mesh, string dataplane, ProxyNode node)
     {
         if (!mesh.Dataplanes.TryGetValue(dataplane, out var spec) || spec.Networking is not { } net) return [];
         var rules = mesh.RulesFor(dataplane, spec);
@@ -171,8 +172,8 @@ public sealed class ProxyConfig
             units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags) { Mtls = mesh.OutboundMtls, OwnInbound = ownInbound });
         }
         if (net.TransparentProxying is { } tp)
-            units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough));
-        if (ProxyWide(mesh, dataplane, spec, rules, units) is { } proxyWide) units.Add(proxyWide);
+            units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough, SidecarResources.PassthroughIpv6(tp.IpFamilyMode)));
+        if (ProxyWide(mesh, dataplane, spec, rules, units, node) is { } proxyWide) units.Add(proxyWide);
         return units.ToImmutable();
     }
 
@@ -206,8 +207,11 @@ public sealed class ProxyConfig
         return new ProxyIdentity(mesh.Snapshot.Mesh, service ?? "unknown", zone ?? "");
     }
 
+    /// <summary>The service Kuma's policies name the outbound passthrough by (its <c>to</c> entries match it like any other).</summary>
+    public const string PassthroughService = "pass_through";
+
     /// <summary>What proxy-wide plugin steps read, or null when no plugin has anything to do for this proxy.</summary>
-    private static ProxyWideInputs? ProxyWide(MeshContext mesh, string dataplane, DataplaneSpec spec, ProxyRules rules, IReadOnlyList<UnitInputs> units)
+    private static ProxyWideInputs? ProxyWide(MeshContext mesh, string dataplane, DataplaneSpec spec, ProxyRules rules, IReadOnlyList<UnitInputs> units, ProxyNode node)
     {
         ProxyWideConfs[]? confs = null;
         for (var t = 0; t < PolicyTypes.All.Count; t++)
@@ -215,9 +219,12 @@ public sealed class ProxyConfig
             if (PolicyTypes.All[t].Plugin is not { } plugin) continue;
             var used = plugin.ReadsEveryConf ? UsedConfs(units, t) : [];
             var proxy = rules.ProxyConf(t);
-            if (proxy is null && used.IsEmpty) continue;
+            var passthrough = plugin.ReadsPassthroughConf && spec.Networking?.TransparentProxying is { RedirectPortOutbound: > 0 }
+                ? rules.Outbound(PassthroughService).Confs[t]
+                : null;
+            if (proxy is null && used.IsEmpty && passthrough is null) continue;
             confs ??= Enumerable.Repeat(ProxyWideConfs.None, PolicyTypes.All.Count).ToArray();
-            confs[t] = new ProxyWideConfs(proxy, used);
+            confs[t] = new ProxyWideConfs(proxy, used, passthrough);
         }
         if (confs is null) return null;
         var net = spec.Networking!;
@@ -226,6 +233,7 @@ public sealed class ProxyConfig
             Labels = mesh.LabelsOf(dataplane),
             Role = ProxyRole(net),
             OutboundPassthrough = mesh.OutboundPassthrough,
+            Node = node,
         };
         return new ProxyWideInputs(target, [.. confs]);
     }

@@ -66,7 +66,7 @@ public sealed record ProxylessInputs(string Service, string Protocol, OutboundRu
 }
 
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
-public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed) : UnitInputs;
+public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed, bool Ipv6 = true) : UnitInputs;
 
 /// <summary>
 /// What proxy-wide plugin steps read (see <see cref="PolicyPlugin.ProxyResources"/>): the proxy's own facts and, per
@@ -155,7 +155,7 @@ internal static class ResourceUnits
     private static XdsResource[] Passthrough(PassthroughInputs inputs)
     {
         var built = new List<XdsResource>();
-        foreach (var (listener, cluster) in SidecarResources.Passthrough(inputs.RedirectPortInbound, inputs.RedirectPortOutbound, inputs.OutboundAllowed))
+        foreach (var (listener, cluster) in SidecarResources.Passthrough(inputs.RedirectPortInbound, inputs.RedirectPortOutbound, inputs.OutboundAllowed, inputs.Ipv6))
         {
             built.Add(Encode(listener));
             if (cluster is not null) built.Add(Encode(cluster));

@@ -103,27 +103,49 @@ internal static class SidecarResources
         return listener;
     }
 
-    /// <summary>Transparent proxying: catch-all listeners on the redirect ports and their original-destination clusters.</summary>
-    public static IEnumerable<(Listener Listener, Cluster? Cluster)> Passthrough(uint inboundPort, uint outboundPort, bool outboundPassthroughAllowed)
+    /// <summary>
+    /// Transparent proxying: catch-all listeners on the redirect ports and their original-destination clusters, for
+    /// IPv4 and, unless the proxy is IPv4 only, for IPv6 too (on <c>::</c>, inbound traffic sent on from <c>::6</c>).
+    /// </summary>
+    public static IEnumerable<(Listener Listener, Cluster? Cluster)> Passthrough(uint inboundPort, uint outboundPort, bool outboundPassthroughAllowed, bool ipv6)
     {
-        if (outboundPort > 0)
-            yield return (PassthroughListener(EnvoyNames.OutboundPassthroughIpv4, outboundPort, TrafficDirection.Outbound),
-                outboundPassthroughAllowed ? OriginalDestination(EnvoyNames.OutboundPassthroughIpv4, bindLocal: false) : null);
-        if (inboundPort > 0)
-            yield return (PassthroughListener(EnvoyNames.InboundPassthroughIpv4, inboundPort, TrafficDirection.Inbound),
-                OriginalDestination(EnvoyNames.InboundPassthroughIpv4, bindLocal: true));
+        var families = ipv6
+            ? new[] { (Any: "0.0.0.0", Local: "127.0.0.6", Outbound: EnvoyNames.OutboundPassthroughIpv4, Inbound: EnvoyNames.InboundPassthroughIpv4),
+                      (Any: "::", Local: "::6", Outbound: EnvoyNames.OutboundPassthroughIpv6, Inbound: EnvoyNames.InboundPassthroughIpv6) }
+            : [("0.0.0.0", "127.0.0.6", EnvoyNames.OutboundPassthroughIpv4, EnvoyNames.InboundPassthroughIpv4)];
+        foreach (var family in families)
+        {
+            if (outboundPort > 0)
+                yield return (PassthroughListener(family.Outbound, family.Any, outboundPort, TrafficDirection.Outbound),
+                    outboundPassthroughAllowed ? OriginalDestination(family.Outbound, bindAddress: null) : null);
+            if (inboundPort > 0)
+                yield return (PassthroughListener(family.Inbound, family.Any, inboundPort, TrafficDirection.Inbound),
+                    OriginalDestination(family.Inbound, bindAddress: family.Local));
+        }
     }
 
-    private static Listener PassthroughListener(string name, uint port, TrafficDirection direction) => new()
-    {
-        Name = name,
-        Address = EnvoyBuild.SocketAddress("0.0.0.0", port),
-        TrafficDirection = direction,
-        UseOriginalDst = true,
-        FilterChains = { new FilterChain { Filters = { TcpProxy(EnvoyNames.Sanitize(name), name) } } },
-    };
+    /// <summary>
+    /// Kuma's IPv6 switch for a Dataplane's transparent proxying: on unless <c>ipFamilyMode</c> is IPv4 (an
+    /// unspecified mode counts as dual stack, as it did before the field existed).
+    /// </summary>
+    public static bool PassthroughIpv6(string? ipFamilyMode) => !string.Equals(ipFamilyMode, "ipv4", StringComparison.OrdinalIgnoreCase);
 
-    private static Cluster OriginalDestination(string name, bool bindLocal)
+    private static Listener PassthroughListener(string name, string address, uint port, TrafficDirection direction)
+    {
+        var listener = new Listener
+        {
+            Name = name,
+            Address = EnvoyBuild.SocketAddress(address, port),
+            TrafficDirection = direction,
+            UseOriginalDst = true,
+            FilterChains = { new FilterChain { Filters = { TcpProxy(EnvoyNames.Sanitize(name), name) } } },
+        };
+        // Kuma builds the inbound ones as inbound listeners, which say so about port reuse.
+        if (direction == TrafficDirection.Inbound) listener.EnableReusePort = false;
+        return listener;
+    }
+
+    private static Cluster OriginalDestination(string name, string? bindAddress)
     {
         var cluster = new Cluster
         {
@@ -133,7 +155,7 @@ internal static class SidecarResources
             LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
             ConnectTimeout = EnvoyBuild.Seconds(5),
         };
-        if (bindLocal) cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new Envoy.Config.Core.V3.SocketAddress { Address = "127.0.0.6", PortValue = 0 } };
+        if (bindAddress is not null) cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new Envoy.Config.Core.V3.SocketAddress { Address = bindAddress, PortValue = 0 } };
         return cluster;
     }
 

@@ -34,7 +34,7 @@ public sealed class PolicyGoldenTests
         var input = YamlToJson.Convert(File.ReadAllText(inputPath))!.AsObject();
         var mesh = GoldenCase.Build(input);
         var proxy = (string?)input["proxy"] ?? throw new InvalidOperationException($"{inputFile}: 'proxy' names the dataplane to show");
-        var text = ConfigDump.ToIndentedString(GoldenCase.Render(mesh, proxy, (string?)input["show"], (bool?)input["endpoints"] == true)) + "\n";
+        var text = ConfigDump.ToIndentedString(GoldenCase.Render(mesh, proxy, (string?)input["show"], (bool?)input["endpoints"] == true, GoldenCase.Node(input))) + "\n";
 
         var goldenPath = inputPath.Replace(".input.yaml", ".golden.json", StringComparison.Ordinal);
         if (Environment.GetEnvironmentVariable("KUMA_UPDATE_GOLDEN") == "1") File.WriteAllText(goldenPath, text);
@@ -69,14 +69,19 @@ internal static class GoldenCase
         return InProcessMesh.Build(dataplanes, mesh: "default", policies: policies, labels: labels, meshSpec: input["mesh"]?.ToJsonString());
     }
 
+    /// <summary>What the proxy's xDS node reports in its metadata (<c>node:</c>, e.g. <c>metricsCertPath</c>), as kuma-dp sends it.</summary>
+    public static ProxyNode Node(JsonObject input) => input["node"] is JsonObject node
+        ? ProxyNode.Of(Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson(node.ToJsonString()))
+        : ProxyNode.None;
+
     /// <summary>
     /// A sidecar's listeners and clusters (what a wildcard subscription gets), with <paramref name="endpoints"/>
     /// also the endpoints of each of its clusters (what Envoy then asks for by name); or a proxyless client's
     /// resources for one service.
     /// </summary>
-    public static JsonObject Render(MeshContext mesh, string proxy, string? show, bool endpoints = false)
+    public static JsonObject Render(MeshContext mesh, string proxy, string? show, bool endpoints = false, ProxyNode? node = null)
     {
-        var config = mesh.ForProxy(proxy);
+        var config = mesh.ForProxy(proxy, node);
         var clusters = config.Wildcard(TypeUrls.Cluster);
         IEnumerable<(string Type, XdsResource? Resource)> resources = show is { } s && s.StartsWith("proxyless:", StringComparison.Ordinal)
             ? new[] { TypeUrls.Listener, TypeUrls.RouteConfiguration, TypeUrls.Cluster }.Select(t => (t, config.Find(t, s["proxyless:".Length..])))

@@ -73,4 +73,40 @@ public sealed class MeshMetricTests
         Assert.Contains("zone-2", Document(second), StringComparison.Ordinal);
         Assert.Equal(Document(MeshContext.Build(Snapshot(2, "zone-2"))), Document(second));
     }
+
+    [Fact]
+    public void ProvidedTLS_serves_the_certificate_the_proxys_own_node_names_and_each_node_keeps_its_config_across_generations()
+    {
+        const string dataplane = """{"networking":{"address":"10.0.0.1","inbound":[{"port":8080,"tags":{"kuma.io/service":"backend"}}]}}""";
+        const string metrics = """{"targetRef":{"kind":"Mesh"},"default":{"backends":[{"type":"Prometheus","prometheus":{"port":5670,"tls":{"mode":"ProvidedTLS"}}}]}}""";
+        MeshSnapshot Snapshot(long generation, string extra) => InProcessMesh.Snapshot(
+            [("dp-1", dataplane), ("other", extra)], generation: generation, policies: [("MeshMetric", "metrics", metrics)]);
+        var node = ProxyNode.Of(Google.Protobuf.WellKnownTypes.Struct.Parser.ParseJson("""{"metricsCertPath":"/certs/tls.crt","metricsKeyPath":"/certs/tls.key","workdir":"/run/kuma-dp-1/"}"""));
+        List<(string? Match, string? Cert, string? Key)> Chains(MeshContext mesh, ProxyNode? from) =>
+        [
+            .. mesh.ForProxy("dp-1", from).Wildcard(TypeUrls.Listener).Single(l => l.Name == "_kuma:metrics:prometheus:default-backend")
+                .Payload.Unpack<Envoy.Config.Listener.V3.Listener>().FilterChains
+                .Select(c => c.TransportSocket?.TypedConfig.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext>().CommonTlsContext.TlsCertificates[0] is { } cert
+                    ? (c.FilterChainMatch?.TransportProtocol, cert.CertificateChain.Filename, cert.PrivateKey.Filename)
+                    : (c.FilterChainMatch?.TransportProtocol, (string?)null, (string?)null)),
+        ];
+
+        var first = MeshContext.Build(Snapshot(1, """{"networking":{"address":"10.0.0.2","inbound":[{"port":80,"tags":{"kuma.io/service":"a"}}]}}"""));
+        Assert.Equal([(null, null, null)], Chains(first, null));
+        Assert.Equal([("tls", null, null), (null, "/certs/tls.crt", "/certs/tls.key")], Chains(first, node));
+        // kuma-dp's sockets are in the work directory its node reports, /tmp when it reports none.
+        string Hijacker(ProxyNode? from) => first.ForProxy("dp-1", from).Find(TypeUrls.Cluster, "_kuma:metrics:hijacker")!
+            .Payload.Unpack<Envoy.Config.Cluster.V3.Cluster>().LoadAssignment.Endpoints[0].LbEndpoints[0].Endpoint.Address.Pipe.Path;
+        Assert.Equal("/run/kuma-dp-1/kuma-mh-dp-1-m1.sock", Hijacker(node));
+        Assert.Equal("/tmp/kuma-mh-dp-1-m1.sock", Hijacker(null));
+        // Half a pair is no certificate: plain, as Kuma falls back.
+        Assert.Equal([(null, null, null)], Chains(first, new ProxyNode("/certs/tls.crt", "")));
+
+        // Another dataplane changes; each node's config is carried into the next generation as it was.
+        var withNode = first.ForProxy("dp-1", node);
+        var second = MeshContext.Build(Snapshot(2, """{"networking":{"address":"10.0.0.2","inbound":[{"port":81,"tags":{"kuma.io/service":"a"}}]}}"""), first);
+        Assert.Same(withNode.Wildcard(TypeUrls.Listener), second.ForProxy("dp-1", node).Wildcard(TypeUrls.Listener));
+        Assert.Equal([(null, null, null)], Chains(second, null));
+        Assert.Equal([("tls", null, null), (null, "/certs/tls.crt", "/certs/tls.key")], Chains(second, node));
+    }
 }

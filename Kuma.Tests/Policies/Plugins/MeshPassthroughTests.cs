@@ -1,4 +1,5 @@
 using Envoy.Config.Listener.V3;
+using Kuma.Grains;
 using Kuma.Policies.MeshPassthrough;
 using Kuma.Tests.Infrastructure;
 using Kuma.Xds.Generation;
@@ -28,7 +29,8 @@ public sealed class MeshPassthroughTests
     {
         var all = ("all", """{"targetRef":{"kind":"Mesh"},"default":{"passthroughMode":"All"}}""");
         var first = Mesh(1, meshPassthrough: true, all);
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080", "outbound:passthrough:ipv4"], ClusterNames(first.ForProxy("web-1")));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"],
+            ClusterNames(first.ForProxy("web-1")));
 
         var snapshot = InProcessMesh.Snapshot([("web-1", Sidecar)], generation: 2, policies: [("MeshPassthrough", all.Item1, all.Item2)],
             meshSpec: """{"networking":{"outbound":{"passthrough":false}}}""");
@@ -36,7 +38,8 @@ public sealed class MeshPassthroughTests
         var scratch = MeshContext.Build(snapshot).ForProxy("web-1");
 
         // With the mesh's passthrough off, All adds both families' clusters, as Kuma does.
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"], ClusterNames(scratch));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080", "outbound:passthrough:ipv4", "outbound:passthrough:ipv6"],
+            ClusterNames(scratch));
         Assert.Equal(scratch.Wildcard(TypeUrls.Cluster).Select(c => (c.Name, c.Payload)), incremental.Wildcard(TypeUrls.Cluster).Select(c => (c.Name, c.Payload)));
         Assert.Equal(scratch.Wildcard(TypeUrls.Listener).Select(c => (c.Name, c.Payload)), incremental.Wildcard(TypeUrls.Listener).Select(c => (c.Name, c.Payload)));
     }
@@ -48,10 +51,13 @@ public sealed class MeshPassthroughTests
         var grpc = ("b-grpc", """{"targetRef":{"kind":"Mesh"},"default":{"appendMatch":[{"type":"Domain","value":"b.com","port":80,"protocol":"grpc"}]}}""");
         var config = Mesh(1, meshPassthrough: true, http, grpc).ForProxy("web-1");
 
-        Assert.Equal(["inbound:passthrough:ipv4", "localhost:8080"], ClusterNames(config));
-        var listener = config.Wildcard(TypeUrls.Listener).Single(l => l.Name == EnvoyNames.OutboundPassthroughIpv4).Payload.Unpack<Listener>();
-        Assert.Empty(listener.ListenerFilters);
-        Assert.Equal([""], listener.FilterChains.Select(c => c.Name));
+        Assert.Equal(["inbound:passthrough:ipv4", "inbound:passthrough:ipv6", "localhost:8080"], ClusterNames(config));
+        foreach (var name in new[] { EnvoyNames.OutboundPassthroughIpv4, EnvoyNames.OutboundPassthroughIpv6 })
+        {
+            var listener = config.Wildcard(TypeUrls.Listener).Single(l => l.Name == name).Payload.Unpack<Listener>();
+            Assert.Empty(listener.ListenerFilters);
+            Assert.Equal([""], listener.FilterChains.Select(c => c.Name));
+        }
     }
 
     [Fact]
@@ -79,5 +85,28 @@ public sealed class MeshPassthroughTests
         ], chains.Select(c => $"{c.Protocol} {c.Kind} {c.Port} {c.Value}"));
         // One HTTP chain for the port's domains: exact ones before wildcards.
         Assert.Equal(["y.b.com", "*.c.com"], chains[^1].Routes.Select(r => r.Value));
+    }
+
+    [Fact]
+    public void A_MeshAccessLog_to_entry_coming_and_going_logs_on_both_passthrough_listeners_in_incremental_and_scratch_builds_alike()
+    {
+        var log = ("MeshAccessLog", "log", """{"targetRef":{"kind":"Mesh"},"to":[{"targetRef":{"kind":"Mesh"},"default":{"backends":[{"type":"File","file":{"path":"/tmp/out.log"}}]}}]}""");
+        MeshSnapshot Snapshot(long generation, bool withLog) => InProcessMesh.Snapshot([("web-1", Sidecar)], generation: generation,
+            policies: withLog ? [log] : []);
+        List<(string Name, int Logs)> PassthroughLogs(MeshContext mesh) =>
+        [
+            .. mesh.ForProxy("web-1").Wildcard(TypeUrls.Listener).Where(l => l.Name.StartsWith("outbound:passthrough:", StringComparison.Ordinal))
+                .Select(l => (l.Name, l.Payload.Unpack<Listener>().FilterChains.Sum(c =>
+                    c.Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.TcpProxy.V3.TcpProxy>().AccessLog.Count))),
+        ];
+
+        var without = MeshContext.Build(Snapshot(1, withLog: false));
+        Assert.Equal([("outbound:passthrough:ipv4", 0), ("outbound:passthrough:ipv6", 0)], PassthroughLogs(without));
+        var with = MeshContext.Build(Snapshot(2, withLog: true), without);
+        Assert.Equal([("outbound:passthrough:ipv4", 1), ("outbound:passthrough:ipv6", 1)], PassthroughLogs(with));
+        Assert.Equal(MeshContext.Build(Snapshot(2, withLog: true)).ForProxy("web-1").Wildcard(TypeUrls.Listener).Select(l => (l.Name, l.Payload)),
+            with.ForProxy("web-1").Wildcard(TypeUrls.Listener).Select(l => (l.Name, l.Payload)));
+        var gone = MeshContext.Build(Snapshot(3, withLog: false), with);
+        Assert.Equal([("outbound:passthrough:ipv4", 0), ("outbound:passthrough:ipv6", 0)], PassthroughLogs(gone));
     }
 }

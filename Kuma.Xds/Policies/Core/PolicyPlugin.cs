@@ -190,6 +190,12 @@ public abstract class PolicyPlugin
     public virtual bool ReadsEveryConf => false;
 
     /// <summary>
+    /// Whether <see cref="ProxyResources"/> needs <see cref="ProxyWideConfs.Passthrough"/>: the merged <c>to</c> conf
+    /// for the outbound passthrough (Kuma's service <c>pass_through</c>) of a proxy with transparent proxying.
+    /// </summary>
+    public virtual bool ReadsPassthroughConf => false;
+
+    /// <summary>
     /// For a type whose outbound clusters follow what the proxy's own inbound conf says (Kuma's MeshTLS puts the TLS
     /// versions and ciphers a proxy accepts on the connections it makes too): the part of that conf clusters read, or
     /// null when they read none of it (the default). Clusters get it as <see cref="OutboundTarget.OwnInbound"/> and are

@@ -30,13 +30,16 @@ public sealed record ProxyWideTarget(string Mesh, string Dataplane, string Addre
     /// <summary>Kuma's proxy role: sidecar, gateway, zone-ingress, zone-egress or zone-proxy (both zone listeners).</summary>
     public string Role { get; init; } = "sidecar";
 
+    /// <summary>What the proxy's own xDS node reported about it (e.g. where kuma-dp keeps the metrics certificate).</summary>
+    public ProxyNode Node { get; init; } = ProxyNode.None;
+
     /// <summary>A zone ingress or egress with no inbound of its own, so no workload beside it.</summary>
     public bool IsZoneProxyOnly => Role.StartsWith("zone-", StringComparison.Ordinal) && Inbounds.IsDefaultOrEmpty;
 
     public bool Equals(ProxyWideTarget? other) =>
         other is not null && Mesh == other.Mesh && Dataplane == other.Dataplane && Address == other.Address
         && Inbounds.AsSpan().SequenceEqual(other.Inbounds.AsSpan()) && Role == other.Role && Labels.SequenceEqual(other.Labels)
-        && OutboundPassthrough == other.OutboundPassthrough;
+        && OutboundPassthrough == other.OutboundPassthrough && Node == other.Node;
 
     public override int GetHashCode() => HashCode.Combine(Mesh, Dataplane, Address, Inbounds.Length);
 }
@@ -51,12 +54,14 @@ public sealed class ProxyWideConfs : IEquatable<ProxyWideConfs>
 {
     private readonly string _key;
 
-    public ProxyWideConfs(JsonObject? proxy, ImmutableArray<JsonObject> used)
+    public ProxyWideConfs(JsonObject? proxy, ImmutableArray<JsonObject> used, JsonObject? passthrough = null)
     {
         Proxy = proxy;
         Used = used;
+        Passthrough = passthrough;
         var key = new StringBuilder(proxy?.ToJsonString() ?? "-");
         foreach (var conf in used) key.Append('\u001f').Append(conf.ToJsonString());
+        if (passthrough is not null) key.Append('\u001e').Append(passthrough.ToJsonString());
         _key = key.ToString();
     }
 
@@ -64,7 +69,11 @@ public sealed class ProxyWideConfs : IEquatable<ProxyWideConfs>
 
     public JsonObject? Proxy { get; }
     public ImmutableArray<JsonObject> Used { get; }
-    public bool IsEmpty => Proxy is null && Used.IsEmpty;
+
+    /// <summary>The merged <c>to</c> conf for the outbound passthrough, for plugins that ask (<see cref="PolicyPlugin.ReadsPassthroughConf"/>).</summary>
+    public JsonObject? Passthrough { get; }
+
+    public bool IsEmpty => Proxy is null && Used.IsEmpty && Passthrough is null;
 
     public bool Equals(ProxyWideConfs? other) => other is not null && _key == other._key;
     public override bool Equals(object? obj) => Equals(obj as ProxyWideConfs);

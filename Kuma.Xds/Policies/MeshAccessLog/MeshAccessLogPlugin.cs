@@ -22,13 +22,20 @@ namespace Kuma.Policies.MeshAccessLog;
 /// <remarks>
 /// Listeners are built once for every proxy with the same inputs, so what only the proxy knows (its mesh, address
 /// and service, its kuma-dp socket, the collector clusters' numbering) is filled in by <see cref="ProxyResources"/>;
-/// see <see cref="Placeholders"/>. Not applied, as in this control plane's other policies: the transparent-proxy
-/// passthrough listeners, per-route logs for MeshHTTPRoute <c>to</c> entries (Kuma reads those for real
+/// see <see cref="Placeholders"/>. The outbound passthrough listeners of transparent proxying log what the merged
+/// <c>to</c> conf for Kuma's <c>pass_through</c> service says, with TCP's default format and destination
+/// <c>external</c>, every chain MeshPassthrough left on them included. Not applied, as in this control plane's other
+/// policies: per-route logs for MeshHTTPRoute <c>to</c> entries (Kuma reads those for real
 /// MeshService resources only), gateways, and collectors named by a MeshOpenTelemetryBackend reference.
 /// </remarks>
 public sealed class MeshAccessLogPlugin : PolicyPlugin
 {
     public override bool ReadsEveryConf => true;
+
+    public override bool ReadsPassthroughConf => true;
+
+    /// <summary>What Kuma's access logs name as the destination of traffic through the outbound passthrough.</summary>
+    public const string PassthroughDestination = "external";
 
     public override void OutboundListener(Listener listener, OutboundTarget target, JsonObject? conf, System.Collections.Immutable.ImmutableArray<RouteConf> routes)
     {
@@ -76,14 +83,27 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
         ArgumentNullException.ThrowIfNull(resources);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(confs);
-        var collectors = OtelCollectors.Number(confs.Used.Select(Read).OfType<MeshAccessLogConf>());
-        var values = new ProxyValues(target.Mesh, target.Address, IdentifyingService(target), SocketPath(target.Dataplane, target.Mesh));
+        var passthrough = Read(confs.Passthrough);
+        if (passthrough is not null) LogPassthrough(resources, passthrough);
+        // Kuma numbers collectors as it meets them: inbounds, outbounds, then the passthrough.
+        var collectors = OtelCollectors.Number(confs.Used.Select(Read).Append(passthrough).OfType<MeshAccessLogConf>());
+        var values = new ProxyValues(target.Mesh, target.Address, IdentifyingService(target), SocketPath(target));
         foreach (var name in resources.ListenersContaining(Placeholders.Marker))
         {
             if (resources.Listener(name) is { } listener) FillListener(listener, values, collectors);
         }
         var ipv6 = target.Address.Contains(':', StringComparison.Ordinal);
         foreach (var (collector, index) in collectors) resources.Add(OtelCollectors.ClusterFor(collector, index, ipv6));
+    }
+
+    private static void LogPassthrough(ProxyResources resources, MeshAccessLogConf conf)
+    {
+        var entries = AccessLogEntries.For(conf, AccessLogEntries.DefaultFormat("tcp"), new UnitValues(Inbound: false, PassthroughDestination));
+        if (entries.Count == 0) return;
+        foreach (var name in new[] { EnvoyNames.OutboundPassthroughIpv4, EnvoyNames.OutboundPassthroughIpv6 })
+        {
+            if (resources.Listener(name) is { } listener) Append(listener, entries);
+        }
     }
 
     /// <summary>
@@ -99,14 +119,11 @@ public sealed class MeshAccessLogPlugin : PolicyPlugin
                 .Order(StringComparer.Ordinal).FirstOrDefault() ?? Placeholders.UnknownService;
     }
 
-    /// <summary>
-    /// The socket kuma-dp reads TCP access logs from: Kuma's name in kuma-dp's work directory, which kuma-dp reports and
-    /// this control plane does not learn, so the default <c>/tmp</c> stands for it. Kuma cuts the path to fit a socket name.
-    /// </summary>
-    public static string SocketPath(string dataplane, string mesh)
+    /// <summary>The socket kuma-dp reads TCP access logs from: Kuma's name for it in kuma-dp's work directory.</summary>
+    public static string SocketPath(ProxyWideTarget target)
     {
-        var path = $"/tmp/kuma-al-{dataplane}-{mesh}";
-        return path[..Math.Min(path.Length, 98)] + ".sock";
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Node.KumaDpSocket($"kuma-al-{target.Dataplane}-{target.Mesh}");
     }
 
     public const string TlsInspectorFilter = "envoy.filters.listener.tls_inspector";

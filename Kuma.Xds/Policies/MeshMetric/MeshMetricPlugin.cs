@@ -17,13 +17,6 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
     public const string DefaultPath = "/metrics";
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMinutes(1);
 
-    /// <summary>
-    /// kuma-dp's work directory, where its sockets live. Kuma reads it from the node metadata kuma-dp sends
-    /// (<c>workdir</c>); this control plane builds a proxy's config from its Dataplane alone, so it assumes the
-    /// directory kuma-dp is told with <c>--work-dir /tmp</c> (what Kuma's goldens use).
-    /// </summary>
-    public const string KumaDpWorkDir = "/tmp";
-
     protected override IEnumerable<ProxylessGap> ProxylessGaps(OutboundTarget target, MeshMetricConf conf) =>
         ProxylessGap.IfSet(conf.Backends, "default.backends",
             "a proxyless gRPC client has no Envoy and no kuma-dp: there are no proxy stats to scrape or push, and no hijacker to scrape its applications");
@@ -38,19 +31,20 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
 
         foreach (var backend in prometheus)
         {
-            // TLS: Kuma serves ProvidedTLS only with the certificate paths kuma-dp reports in its node metadata and
-            // otherwise falls back to plain HTTP, as here; ActiveMTLSBackend gets the plain listener in Kuma too.
-            resources.Add(MetricsResources.Hijacker(Socket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
+            resources.Add(MetricsResources.Hijacker(target.Node.KumaDpSocket($"kuma-mh-{target.Dataplane}-{target.Mesh}")));
             var name = MetricsResources.PrometheusListenerPrefix + (backend.ClientId ?? DefaultBackendName);
+            // ProvidedTLS needs the certificate kuma-dp reported in its node metadata; without it Kuma falls back to
+            // plain HTTP, as here. ActiveMTLSBackend gets the plain listener in Kuma too.
+            var certificate = backend.Tls?.Mode == MeshMetricPolicy.ProvidedTlsMode && target.Node.HasMetricsCertificate ? target.Node : null;
             resources.Add(MetricsResources.PrometheusListener(name, target.Address,
-                (uint)(backend.Port ?? DefaultPrometheusPort), backend.Path ?? DefaultPath));
+                (uint)(backend.Port ?? DefaultPrometheusPort), backend.Path ?? DefaultPath, certificate));
         }
 
         var pushes = new List<KumaDpMetricsConfig.OpenTelemetryPush>();
         foreach (var backend in openTelemetry)
         {
             var backendName = OpenTelemetryEndpoint.BackendName(backend.Endpoint!);
-            var socket = Socket("kuma-otel-" + backendName);
+            var socket = target.Node.KumaDpSocket("kuma-otel-" + backendName);
             var (host, port) = OpenTelemetryEndpoint.Parse(backend.Endpoint!);
             var name = MetricsResources.OpenTelemetryPrefix + backendName;
             resources.Add(MetricsResources.OpenTelemetryCluster(name, host, port, IsIpv6(target.Address)));
@@ -63,15 +57,8 @@ public sealed class MeshMetricPlugin : PolicyPlugin<MeshMetricConf>
         var forDp = target.IsZoneProxyOnly && conf.Applications is not null
             ? new MeshMetricConf { Sidecar = conf.Sidecar, Backends = conf.Backends }
             : conf;
-        DynamicConfig.AddRoute(resources, Socket("kuma-mesh-metric-config"), MetricsResources.HijackerStatsPath,
+        DynamicConfig.AddRoute(resources, target.Node.KumaDpSocket("kuma-mesh-metric-config"), MetricsResources.HijackerStatsPath,
             KumaDpMetricsConfig.Json(forDp, target, prometheus.Count > 0, pushes));
-    }
-
-    /// <summary>A socket in kuma-dp's work directory; Kuma cuts the path to fit the 104-byte limit of unix sockets.</summary>
-    private static string Socket(string name)
-    {
-        var path = KumaDpWorkDir + "/" + name;
-        return path[..Math.Min(path.Length, 98)] + ".sock";
     }
 
     private static bool IsIpv6(string address) => IPAddress.TryParse(address, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6;

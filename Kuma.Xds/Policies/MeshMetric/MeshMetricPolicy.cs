@@ -18,6 +18,7 @@ public static class MeshMetricPolicy
 
     public const string PrometheusType = "Prometheus";
     public const string OpenTelemetryType = "OpenTelemetry";
+    public const string ProvidedTlsMode = "ProvidedTLS";
     private const string PortMessage = "port must be a valid (1-65535)";
 
     public static readonly ResourceDescriptor<MeshMetricSpec> Descriptor = new()

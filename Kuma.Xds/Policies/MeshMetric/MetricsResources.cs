@@ -5,6 +5,7 @@ using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.TransportSockets.Tls.V3;
 using Google.Protobuf.WellKnownTypes;
 using Kuma.Xds.Generation;
 using Filter = Envoy.Config.Listener.V3.Filter;
@@ -22,15 +23,51 @@ internal static class MetricsResources
     public const string HijackerStatsPath = "/meshmetric";
     private const string GrpcStatsFilter = "envoy.filters.http.grpc_stats";
 
-    /// <summary>Envoy's HTTP listener for Prometheus to scrape, on the dataplane's address, forwarding to kuma-dp.</summary>
-    public static Listener PrometheusListener(string name, string address, uint port, string path) => new()
+    /// <summary>
+    /// Envoy's HTTP listener for Prometheus to scrape, on the dataplane's address, forwarding to kuma-dp. With a
+    /// certificate (ProvidedTLS) it has Kuma's two chains: one for connections Envoy sees as TLS, with no TLS
+    /// context of its own, and a catch-all that terminates TLS with the files kuma-dp named.
+    /// </summary>
+    public static Listener PrometheusListener(string name, string address, uint port, string path, ProxyNode? certificate = null)
     {
-        Name = name,
-        Address = EnvoyBuild.SocketAddress(address, port),
-        EnableReusePort = false,
-        TrafficDirection = TrafficDirection.Inbound,
-        FilterChains = { Chain(StaticRoutes(name, HijackerCluster, path, HijackerStatsPath)) },
-    };
+        var listener = new Listener
+        {
+            Name = name,
+            Address = EnvoyBuild.SocketAddress(address, port),
+            EnableReusePort = false,
+            TrafficDirection = TrafficDirection.Inbound,
+        };
+        var routes = StaticRoutes(name, HijackerCluster, path, HijackerStatsPath);
+        if (certificate is null)
+        {
+            listener.FilterChains.Add(Chain(routes));
+            return listener;
+        }
+        var tlsMatched = Chain(routes);
+        tlsMatched.FilterChainMatch = new FilterChainMatch { TransportProtocol = "tls" };
+        var terminating = Chain(routes.Clone());
+        terminating.TransportSocket = new TransportSocket
+        {
+            Name = "envoy.transport_sockets.tls",
+            TypedConfig = Any.Pack(new DownstreamTlsContext
+            {
+                CommonTlsContext = new CommonTlsContext
+                {
+                    TlsCertificates =
+                    {
+                        new TlsCertificate
+                        {
+                            CertificateChain = new DataSource { Filename = certificate.MetricsCertPath },
+                            PrivateKey = new DataSource { Filename = certificate.MetricsKeyPath },
+                        },
+                    },
+                },
+            }),
+        };
+        listener.FilterChains.Add(tlsMatched);
+        listener.FilterChains.Add(terminating);
+        return listener;
+    }
 
     /// <summary>kuma-dp's metrics hijacker, reached over its unix socket.</summary>
     public static Cluster Hijacker(string socket) => PipeCluster(HijackerCluster, socket);

@@ -15,8 +15,6 @@ namespace Kuma.Policies.MeshPassthrough;
 /// </summary>
 public sealed class MeshPassthroughPlugin : PolicyPlugin<MeshPassthroughConf>
 {
-    internal const string OutboundPassthroughIpv6 = "outbound:passthrough:ipv6";
-
     private const string NoPassthrough =
         "a proxyless gRPC client has no outbound passthrough: it connects only to the services it resolves through xDS";
 
@@ -26,7 +24,7 @@ public sealed class MeshPassthroughPlugin : PolicyPlugin<MeshPassthroughConf>
         ArgumentNullException.ThrowIfNull(target);
         if (conf is null) return;
         var listeners = resources.ListenerNames.ToHashSet(StringComparer.Ordinal);
-        if (!listeners.Contains(EnvoyNames.OutboundPassthroughIpv4) && !listeners.Contains(OutboundPassthroughIpv6)) return;
+        if (!listeners.Contains(EnvoyNames.OutboundPassthroughIpv4) && !listeners.Contains(EnvoyNames.OutboundPassthroughIpv6)) return;
 
         switch (conf.PassthroughMode ?? PassthroughModes.Matched)
         {
@@ -48,7 +46,7 @@ public sealed class MeshPassthroughPlugin : PolicyPlugin<MeshPassthroughConf>
         // A listener is rebuilt only when some chain is for its family; domains are for both.
         if (chains.Any(c => !c.IsIpv6Only) && resources.Listener(EnvoyNames.OutboundPassthroughIpv4) is { } ipv4)
             PassthroughFilterChains.Configure(ipv4, chains, ipv6: false, clusters);
-        if (chains.Any(c => !c.IsIpv4Only) && resources.Listener(OutboundPassthroughIpv6) is { } ipv6)
+        if (chains.Any(c => !c.IsIpv4Only) && resources.Listener(EnvoyNames.OutboundPassthroughIpv6) is { } ipv6)
             PassthroughFilterChains.Configure(ipv6, chains, ipv6: true, clusters);
         foreach (var (name, protocol) in clusters) resources.Add(PassthroughFilterChains.OriginalDestinationCluster(name, protocol));
     }
@@ -67,12 +65,12 @@ public sealed class MeshPassthroughPlugin : PolicyPlugin<MeshPassthroughConf>
     private static void RemoveDefaultClusters(ProxyResources resources)
     {
         resources.RemoveCluster(EnvoyNames.OutboundPassthroughIpv4);
-        resources.RemoveCluster(OutboundPassthroughIpv6);
+        resources.RemoveCluster(EnvoyNames.OutboundPassthroughIpv6);
     }
 
     private static void AddDefaultClusters(ProxyResources resources)
     {
         resources.Add(PassthroughFilterChains.OriginalDestinationCluster(EnvoyNames.OutboundPassthroughIpv4, "tcp"));
-        resources.Add(PassthroughFilterChains.OriginalDestinationCluster(OutboundPassthroughIpv6, "tcp"));
+        resources.Add(PassthroughFilterChains.OriginalDestinationCluster(EnvoyNames.OutboundPassthroughIpv6, "tcp"));
     }
 }

@@ -26,9 +26,9 @@ internal static class Origins
     private static readonly (string Legacy, string Contextual)[] PassthroughNames =
     [
         (EnvoyNames.OutboundPassthroughIpv4, "self_transparentproxy_passthrough_outbound_ipv4"),
-        ("outbound:passthrough:ipv6", "self_transparentproxy_passthrough_outbound_ipv6"),
+        (EnvoyNames.OutboundPassthroughIpv6, "self_transparentproxy_passthrough_outbound_ipv6"),
         (EnvoyNames.InboundPassthroughIpv4, "self_transparentproxy_passthrough_inbound_ipv4"),
-        ("inbound:passthrough:ipv6", "self_transparentproxy_passthrough_inbound_ipv6"),
+        (EnvoyNames.InboundPassthroughIpv6, "self_transparentproxy_passthrough_inbound_ipv6"),
     ];
 
     public static string? OfListener(string name) => name switch

@@ -16,9 +16,13 @@ namespace Kuma.Policies.MeshRateLimit;
 /// becomes a connection rate limit filter at the head of each filter chain, whatever the protocol.
 /// </summary>
 /// <remarks>
-/// Rules matching callers by SPIFFE ID are not applied: Kuma duplicates the routes with a filter-state match on
-/// the caller's identity, which the Envoy API this control plane builds against cannot express yet. Rules
-/// matching by SNI only act on zone proxies in Kuma, which this control plane does not run.
+/// Rules matching callers by SPIFFE ID are not applied: Kuma copies each route once per such rule with a
+/// filter-state match on the caller's URI SAN, which a <c>set_filter_state</c> network filter records on the TLS
+/// handshake (<c>on_downstream_tls_handshake</c>). Neither that field nor <c>RouteMatch.filter_state</c> is in the
+/// Envoy API this control plane compiles (the protos shipped with @grpc/grpc-js-xds 1.14.1), and no other route
+/// match reads the peer's identity. With mesh mTLS off the outcome is Kuma's anyway: there is no peer identity, the
+/// copies never match, and only catch-all rules limit. Rules matching by SNI only act on zone proxies in Kuma,
+/// which this control plane does not run.
 /// </remarks>
 public sealed class MeshRateLimitPlugin : PolicyPlugin
 {
