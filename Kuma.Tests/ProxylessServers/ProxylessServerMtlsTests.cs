@@ -18,6 +18,7 @@ namespace Kuma.Tests.ProxylessServers;
 public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClassFixture<PlaintextDpFixture>, IDisposable
 {
     private const int PermissionDenied = 7;
+    private const int Unavailable = 14;
     private static readonly string[] XdsV3 = ["xds_v3"];
     private readonly DirectoryInfo _files = Directory.CreateTempSubdirectory("pl-server-");
     private ControlPlane Cp => fixture.ControlPlane;
@@ -26,6 +27,7 @@ public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClas
     public async Task A_permission_lets_one_client_in_over_mtls_and_refuses_the_other_and_changing_it_flips_them()
     {
         using var api = Cp.NewClient(await Cp.CreateTenantAsync("pl-server-e2e"));
+        await GrpcCalls.PutAsync(api, "/meshes/m1", """{"type":"Mesh","name":"m1"}""");
         var (caCert, caKey) = TestCertificates.ProperCa();
         foreach (var (name, pem) in new[] { ("ca", caCert), ("ca-key", caKey) })
             await GrpcCalls.PutAsync(api, $"/meshes/m1/secrets/{name}", $$"""{"type":"Secret","mesh":"m1","name":"{{name}}","data":"{{TestCertificates.Base64(pem)}}"}""");
@@ -49,6 +51,10 @@ public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClas
         await using var other = Client("other", await ControlPlane.DataplaneTokenAsync(api, "m1", "other"), caCert, caKey);
         await GrpcCalls.ConsecutiveAsync(web, 10, Served);
         await GrpcCalls.ConsecutiveAsync(other, 10, Denied);
+        // The allowed caller without XdsChannelCredentials speaks plaintext, which the server's mTLS chain refuses.
+        var plainEnvironment = Environment("web-plaintext", "web", await ControlPlane.DataplaneTokenAsync(api, "m1", "web-plaintext"), caCert, caKey, server: false);
+        await using (var plaintext = NodeProcess.Start("client.js", ["backend", "50", "2000"], plainEnvironment))
+            await GrpcCalls.ConsecutiveAsync(plaintext, 5, line => line["error"]?.GetValue<int>() == Unavailable);
 
         await GrpcCalls.PutAsync(api, "/meshes/m1/meshtrafficpermissions/backend-callers", Permission(allow: "other", deny: "web"));
         await GrpcCalls.ConsecutiveAsync(web, 10, Denied);
@@ -124,7 +130,9 @@ public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClas
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         var now = DateTimeOffset.UtcNow;
-        using var leaf = request.Create(ca, now.AddMinutes(-5), now.AddHours(1), RandomNumberGenerator.GetBytes(16));
+        using var caKey = ca.GetRSAPrivateKey()!;
+        var signer = X509SignatureGenerator.CreateForRSA(caKey, RSASignaturePadding.Pkcs1);
+        using var leaf = request.Create(ca.SubjectName, signer, now.AddMinutes(-5), now.AddHours(1), RandomNumberGenerator.GetBytes(16));
         return (leaf.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 

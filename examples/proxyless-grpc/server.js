@@ -22,6 +22,7 @@ let address = `127.0.0.1:${port}`;
 let credentials = grpc.ServerCredentials.createInsecure();
 if (viaXds) {
   const xds = require('@grpc/grpc-js-xds');
+  xds.register(); // the HTTP filters (router, RBAC) the server's listener names
   server = new xds.XdsServer();
   address = `0.0.0.0:${port}`;
   credentials = new xds.XdsServerCredentials(credentials);
