@@ -12,8 +12,8 @@ namespace Kuma.Tests.ProxylessServers;
 /// <summary>
 /// Real processes end to end: a proxyless gRPC server (grpc-js-xds XdsServer, XdsServerCredentials, gRPC's RBAC
 /// filter on) and two proxyless clients (XdsChannelCredentials) of different services, each with certificate files
-/// signed by the mesh's provided CA. A MeshTrafficPermission lets one in over mTLS and refuses the other; changing it
-/// flips them, with nothing restarted.
+/// signed by the mesh's provided CA. Without a permission both are refused; a MeshTrafficPermission lets one in over
+/// mTLS and refuses the other; changing it flips them, with nothing restarted.
 /// </summary>
 public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClassFixture<PlaintextDpFixture>, IDisposable
 {
@@ -40,7 +40,6 @@ public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClas
             {"type":"Dataplane","mesh":"m1","name":"backend-1","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
              "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"backend","kuma.io/protocol":"grpc"}}]}}
             """);
-        await GrpcCalls.PutAsync(api, "/meshes/m1/meshtrafficpermissions/backend-callers", Permission(allow: "web", deny: "other"));
 
         await using var server = NodeProcess.Start("server.js", [port.ToString(CultureInfo.InvariantCulture), "backend-1", "--xds"],
             Environment("backend-1", "backend", await ControlPlane.DataplaneTokenAsync(api, "m1", "backend-1"), caCert, caKey, server: true));
@@ -49,6 +48,11 @@ public sealed class ProxylessServerMtlsTests(PlaintextDpFixture fixture) : IClas
 
         await using var web = Client("web", await ControlPlane.DataplaneTokenAsync(api, "m1", "web"), caCert, caKey);
         await using var other = Client("other", await ControlPlane.DataplaneTokenAsync(api, "m1", "other"), caCert, caKey);
+        // With mTLS on and no permission, nobody is let in (as a sidecar's inbound).
+        await GrpcCalls.ConsecutiveAsync(web, 10, Denied);
+        await GrpcCalls.ConsecutiveAsync(other, 10, Denied);
+
+        await GrpcCalls.PutAsync(api, "/meshes/m1/meshtrafficpermissions/backend-callers", Permission(allow: "web", deny: "other"));
         await GrpcCalls.ConsecutiveAsync(web, 10, Served);
         await GrpcCalls.ConsecutiveAsync(other, 10, Denied);
         // The allowed caller without XdsChannelCredentials speaks plaintext, which the server's mTLS chain refuses.
