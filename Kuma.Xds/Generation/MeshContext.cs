@@ -273,7 +273,21 @@ public sealed class MeshContext
         return null;
     }
 
-    private bool IsProxyless(string dataplane) =>
+    /// <summary>
+    /// The server listener a proxyless gRPC server asks for by <paramref name="name"/>: only a proxyless dataplane's
+    /// own, for the port of one of its inbounds; null for any other name (another port, garbage) or dataplane.
+    /// </summary>
+    internal XdsResource? ProxylessServerListener(string dataplane, ProxyRules rules, string name)
+    {
+        if (ProxylessServer.Parse(name) is not { } address || !IsProxyless(dataplane) || !Dataplanes.TryGetValue(dataplane, out var spec)) return null;
+        var inbound = spec.Networking?.Inbound?.FirstOrDefault(i => i.Port == address.Port && i.State != "Ignored"
+            && i.Tags?.ContainsKey(ServiceEndpoint.ServiceTag) == true);
+        if (inbound is null) return null;
+        var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", address.Port, inbound.Tags!);
+        return Unit(new ProxylessServerInputs(address.Host, address.Port, inbound.Tags![ServiceEndpoint.ServiceTag], rules.Inbound(facts)) { Mtls = Mtls })[0];
+    }
+
+    internal bool IsProxyless(string dataplane) =>
         Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName) && byName.TryGetValue(dataplane, out var resource)
         && resource.Labels.GetValueOrDefault(ProxyTypeLabel) == "proxyless";
 

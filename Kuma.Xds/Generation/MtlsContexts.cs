@@ -111,6 +111,24 @@ public static class MtlsContexts
         return Socket(new UpstreamTlsContext { CommonTlsContext = common, Sni = MtlsNames.Sni(cluster, mesh) });
     }
 
+    /// <summary>
+    /// The server side of a proxyless gRPC server: its identity and the mesh's CA from the provider instances of its
+    /// bootstrap, and a client certificate required (STRICT). gRPC's server does not match SANs itself; who may call
+    /// is the RBAC filter's business, as for sidecars.
+    /// </summary>
+    public static TransportSocket ProxylessServerSide() => Socket(new DownstreamTlsContext
+    {
+        CommonTlsContext = new CommonTlsContext
+        {
+            TlsCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = MtlsNames.IdentityProviderInstance },
+            ValidationContext = new CertificateValidationContext
+            {
+                CaCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = MtlsNames.MeshCaProviderInstance },
+            },
+        },
+        RequireClientCertificate = true,
+    });
+
     private static CommonTlsContext Common(string mesh, SubjectAltNameMatcher peers) => new()
     {
         CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext

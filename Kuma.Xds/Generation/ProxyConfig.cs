@@ -76,6 +76,8 @@ public sealed class ProxyConfig
         // Secrets are the stream's own, by exact name: never the mesh's, never by wildcard.
         if (typeUrl == TypeUrls.Secret) return _secrets.GetValueOrDefault(name);
         if (_own.TryGetValue(typeUrl, out var byName) && byName.TryGetValue(name, out var own)) return own;
+        if (typeUrl == TypeUrls.Listener && name.StartsWith(ProxylessServer.NamePrefix, StringComparison.Ordinal))
+            return _mesh.ProxylessServerListener(Dataplane, Rules, name);
         if (typeUrl == TypeUrls.ClusterLoadAssignment && _mesh.ShapesEndpoints && CallerEndpointsKeyOf(name) is { } callerKey)
             return _mesh.CallerEndpoints(callerKey);
         if (typeUrl == TypeUrls.ClusterLoadAssignment && _subsets.TryGetValue(name, out var subset)) return _mesh.SubsetEndpoints(subset);

@@ -65,6 +65,18 @@ public sealed record ProxylessInputs(string Service, string Protocol, OutboundRu
     public MtlsState? Mtls { get; init; }
 }
 
+/// <summary>
+/// The server listener of a proxyless gRPC server for one of its inbounds, as gRPC asks for it by the address it
+/// binds (<see cref="ProxylessServer"/>). <see cref="Rules"/> are the inbound's; <see cref="Mtls"/> the mesh's, null when off.
+/// </summary>
+public sealed record ProxylessServerInputs(string Host, uint Port, string Service, InboundRuleSet Rules) : UnitInputs
+{
+    public MtlsState? Mtls { get; init; }
+
+    /// <summary>The address as gRPC writes it in the listener's name (an IPv6 host in brackets).</summary>
+    public string HostPort => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
+
 /// <summary>The catch-all listeners and original-destination clusters of transparent proxying.</summary>
 public sealed record PassthroughInputs(uint RedirectPortInbound, uint RedirectPortOutbound, bool OutboundAllowed, bool Ipv6 = true) : UnitInputs;
 
@@ -93,6 +105,7 @@ internal static class ResourceUnits
         InboundInputs i => Inbound(i),
         PassthroughInputs p => Passthrough(p),
         ProxylessInputs p => Proxyless(p),
+        ProxylessServerInputs s => [Encode(ProxylessServerListener(s))],
         _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
     };
 
@@ -150,6 +163,15 @@ internal static class ResourceUnits
         });
         ProxylessConversion.ConvertCluster(cluster);
         return [Encode(ProxylessConversion.Convert(template, inputs.Service)), Encode(cluster)];
+    }
+
+    /// <summary>Only plugins' server hooks run: gRPC's server applies nothing of what they do to a sidecar's inbound.</summary>
+    private static Listener ProxylessServerListener(ProxylessServerInputs inputs)
+    {
+        var (listener, hcm) = ProxylessServer.Build(inputs);
+        var target = new InboundTarget(inputs.Service, "grpc", inputs.Port) { Mtls = inputs.Mtls };
+        ForEachPlugin((plugin, t) => plugin.ProxylessServer(hcm, target, inputs.Rules.Rules[t]));
+        return ProxylessServer.Finish(listener, hcm);
     }
 
     private static XdsResource[] Passthrough(PassthroughInputs inputs)

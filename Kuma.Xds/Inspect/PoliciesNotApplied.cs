@@ -51,6 +51,7 @@ public static class PoliciesNotApplied
             Attribute(plugin.ProxylessGaps(target, proxyConf), entries, c => plugin.ProxylessGaps(target, c),
                 (field, reason, policy) => found.Add((PolicyTypes.All[t].Name, EveryService, field, reason, policy)));
         }
+        AddServerGaps(mesh, proxy, rules, found);
         foreach (var service in services)
         {
             var target = new OutboundTarget(service, mesh.ProtocolOf(service));
@@ -82,6 +83,24 @@ public static class PoliciesNotApplied
             .. found.GroupBy(f => (f.Type, f.Service, f.Field, f.Reason))
                 .Select(g => new NotApplied(g.Key.Type, g.Key.Service, g.Key.Field, [.. g.Select(f => f.Policy).Distinct()], g.Key.Reason)),
         ];
+    }
+
+    /// <summary>What a proxyless server's listeners do not apply of its inbounds' rules, under each inbound's service.</summary>
+    private static void AddServerGaps(MeshContext mesh, string proxy, ProxyRules rules, List<(string Type, string Service, string Field, string Reason, string Policy)> found)
+    {
+        if (!mesh.IsProxyless(proxy) || !mesh.Dataplanes.TryGetValue(proxy, out var spec)) return;
+        foreach (var inbound in spec.Networking?.Inbound ?? [])
+        {
+            if (inbound.State == "Ignored" || inbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
+            var target = new InboundTarget(service, "grpc", inbound.Port!.Value) { Mtls = mesh.Mtls };
+            var inboundRules = rules.Inbound(new InboundFacts(inbound.Name ?? "", inbound.Port.Value, inbound.Tags));
+            for (var t = 0; t < PolicyTypes.All.Count; t++)
+            {
+                if (PolicyTypes.All[t].Plugin is not { } plugin) continue;
+                foreach (var (gap, origin) in plugin.ProxylessServerGaps(target, inboundRules.Rules[t]))
+                    found.Add((PolicyTypes.All[t].Name, service, origin.Section == "default" ? gap.Field : $"{origin.Section}[].{gap.Field}", gap.Reason, origin.Policy));
+            }
+        }
     }
 
     /// <summary>

@@ -2,6 +2,8 @@
 // xds:///<target> through the control plane named in GRPC_XDS_BOOTSTRAP_CONFIG. It calls in a loop and prints one JSON
 // line per answer, with the time it was received and how long the call took (ms), until its stdin closes. Given a
 // header name and values, each call sends the next value in turn (for hash-based load balancing) and its line says which.
+// With XDS_CREDENTIALS=1 it uses XdsChannelCredentials: the TLS the control plane sends for each cluster (plaintext
+// while it sends none).
 'use strict';
 const grpc = require('@grpc/grpc-js');
 const xds = require('@grpc/grpc-js-xds');
@@ -15,7 +17,10 @@ const headerName = process.argv[5];
 const headerValues = (process.argv[6] || '').split(',').filter((v) => v.length > 0);
 let sent = 0;
 const Client = grpc.makeGenericClientConstructor(definition, 'Echo');
-const client = new Client(`xds:///${target}`, grpc.credentials.createInsecure());
+const channelCredentials = process.env.XDS_CREDENTIALS === '1'
+  ? new xds.XdsChannelCredentials(grpc.credentials.createInsecure())
+  : grpc.credentials.createInsecure();
+const client = new Client(`xds:///${target}`, channelCredentials);
 
 let stopped = false;
 // A reader that stops reading (e.g. `| head`) ends the client quietly.

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Kuma.Policies.Rules;
 using Kuma.Validation;
 using Kuma.Xds.Generation;
@@ -142,6 +143,19 @@ public abstract class PolicyPlugin
 
     /// <summary>The local cluster behind an inbound.</summary>
     public virtual void InboundCluster(Cluster cluster, InboundTarget target, InboundRules rules) { }
+
+    /// <summary>
+    /// The connection manager of a proxyless gRPC server's listener (see <see cref="Kuma.Xds.Generation.ProxylessServer"/>) for one of its
+    /// inbounds; <paramref name="rules"/> as for <see cref="InboundListener"/>. Only what gRPC's server applies belongs
+    /// here (HTTP filters it knows, before the router, which comes last); nothing by default.
+    /// </summary>
+    public virtual void ProxylessServer(HttpConnectionManager hcm, InboundTarget target, InboundRules rules) { }
+
+    /// <summary>
+    /// What of these inbound rules a proxyless gRPC server does not apply, each gap with the policy entry it comes
+    /// from (listed in the dataplane's <c>_overview</c>); none by default.
+    /// </summary>
+    public virtual IEnumerable<(ProxylessGap Gap, PolicyOrigin Origin)> ProxylessServerGaps(InboundTarget target, InboundRules rules) => [];
 
     /// <summary>
     /// A proxyless destination has no proxy of its own: what this policy would do at its inbound is done in

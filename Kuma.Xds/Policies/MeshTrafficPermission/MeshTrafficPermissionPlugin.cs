@@ -2,7 +2,9 @@ using Envoy.Config.Listener.V3;
 using Envoy.Extensions.Filters.Listener.TlsInspector.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Google.Protobuf.WellKnownTypes;
+using System.Text.Json;
 using Kuma.Policies.Rules;
+using Kuma.Validation;
 using Kuma.Xds.Generation;
 using HttpRbac = Envoy.Extensions.Filters.Http.Rbac.V3.RBAC;
 using NetworkRbac = Envoy.Extensions.Filters.Network.Rbac.V3.RBAC;
@@ -42,15 +44,47 @@ public sealed class MeshTrafficPermissionPlugin : PolicyPlugin
     }
 
     /// <summary>
+    /// A proxyless gRPC server under STRICT mTLS gets gRPC's RBAC HTTP filter (<c>GRPC_XDS_EXPERIMENTAL_RBAC=true</c>
+    /// on the server), from the same merged rules as a sidecar's inbound, in the policy form gRPC reads. Without mTLS,
+    /// or under PERMISSIVE (which serves a proxyless server in plaintext), callers have no identity to check.
+    /// </summary>
+    public override void ProxylessServer(HttpConnectionManager hcm, InboundTarget target, InboundRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(hcm);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(rules);
+        if (target.Mtls is not { Mode: MtlsMode.Strict } mtls) return;
+        var config = rules.Rules.IsDefaultOrEmpty
+            ? RbacPolicies.FromCallerSubsets(rules.CallerSubsets(Merge), mtls.Mesh).Rules!
+            : RbacPolicies.FromRulesForGrpc(rules.Rules, MeshTrafficPermissionPolicy.Descriptor.ShortName!);
+        hcm.HttpFilters.Insert(0, new HttpFilter { Name = HttpRbacFilter, TypedConfig = Any.Pack(new HttpRbac { Rules = config }) });
+    }
+
+    public override IEnumerable<(ProxylessGap Gap, PolicyOrigin Origin)> ProxylessServerGaps(InboundTarget target, InboundRules rules)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(rules);
+        if (target.Mtls is null) return [];
+        if (target.Mtls.Mode == MtlsMode.Permissive)
+        {
+            var gap = new ProxylessGap("default", "a proxyless server in a PERMISSIVE mesh serves plaintext (gRPC cannot pick mesh mTLS or plaintext per connection), so its callers have no identity to check");
+            return rules.Rules.IsDefaultOrEmpty ? rules.From.Select(f => (gap, f.Origin)).DistinctBy(g => g.Origin) : rules.Rules.Select(r => (gap, r.Origin)).DistinctBy(g => g.Origin);
+        }
+        if (!rules.Rules.IsDefaultOrEmpty) return RbacPolicies.GrpcGaps(rules.Rules).Select(g => (new ProxylessGap(g.Field, g.Reason), g.Origin));
+        return rules.From.Where(f => f.Conf.Deserialize<MeshTrafficPermissionConf>(SpecBinder.Options)?.Action == "AllowWithShadowDeny")
+            .Select(f => (new ProxylessGap("default.action", RbacPolicies.NoShadow), f.Origin));
+    }
+
+    /// <summary>
     /// What <c>_rules</c> notes about this type: while mTLS is off, callers have no identity to check and Kuma
     /// leaves the policy out of the proxy's config.
     /// </summary>
     public override IEnumerable<string> RulesWarnings(MtlsState? mtls) =>
         mtls is null ? ["mTLS is disabled in this mesh: MeshTrafficPermission has no effect (callers have no identity to check)"] : [];
 
-    /// <summary>Callers cannot enforce who may call the destination, and gRPC servers get no server listener from this control plane.</summary>
+    /// <summary>Callers cannot enforce who may call the destination: only the destination's own server listener can.</summary>
     public override IEnumerable<ProxylessGap> ProxylessDestinationGaps(OutboundTarget target, System.Text.Json.Nodes.JsonObject conf) =>
-        [new("default", "a proxyless destination gets no server listener to carry an RBAC filter, and its callers cannot enforce its permissions")];
+        [new("default", "callers cannot enforce a destination's permissions: a proxyless destination enforces them only when it serves through gRPC's XdsServer (its server listener's RBAC filter)")];
 
     /// <summary>
     /// The chains Kuma's mTLS protects: those terminating the mesh's TLS. In PERMISSIVE mode the chains matched on

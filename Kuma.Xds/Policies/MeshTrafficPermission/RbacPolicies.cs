@@ -76,6 +76,60 @@ internal static class RbacPolicies
         return new RbacConfig(null, null, MatcherOf(enforced), shadow);
     }
 
+    /// <summary>
+    /// The <paramref name="rules"/> in the only form gRPC's RBAC filter reads (Envoy's policies; it ignores matchers
+    /// and shadow rules), meaning what <see cref="FromRules"/> means: a caller is allowed by an allow (or
+    /// allow-with-shadow-deny) match of some rule, and not by any deny match of any rule. gRPC does not see the
+    /// requested server name, so an SNI condition fails closed: an allow match that needs one is left out, and a deny
+    /// match applies whatever the name.
+    /// </summary>
+    public static RBAC FromRulesForGrpc(IReadOnlyList<InboundRule> rules, string typeShortName)
+    {
+        var confs = rules.Select(r => (Conf: Read(r.Conf), Name: r.Origin.Kri(typeShortName))).ToList();
+        var denied = confs.SelectMany(c => c.Conf.Deny ?? []).Select(m => GrpcPrincipal(m, denying: true)).OfType<Principal>().ToList();
+        var rbac = new RBAC { Action = RBAC.Types.Action.Allow };
+        foreach (var (conf, name) in confs)
+        {
+            var allowed = ((IEnumerable<Match>)[.. conf.Allow ?? [], .. conf.AllowWithShadowDeny ?? []])
+                .Select(m => GrpcPrincipal(m, denying: false)).OfType<Principal>().ToList();
+            if (allowed.Count == 0) continue;
+            var who = OneOf(allowed);
+            if (denied.Count > 0)
+                who = new Principal { AndIds = new Principal.Types.Set { Ids = { who, new Principal { NotId = OneOf(denied.Select(d => d.Clone()).ToList()) } } } };
+            if (rbac.Policies.TryGetValue(name, out var existing)) existing.Principals.Add(who);
+            else rbac.Policies[name] = AnyPermission([who]);
+        }
+        return rbac;
+    }
+
+    /// <summary>What of <see cref="FromRulesForGrpc"/>'s input gRPC cannot do as an Envoy sidecar does, by the rule it comes from.</summary>
+    public static IEnumerable<(string Field, string Reason, PolicyOrigin Origin)> GrpcGaps(IReadOnlyList<InboundRule> rules)
+    {
+        foreach (var rule in rules)
+        {
+            var conf = Read(rule.Conf);
+            if (conf.AllowWithShadowDeny is { Count: > 0 }) yield return ("default.allowWithShadowDeny", NoShadow, rule.Origin);
+            if (conf.Allow?.Any(m => m.Sni is not null) == true)
+                yield return ("default.allow[].sni", "gRPC's RBAC filter does not see the requested server name: a match with an SNI allows nobody", rule.Origin);
+            if (conf.Deny?.Any(m => m.Sni is not null) == true)
+                yield return ("default.deny[].sni", "gRPC's RBAC filter does not see the requested server name: a match with an SNI denies whatever name the caller asked for", rule.Origin);
+        }
+    }
+
+    public const string NoShadow = "gRPC's RBAC filter evaluates no shadow rules: such callers are allowed and nothing records the shadow deny";
+
+    private static Principal OneOf(List<Principal> principals) =>
+        principals.Count == 1 ? principals[0] : new Principal { OrIds = new Principal.Types.Set { Ids = { principals } } };
+
+    /// <summary>A match's conditions as gRPC's principal; null when it can never match (or has no conditions, as Kuma skips those).</summary>
+    private static Principal? GrpcPrincipal(Match match, bool denying)
+    {
+        if (match.Sni is not null && !denying) return null;
+        if (match.SpiffeID is not { } spiffe) return match.Sni is not null ? new Principal { Any = true } : null;
+        var name = spiffe.Type == "Prefix" ? new EnvoyStringMatcher { Prefix = spiffe.Value ?? "" } : new EnvoyStringMatcher { Exact = spiffe.Value ?? "" };
+        return new Principal { Authenticated = new Principal.Types.Authenticated { PrincipalName = name } };
+    }
+
     public static bool MatchesSni(IReadOnlyList<InboundRule> rules) =>
         rules.Select(r => Read(r.Conf)).Any(c => new[] { c.Allow, c.Deny, c.AllowWithShadowDeny }.Any(list => list?.Any(m => m.Sni is not null) == true));
 
