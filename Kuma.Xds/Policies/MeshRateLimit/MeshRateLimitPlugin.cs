@@ -1,10 +1,8 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Envoy.Config.Listener.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Google.Protobuf.WellKnownTypes;
 using Kuma.Policies.Rules;
-using Kuma.Validation;
 using Kuma.Xds.Generation;
 
 namespace Kuma.Policies.MeshRateLimit;
@@ -16,13 +14,9 @@ namespace Kuma.Policies.MeshRateLimit;
 /// becomes a connection rate limit filter at the head of each filter chain, whatever the protocol.
 /// </summary>
 /// <remarks>
-/// Rules matching callers by SPIFFE ID are not applied: Kuma copies each route once per such rule with a
-/// filter-state match on the caller's URI SAN, which a <c>set_filter_state</c> network filter records on the TLS
-/// handshake (<c>on_downstream_tls_handshake</c>). Neither that field nor <c>RouteMatch.filter_state</c> is in the
-/// Envoy API this control plane compiles (the protos shipped with @grpc/grpc-js-xds 1.14.1), and no other route
-/// match reads the peer's identity. With mesh mTLS off the outcome is Kuma's anyway: there is no peer identity, the
-/// copies never match, and only catch-all rules limit. Rules matching by SNI only act on zone proxies in Kuma,
-/// which this control plane does not run.
+/// Rules matching callers by SPIFFE ID limit copies of the routes that match the caller's identity (see
+/// <see cref="CallerLimits"/> for which limit each copy takes, <see cref="CallerRoutes"/> for how the caller is told
+/// apart). Rules matching by SNI only act on zone proxies in Kuma, which this control plane does not run.
 /// </remarks>
 public sealed class MeshRateLimitPlugin : PolicyPlugin
 {
@@ -30,14 +24,21 @@ public sealed class MeshRateLimitPlugin : PolicyPlugin
     {
         ArgumentNullException.ThrowIfNull(listener);
         ArgumentNullException.ThrowIfNull(rules);
-        if (Read(rules.Conf)?.Local is not { } local) return;
-        var routeLimit = LocalRateLimits.ForRoute(local.Http);
-        var tcpFilter = LocalRateLimits.TcpFilter(local.Tcp);
+        var catchAll = CallerLimits.Read(rules.Conf);
+        var callerLimits = CallerLimits.For(rules, catchAll);
+        var local = catchAll?.Local;
+        var routeLimit = LocalRateLimits.ForRoute(local?.Http);
+        var tcpFilter = LocalRateLimits.TcpFilter(local?.Tcp);
         foreach (var chain in listener.FilterChains)
         {
-            if (routeLimit is not null)
+            if (routeLimit is not null || callerLimits.Any(l => l.Limit is not null))
             {
-                EnvoyEdit.UpdateFilter<HttpConnectionManager>(chain, EnvoyBuild.HttpConnectionManagerFilter, hcm => LimitRoutes(hcm, routeLimit));
+                EnvoyEdit.UpdateFilter<HttpConnectionManager>(chain, EnvoyBuild.HttpConnectionManagerFilter, hcm =>
+                {
+                    if (routeLimit is not null) LimitRoutes(hcm, routeLimit);
+                    CallerRoutes.Add(hcm, callerLimits);
+                    AddHttpFilter(hcm);
+                });
             }
             if (tcpFilter is not null) Upsert(chain, tcpFilter);
         }
@@ -53,16 +54,17 @@ public sealed class MeshRateLimitPlugin : PolicyPlugin
 
     private static void LimitRoutes(HttpConnectionManager hcm, Any routeLimit)
     {
-        if (hcm.RouteConfig is null) return;
-        foreach (var host in hcm.RouteConfig.VirtualHosts)
+        foreach (var route in hcm.RouteConfig?.VirtualHosts.SelectMany(h => h.Routes) ?? [])
         {
-            foreach (var route in host.Routes)
-            {
-                // A limit some earlier step put on the route stays, as in Kuma.
-                if (!route.TypedPerFilterConfig.ContainsKey(LocalRateLimits.HttpFilterName))
-                    route.TypedPerFilterConfig[LocalRateLimits.HttpFilterName] = routeLimit.Clone();
-            }
+            // A limit some earlier step put on the route stays, as in Kuma.
+            if (!route.TypedPerFilterConfig.ContainsKey(LocalRateLimits.HttpFilterName))
+                route.TypedPerFilterConfig[LocalRateLimits.HttpFilterName] = routeLimit.Clone();
         }
+    }
+
+    /// <summary>The filter reading the routes' limits, replacing one of the same name or else just before the router.</summary>
+    private static void AddHttpFilter(HttpConnectionManager hcm)
+    {
         var filter = LocalRateLimits.HttpFilter();
         var existing = IndexOf(hcm.HttpFilters, f => f.Name == filter.Name);
         if (existing >= 0)
@@ -90,6 +92,4 @@ public sealed class MeshRateLimitPlugin : PolicyPlugin
         }
         return -1;
     }
-
-    private static MeshRateLimitConf? Read(JsonObject? conf) => conf?.Deserialize<MeshRateLimitConf>(SpecBinder.Options);
 }
