@@ -22,7 +22,8 @@ internal static class GrpcBootstrap
             ["id"] = $"{options.Mesh}.{options.Name}",
             ["metadata"] = new JsonObject { ["dataplane.token"] = token },
         };
-        if (options.Zone is { } zone) node["locality"] = new JsonObject { ["zone"] = zone };
+        // grpc-js refuses a bootstrap whose node has no locality at all, so an empty one stands for "no zone".
+        node["locality"] = options.Zone is { } zone ? new JsonObject { ["zone"] = zone } : new JsonObject();
         var bootstrap = new JsonObject
         {
             ["xds_servers"] = new JsonArray(new JsonObject

@@ -15,6 +15,7 @@ internal sealed class RenewalLoop(HelperOptions options, IdentityClient client, 
     private DateTimeOffset? _heldNotAfter;
     private string? _writtenBootstrap;
     private TimeSpan _backoff;
+    private bool _justWrote;
 
     /// <summary>One poll: true when the files hold a current identity afterwards.</summary>
     public async Task<bool> PollAsync(CancellationToken ct)
@@ -52,6 +53,7 @@ internal sealed class RenewalLoop(HelperOptions options, IdentityClient client, 
                 IdentityFiles.Write(options.Directory, identity.Version, identity.CertificateChain, identity.PrivateKey, identity.CaBundle);
                 _heldVersion = identity.Version;
                 _heldNotAfter = identity.NotAfter;
+                _justWrote = true;
                 Log("info", $"wrote the identity of {options.Mesh}.{options.Name} (version {identity.Version}) to {options.Directory}: valid until {Time(identity.NotAfter)}, renewal due {Time(identity.RenewAt)}");
                 break;
             case FetchResult.Refused { Status: var status, Detail: var detail }:
@@ -61,6 +63,10 @@ internal sealed class RenewalLoop(HelperOptions options, IdentityClient client, 
         WriteBootstrap(token);
         return true;
     }
+
+    private static readonly TimeSpan RefreshMargin = TimeSpan.FromSeconds(1);
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     /// <summary>Polls until <paramref name="ct"/> is cancelled, backing off (up to a minute) while polls fail.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -77,7 +83,11 @@ internal sealed class RenewalLoop(HelperOptions options, IdentityClient client, 
                 return;
             }
             _backoff = ok ? TimeSpan.Zero : _backoff == TimeSpan.Zero ? options.PollInterval : Min(_backoff * 2, MaximumBackoff);
-            var wait = ok ? options.PollInterval : _backoff;
+            // The next poll names the version held, which the control plane takes as "the workload trusts this CA
+            // bundle" (a CA rotation waits for it). Files are only trusted once gRPC has read them again, so after
+            // new files that poll waits for one refresh of gRPC's file watcher.
+            var wait = !ok ? _backoff : _justWrote ? Max(options.PollInterval, options.RefreshInterval + RefreshMargin) : options.PollInterval;
+            _justWrote = false;
             if (!ok) Log("info", $"asking again in {wait.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s");
             try
             {
