@@ -162,8 +162,26 @@ public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticat
             },
             StaticResources = new Bootstrap.Types.StaticResources { Clusters = { adsCluster } },
             Admin = new Admin { Address = new Address { SocketAddress = new SocketAddress { Address = "127.0.0.1", PortValue = 9901 } } },
+            LayeredRuntime = new LayeredRuntime { Layers = { KumaRuntimeLayer } },
         };
     }
+
+    /// <summary>
+    /// Kuma's runtime layer: Envoy rejects a regex whose RE2 program exceeds 100 by default, and generated regexes
+    /// (route paths, callers' SPIFFE ids in MeshRateLimit) grow with the names in them, so the limit is lifted.
+    /// </summary>
+    private static readonly RuntimeLayer KumaRuntimeLayer = new()
+    {
+        Name = "kuma",
+        StaticLayer = new Struct
+        {
+            Fields =
+            {
+                ["re2.max_program_size.error_level"] = Value.ForNumber(4294967295),
+                ["re2.max_program_size.warn_level"] = Value.ForNumber(1000),
+            },
+        },
+    };
 
     private static string? Text(JsonObject body, string field) =>
         body.TryGetPropertyValue(field, out var node) && node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;

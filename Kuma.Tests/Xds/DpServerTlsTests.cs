@@ -48,6 +48,11 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
         Assert.Equal("m1.web", bootstrap.Node.Id);
         // kuma-dp's work directory and metrics certificate travel to the ADS stream in node metadata, as Kuma's bootstrap carries them.
         Assert.Equal(new ProxyNode("/etc/kuma/metrics.crt", "/etc/kuma/metrics.key", "/tmp/kuma-dp-4711"), ProxyNode.Of(bootstrap.Node.Metadata));
+        // Kuma's runtime layer lifts RE2's program size limit, which long generated regexes would otherwise exceed.
+        var runtime = Assert.Single(bootstrap.LayeredRuntime.Layers);
+        Assert.Equal("kuma", runtime.Name);
+        Assert.Equal(4294967295, runtime.StaticLayer.Fields["re2.max_program_size.error_level"].NumberValue);
+        Assert.Equal(1000, runtime.StaticLayer.Fields["re2.max_program_size.warn_level"].NumberValue);
         var ads = bootstrap.DynamicResources.AdsConfig;
         Assert.Equal("ads_cluster", ads.GrpcServices[0].EnvoyGrpc.ClusterName);
         Assert.Equal(token, ads.GrpcServices[0].InitialMetadata.Single(h => h.Key == "authorization").Value);
