@@ -8,7 +8,8 @@ namespace Kuma.Grains;
 /// private key stays on the gateway) naming <see cref="Tags"/>, the dataplane's tags. The mesh incarnation and
 /// generation are the ones the stream serves, so the CA reads the store again only when the mesh moved on.
 /// <see cref="Backend"/> names the listed backend to sign with while a CA rotation waits for trust to spread
-/// (null: the enabled one).
+/// (null: the enabled one). <see cref="Dataplane"/> is whose leaf it is, so a PERMISSIVE mesh learns which of its
+/// dataplanes hold a certificate of which backend (its services' TLS readiness).
 /// </summary>
 [GenerateSerializer, Immutable, Alias("kuma.IdentityRequest")]
 public sealed record IdentityRequest(
@@ -16,7 +17,8 @@ public sealed record IdentityRequest(
     [property: Id(1)] long MeshGeneration,
     [property: Id(2)] byte[] PublicKey,
     [property: Id(3)] ImmutableSortedDictionary<string, ImmutableArray<string>> Tags,
-    [property: Id(4)] string? Backend = null);
+    [property: Id(4)] string? Backend = null,
+    [property: Id(5)] string? Dataplane = null);
 
 /// <summary>
 /// The answer: mTLS off (nothing to serve), a refusal (<see cref="Error"/>), or a PEM leaf certificate with the PEM

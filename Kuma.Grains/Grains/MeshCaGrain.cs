@@ -27,10 +27,10 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
 
     /// <summary>
     /// The CAs as of one mesh generation: no enabled backend when mTLS is off. The bundle holds the certificates of
-    /// the usable backends in the mesh's order.
+    /// the usable backends in the mesh's order. <see cref="Permissive"/>: the enabled backend's mode is PERMISSIVE.
     /// </summary>
     private sealed record LoadedCa(string MeshUid, long Generation, string? Enabled, IReadOnlyDictionary<string, BackendCa> Backends,
-        string Bundle, ImmutableArray<string> BundleBackends)
+        string Bundle, ImmutableArray<string> BundleBackends, bool Permissive = false)
     {
         public void Dispose()
         {
@@ -63,6 +63,10 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
         var backend = loaded.Backends[name];
         if (backend.Pair is not { } pair) return new IssuedIdentity(true, name, Error: backend.Error);
         var (der, notBefore, notAfter) = LeafIssuer.Issue(pair, request.PublicKey, _mesh, request.Tags, backend.Lifetime, clock.Now);
+        // Only a PERMISSIVE mesh asks which backend its dataplanes' leaves are of (its services' TLS readiness). The mesh
+        // grain keeps it: several of these grains sign for one mesh, and it is the one that publishes the mesh.
+        if (loaded.Permissive && request.Dataplane is { } dataplane)
+            await GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, _mesh)).LeafIssued(loaded.MeshUid, dataplane, name);
         return new IssuedIdentity(true, name, PemEncoding.WriteString("CERTIFICATE", der), loaded.Bundle, notBefore, notAfter, TrustedBackends: loaded.BundleBackends);
     }
 
@@ -85,7 +89,7 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
     private async Task<LoadedCa> LoadBackends(StoredResource meshResource, long generation)
     {
         var spec = ResourceTypes.Mesh.Parse(meshResource.SpecJson);
-        if (MtlsFacts.EnabledBackend(spec) is not { Name: { } enabled })
+        if (MtlsFacts.EnabledBackend(spec) is not { Name: { } enabled } enabledBackend)
             return new LoadedCa(meshResource.Uid, generation, null, new Dictionary<string, BackendCa>(), "", []);
         var backends = new Dictionary<string, BackendCa>(StringComparer.Ordinal);
         var bundle = new System.Text.StringBuilder();
@@ -100,7 +104,7 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
             bundle.Append(pair.CertPem);
             bundleBackends.Add(name);
         }
-        return new LoadedCa(meshResource.Uid, generation, enabled, backends, bundle.ToString(), bundleBackends.ToImmutable());
+        return new LoadedCa(meshResource.Uid, generation, enabled, backends, bundle.ToString(), bundleBackends.ToImmutable(), MtlsFacts.IsPermissive(enabledBackend));
     }
 
     private async Task<BackendCa> LoadBackend(MeshCaBackend backend, string name)

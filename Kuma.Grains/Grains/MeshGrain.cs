@@ -26,6 +26,15 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     /// <summary>Set while a write's outcome is unknown: the snapshot may not be the store's truth until reconciled.</summary>
     private IGrainTimer? _reconcile;
+    /// <summary>Which dataplanes hold leaves of which backend, and so which services are TLS ready (PERMISSIVE only).</summary>
+    private readonly TlsReadinessTracker _readiness = new();
+    /// <summary>Names this activation in the readiness it publishes, so a successor tells a predecessor's from its own.</summary>
+    private readonly Guid _epoch = Guid.NewGuid();
+    /// <summary>Whether <see cref="_published"/> left the grain (it may only change under a new generation then).</summary>
+    private bool _served;
+    private bool _adopted;
+    /// <summary>Set while a change of readiness waits to be published under a new generation.</summary>
+    private IGrainTimer? _readinessPublish;
 
     /// <summary>Assigning replaces the snapshot and wakes every waiter.</summary>
     private MeshSnapshot? _snapshot
@@ -34,11 +43,17 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         set
         {
             _state = value;
-            _published = value is null ? null : TokenRevocations.WithoutSecretsButRevocations(value);
+            _published = value is null ? null : Published(value);
+            _served = false;
             _changed.TrySetResult();
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
+
+    private MeshSnapshot Published(MeshSnapshot state) => TokenRevocations.WithoutSecretsButRevocations(state) with
+    {
+        TlsReadiness = _readiness.Update(state) is { } ready ? new TlsReadiness(_epoch, ready) : null,
+    };
 
     private Generation Scope => new(_tenant, _mesh);
     private ITenantGrain Tenant => GrainFactory.GetGrain<ITenantGrain>(GrainKeys.Tenant(_tenant));
@@ -69,7 +84,13 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         _snapshot = new MeshSnapshot(_tenant, _mesh, generation, mesh, byType);
     }
 
-    public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(_published);
+    public Task<MeshSnapshot?> GetSnapshot() => Task.FromResult(Serve());
+
+    private MeshSnapshot? Serve()
+    {
+        _served = true;
+        return _published;
+    }
 
     /// <summary>
     /// Every write starts from the store's truth. One whose outcome the store did not confirm (a timeout,
@@ -127,13 +148,79 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         LogReconciled(logger, _tenant, _mesh, _snapshot?.Generation ?? -1);
     }
 
-    public async Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait)
+    public async Task<MeshSnapshot?> WaitForChange(long knownGeneration, TimeSpan maxWait, TlsReadiness? held = null)
     {
         // A mesh that does not exist is at generation -1, so waiting on its absence waits too.
-        if ((_published?.Generation ?? -1) != knownGeneration) return _published;
+        if ((_published?.Generation ?? -1) != knownGeneration) return Serve();
+        if (held is not null) Adopt(held);
         var changed = _changed.Task;
         await Task.WhenAny(changed, Task.Delay(maxWait, clock));
-        return _published;
+        return Serve();
+    }
+
+    /// <summary>
+    /// A gateway holds the readiness a predecessor of this activation published at the generation the mesh is still
+    /// at: the dataplanes and the enabled backend are the same, so what was ready is ready. Taken once, so a
+    /// restarted silo does not turn encrypted services back to plaintext until every dataplane is issued a leaf again.
+    /// </summary>
+    private void Adopt(TlsReadiness held)
+    {
+        if (_adopted || held.Epoch == _epoch || _published?.TlsReadiness is null) return;
+        _adopted = true;
+        if (_readiness.Adopt(held.Ready)) ReadinessChanged();
+    }
+
+    public Task LeafIssued(string meshUid, string dataplane, string backend)
+    {
+        if (_state is { } state && state.MeshResource.Uid == meshUid && _readiness.Record(dataplane, backend)) ReadinessChanged();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A service's readiness flipped. What no one has seen yet is corrected in place; otherwise the change waits a
+    /// moment for others of the same burst and goes out under a new generation (one fence of the store, no data).
+    /// </summary>
+    private void ReadinessChanged()
+    {
+        if (_published is not { TlsReadiness: not null } published) return;
+        if (!_served)
+        {
+            _published = published with { TlsReadiness = new TlsReadiness(_epoch, _readiness.Ready) };
+            return;
+        }
+        _readinessPublish ??= this.RegisterGrainTimer(PublishReadiness, new GrainTimerCreationOptions(ReadinessCoalescing, TimeSpan.FromSeconds(1)));
+    }
+
+    private static readonly TimeSpan ReadinessCoalescing = TimeSpan.FromMilliseconds(100);
+
+    private async Task PublishReadiness(CancellationToken ct)
+    {
+        // Published meanwhile with a write, or left to the reconciliation, which publishes what it reads.
+        if (_state is null || _reconcile is not null || _published?.TlsReadiness is not { } published || published.Ready.SetEquals(_readiness.Ready))
+        {
+            StopReadinessPublish();
+            return;
+        }
+        try
+        {
+            var generation = await store.FenceAsync(Scope, ct);
+            StopReadinessPublish();
+            if (generation is not null && _state is not null)
+            {
+                _snapshot = _state with { Generation = generation.Value };
+                LogReadinessPublished(logger, _tenant, _mesh, generation.Value, _readiness.Ready.Count);
+            }
+        }
+        catch (StoreUnavailableException)
+        {
+            // the timer tries again; the store's own log tells operators
+        }
+    }
+
+    private void StopReadinessPublish()
+    {
+        _readinessPublish?.Dispose();
+        _readinessPublish = null;
     }
 
     public Task<WriteResult> PutMesh(ResourceWrite write) => Writing(() => PutMeshCore(write));
@@ -356,6 +443,9 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Mesh {Tenant}/{Mesh}: the store did not confirm a write; reconciling with the store before the next one")]
     private static partial void LogOutcomeUnknown(ILogger logger, string tenant, string mesh);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Mesh {Tenant}/{Mesh}: TLS readiness changed, published at generation {Generation} ({Ready} services ready)")]
+    private static partial void LogReadinessPublished(ILogger logger, string tenant, string mesh, long generation, int ready);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Mesh {Tenant}/{Mesh} reconciled with the store at generation {Generation}")]
     private static partial void LogReconciled(ILogger logger, string tenant, string mesh, long generation);

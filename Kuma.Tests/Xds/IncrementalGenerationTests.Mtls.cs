@@ -31,7 +31,7 @@ public sealed partial class IncrementalGenerationTests
             var proxy = incremental.ForProxy("dp-0");
             var cluster = proxy.Wildcard(TypeUrls.Cluster).Single(c => c.Name == "svc-1").Payload.Unpack<Cluster>();
             var inbound = proxy.Wildcard(TypeUrls.Listener).Single(l => l.Name == "inbound:10.0.0.1:8080").Payload.Unpack<Listener>();
-            // Only STRICT encrypts outbound (PERMISSIVE waits for readiness nobody reports); inbounds follow the mode.
+            // Only STRICT encrypts outbound (no service is TLS ready in these PERMISSIVE snapshots); inbounds follow the mode.
             Assert.Equal(mode == "STRICT", cluster.TransportSocket is not null);
             Assert.Equal(mode switch { "off" => 1, "STRICT" => 1, _ => 3 }, inbound.FilterChains.Count);
             Assert.Equal(mode == "off" ? 0 : 1, inbound.FilterChains.Count(c => c.TransportSocket is not null));

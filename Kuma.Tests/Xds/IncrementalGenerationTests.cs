@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.RegularExpressions;
 using Envoy.Service.Discovery.V3;
 using Kuma.Grains;
@@ -34,6 +35,8 @@ public sealed partial class IncrementalGenerationTests
         var routeKinds = new Random(3);
         // Picks between policy types of the same shape without drawing from the main sequence.
         var kinds = new Random(11);
+        // Which services are TLS ready while the mesh is PERMISSIVE, drawn apart too.
+        var readiness = new Random(5);
         var dataplanes = Enumerable.Range(0, 12).ToDictionary(i => $"dp-{i}", i => Dataplane(i + 1, Services[i % 4], "http", Services));
         var policies = new Dictionary<string, (string Type, string Spec)>();
         MeshContext? incremental = null;
@@ -41,14 +44,18 @@ public sealed partial class IncrementalGenerationTests
         var routeConfsSeen = 0;
         var tcpRoutedHttpSeen = 0;
         var localityAwareSeen = 0;
+        var permissiveTlsSeen = 0;
         for (var generation = 1; generation <= 120; generation++)
         {
             // Every 10 generations mTLS goes off, STRICT, PERMISSIVE in turn, without drawing from the sequences.
             var snapshot = InProcessMesh.Snapshot(dataplanes.Select(d => (d.Key, d.Value)), generation: generation,
                 policies: policies.Select(p => (p.Value.Type, p.Key, p.Value.Spec)), meshSpec: MtlsMeshSpecs[generation / 10 % MtlsMeshSpecs.Length]);
+            if (generation / 10 % MtlsMeshSpecs.Length == 2) snapshot = snapshot with { TlsReadiness = ReadyServices(readiness) };
             incremental = MeshContext.Build(snapshot, incremental);
             var scratch = MeshContext.Build(snapshot);
             foreach (var name in dataplanes.Keys) AssertSameConfig(scratch.ForProxy(name), incremental.ForProxy(name));
+            if (snapshot.TlsReadiness is not null)
+                permissiveTlsSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => c.Payload.Unpack<Envoy.Config.Cluster.V3.Cluster>().TransportSocket is not null));
             subsetClustersSeen += dataplanes.Keys.Count(name => scratch.ForProxy(name).Wildcard(TypeUrls.Cluster).Any(c => SubsetClusterName().IsMatch(c.Name)));
             routeConfsSeen += dataplanes.Keys.Count(name => Services.Any(s => scratch.ForProxy(name).Rules.Outbound(s).Routes.Any(r => !r.IsEmpty)));
             tcpRoutedHttpSeen += dataplanes.Keys.Count(name => Services.Any(s => TcpRoutesHttp(scratch, scratch.ForProxy(name), s)));
@@ -82,9 +89,14 @@ public sealed partial class IncrementalGenerationTests
         Assert.True(routeConfsSeen > 100, $"per-route confs in only {routeConfsSeen} proxy configs");
         // And locality-aware load balancing gave callers endpoints of their own (priorities or affinity sub-zones).
         Assert.True(localityAwareSeen > 100, $"caller-specific endpoints in only {localityAwareSeen} proxy configs");
+        // And PERMISSIVE generations had services TLS ready, so callers' clusters flipped between plaintext and mTLS.
+        Assert.True(permissiveTlsSeen > 50, $"mTLS clusters under PERMISSIVE in only {permissiveTlsSeen} proxy configs");
         // And MeshTCPRoutes took HTTP outbounds over where no MeshHTTPRoute applied.
         Assert.True(tcpRoutedHttpSeen > 50, $"HTTP outbounds routed by a MeshTCPRoute in only {tcpRoutedHttpSeen} proxy configs");
     }
+
+    private static TlsReadiness ReadyServices(Random random) =>
+        new(Guid.Empty, ImmutableSortedSet.CreateRange(StringComparer.Ordinal, Services.Where(_ => random.Next(2) == 0)));
 
     private static readonly int HttpRouteType = Kuma.Policies.PolicyTypes.All.ToList().FindIndex(t => t.Name == "MeshHTTPRoute");
     private static readonly int TcpRouteType = Kuma.Policies.PolicyTypes.All.ToList().FindIndex(t => t.Name == "MeshTCPRoute");

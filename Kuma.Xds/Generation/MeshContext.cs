@@ -117,7 +117,7 @@ public sealed class MeshContext
         // mesh-wide inputs (passthrough, protocols, policies, mTLS) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
-            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls);
+            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls) && SameReadiness(previous);
         foreach (var ((name, node), config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
@@ -132,6 +132,14 @@ public sealed class MeshContext
         var before = previous._endpointSources.GetValueOrDefault(service) ?? [];
         return now.Count == before.Count && now.Zip(before).All(p => ReferenceEquals(p.First, p.Second));
     }
+
+    private bool SameReadiness(MeshContext previous) =>
+        (previous.Snapshot.TlsReadiness?.Ready, Snapshot.TlsReadiness?.Ready) switch
+        {
+            (null, null) => true,
+            ({ } before, { } now) => before.SetEquals(now),
+            _ => false,
+        };
 
     private static bool SameProtocols(ImmutableDictionary<string, string> a, ImmutableDictionary<string, string> b) =>
         a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var other) && other == p.Value);
@@ -148,11 +156,27 @@ public sealed class MeshContext
     public MtlsState? Mtls { get; }
 
     /// <summary>
-    /// The mTLS of connections to a service of the mesh, null for plaintext. Under PERMISSIVE, Kuma encrypts toward a
-    /// service only once every dataplane of it reports a certificate from the enabled backend; this control plane
-    /// tracks no such reports, which Kuma treats as not ready, so callers keep plaintext and the inbounds accept it.
+    /// The mTLS of connections to <paramref name="service"/>, null for plaintext. STRICT encrypts always. PERMISSIVE, as
+    /// Kuma, only toward a service that is TLS ready: every dataplane of it holds a certificate of the enabled backend
+    /// (<see cref="MeshSnapshot.TlsReadiness"/>); until then callers keep plaintext, which its inbounds accept.
     /// </summary>
-    public MtlsState? OutboundMtls => Mtls is { Mode: MtlsMode.Strict } ? Mtls : null;
+    public MtlsState? OutboundMtls(string service) => Mtls switch
+    {
+        { Mode: MtlsMode.Strict } => Mtls,
+        { Mode: MtlsMode.Permissive } when IsTlsReady(service) => Mtls,
+        _ => null,
+    };
+
+    /// <summary>Whether callers in this PERMISSIVE mesh encrypt toward <paramref name="service"/> (Kuma's TLS readiness).</summary>
+    public bool IsTlsReady(string service) => Snapshot.TlsReadiness?.Ready.Contains(service) == true;
+
+    /// <summary>
+    /// The mTLS a proxyless gRPC server of <paramref name="service"/> serves with. gRPC cannot accept mesh mTLS and
+    /// plaintext on one port, so under PERMISSIVE it follows its callers: plaintext until the service is TLS ready,
+    /// then mTLS required as under STRICT (permissions checked), since every mesh caller then encrypts toward it.
+    /// </summary>
+    public MtlsState? ProxylessServerMtls(string service) =>
+        Mtls is { Mode: MtlsMode.Permissive } && IsTlsReady(service) ? Mtls with { Mode = MtlsMode.Strict } : Mtls;
     public MeshPolicies Policies { get; }
     /// <summary>Whether outbound routes stamp <c>x-kuma-tags</c> (see <see cref="KumaTagsHeader"/>).</summary>
     public bool UsesTagsHeader { get; }
@@ -197,7 +221,7 @@ public sealed class MeshContext
         var inputs = _proxylessInputs.GetOrAdd((rules, service), key => new ProxylessInputs(key.Service, ProtocolOf(key.Service),
             key.Rules.Outbound(key.Service), DestinationRules(key.Service, key.Rules), ProxylessRouted(key.Rules, key.Service))
         {
-            Mtls = OutboundMtls,
+            Mtls = OutboundMtls(key.Service),
         });
         return Array.Find(Unit(inputs), r => r.TypeUrl == typeUrl);
     }
@@ -243,7 +267,7 @@ public sealed class MeshContext
         if (cluster is null) return null;
         return typeUrl switch
         {
-            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)) { ForGrpc = true, Mtls = OutboundMtls })[0],
+            TypeUrls.Cluster => Unit(new OutboundClusterInputs(cluster, ProtocolOf(service), rules.Outbound(service)) { ForGrpc = true, Mtls = OutboundMtls(service) })[0],
             TypeUrls.ClusterLoadAssignment => SubsetEndpoints(cluster),
             _ => null,
         };
@@ -284,7 +308,8 @@ public sealed class MeshContext
             && i.Tags?.ContainsKey(ServiceEndpoint.ServiceTag) == true);
         if (inbound is null) return null;
         var facts = new Kuma.Policies.Rules.InboundFacts(inbound.Name ?? "", address.Port, inbound.Tags!);
-        return Unit(new ProxylessServerInputs(address.Host, address.Port, inbound.Tags![ServiceEndpoint.ServiceTag], rules.Inbound(facts)) { Mtls = Mtls })[0];
+        var service = inbound.Tags![ServiceEndpoint.ServiceTag];
+        return Unit(new ProxylessServerInputs(address.Host, address.Port, service, rules.Inbound(facts)) { Mtls = ProxylessServerMtls(service) })[0];
     }
 
     internal bool IsProxyless(string dataplane) =>

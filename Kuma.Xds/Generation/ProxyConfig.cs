@@ -171,7 +171,7 @@ public sealed class ProxyConfig
             // Only clusters some policy makes caller-specific carry the caller's tags; the rest stay shared.
             var target = new OutboundTarget(cluster.Service, protocol) { Subset = cluster.Subset };
             var tags = ResourceUnits.ClusterReadsCallerTags(target, clusterRules) ? callerTags ??= KumaTagsHeader.Value(spec) : null;
-            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags) { Mtls = mesh.OutboundMtls, OwnInbound = ownInbound });
+            units.Add(new OutboundClusterInputs(cluster, protocol, clusterRules, tags) { Mtls = mesh.OutboundMtls(cluster.Service), OwnInbound = ownInbound });
         }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough, SidecarResources.PassthroughIpv6(tp.IpFamilyMode)));

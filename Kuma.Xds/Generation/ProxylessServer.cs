@@ -46,8 +46,8 @@ public static class ProxylessServer
     /// <summary>
     /// The listener before policies: the address gRPC bound, one default chain whose connection manager accepts every
     /// call (gRPC's server side routes nothing) and, with the mesh's mTLS STRICT, requires a client certificate of the
-    /// mesh's CA. PERMISSIVE serves plaintext: gRPC cannot tell mesh mTLS from plaintext on one port, and callers in a
-    /// PERMISSIVE mesh do not encrypt yet (<see cref="MeshContext.OutboundMtls"/>).
+    /// mesh's CA. gRPC cannot tell mesh mTLS from plaintext on one port, so a PERMISSIVE mesh's server gets STRICT's
+    /// listener once its callers encrypt toward it and plaintext before (<see cref="MeshContext.ProxylessServerMtls"/>).
     /// </summary>
     public static (Listener Listener, HttpConnectionManager Hcm) Build(ProxylessServerInputs inputs)
     {

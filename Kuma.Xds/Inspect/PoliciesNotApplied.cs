@@ -92,7 +92,7 @@ public static class PoliciesNotApplied
         foreach (var inbound in spec.Networking?.Inbound ?? [])
         {
             if (inbound.State == "Ignored" || inbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
-            var target = new InboundTarget(service, "grpc", inbound.Port!.Value) { Mtls = mesh.Mtls };
+            var target = new InboundTarget(service, "grpc", inbound.Port!.Value) { Mtls = mesh.ProxylessServerMtls(service) };
             var inboundRules = rules.Inbound(new InboundFacts(inbound.Name ?? "", inbound.Port.Value, inbound.Tags));
             for (var t = 0; t < PolicyTypes.All.Count; t++)
             {

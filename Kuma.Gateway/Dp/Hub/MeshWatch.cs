@@ -64,15 +64,17 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
     private async Task Poll()
     {
         var known = long.MinValue; // nothing heard yet: the first call answers at once
+        TlsReadiness? held = null; // handed back to a mesh grain that lost it (see IMeshGrain.WaitForChange)
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                var snapshot = await _grain.WaitForChange(known, PollWait);
+                var snapshot = await _grain.WaitForChange(known, PollWait, held);
                 var generation = snapshot?.Generation ?? -1;
                 if (generation != known || !_firstAnswer.Task.IsCompleted)
                 {
                     known = generation;
+                    held = snapshot?.TlsReadiness;
                     _current = snapshot is null ? null : new Versioned(generation, _derive(snapshot, _current?.View));
                     _firstAnswer.TrySetResult();
                     Ring();

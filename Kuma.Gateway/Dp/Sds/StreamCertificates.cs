@@ -76,7 +76,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
         IssuedIdentity answer;
         try
         {
-            answer = await ca.Issue(new IdentityRequest(meshUid, context.Snapshot.Generation, key.ExportSubjectPublicKeyInfo(), tags, signing));
+            answer = await ca.Issue(new IdentityRequest(meshUid, context.Snapshot.Generation, key.ExportSubjectPublicKeyInfo(), tags, signing, dataplane));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

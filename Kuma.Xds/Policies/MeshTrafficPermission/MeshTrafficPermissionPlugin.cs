@@ -46,7 +46,7 @@ public sealed class MeshTrafficPermissionPlugin : PolicyPlugin
     /// <summary>
     /// A proxyless gRPC server under STRICT mTLS gets gRPC's RBAC HTTP filter (<c>GRPC_XDS_EXPERIMENTAL_RBAC=true</c>
     /// on the server), from the same merged rules as a sidecar's inbound, in the policy form gRPC reads. Without mTLS,
-    /// or under PERMISSIVE (which serves a proxyless server in plaintext), callers have no identity to check.
+    /// or under PERMISSIVE before the server's service is TLS ready (it serves plaintext then), callers have no identity to check.
     /// </summary>
     public override void ProxylessServer(HttpConnectionManager hcm, InboundTarget target, InboundRules rules)
     {
@@ -67,7 +67,7 @@ public sealed class MeshTrafficPermissionPlugin : PolicyPlugin
         if (target.Mtls is null) return [];
         if (target.Mtls.Mode == MtlsMode.Permissive)
         {
-            var gap = new ProxylessGap("default", "a proxyless server in a PERMISSIVE mesh serves plaintext (gRPC cannot pick mesh mTLS or plaintext per connection), so its callers have no identity to check");
+            var gap = new ProxylessGap("default", "a proxyless server in a PERMISSIVE mesh serves plaintext until its service is TLS ready (gRPC cannot pick mesh mTLS or plaintext per connection), so its callers have no identity to check");
             return rules.Rules.IsDefaultOrEmpty ? rules.From.Select(f => (gap, f.Origin)).DistinctBy(g => g.Origin) : rules.Rules.Select(r => (gap, r.Origin)).DistinctBy(g => g.Origin);
         }
         if (!rules.Rules.IsDefaultOrEmpty) return RbacPolicies.GrpcGaps(rules.Rules).Select(g => (new ProxylessGap(g.Field, g.Reason), g.Origin));
