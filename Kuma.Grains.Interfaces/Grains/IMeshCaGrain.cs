@@ -48,4 +48,10 @@ public sealed record IssuedIdentity(
 public interface IMeshCaGrain : IGrainWithStringKey
 {
     [Alias("Issue")] Task<IssuedIdentity> Issue(IdentityRequest request);
+
+    /// <summary>
+    /// A stream says again that <paramref name="dataplane"/> holds a leaf of <paramref name="backend"/>: its PERMISSIVE
+    /// mesh's snapshot names a mesh grain activation it has not told yet, one that may have lost that record.
+    /// </summary>
+    [OneWay, Alias("Holds")] Task Holds(string meshUid, string dataplane, string backend);
 }

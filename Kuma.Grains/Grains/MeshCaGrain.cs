@@ -70,6 +70,9 @@ internal sealed partial class MeshCaGrain(IResourceStore store, CertificateClock
         return new IssuedIdentity(true, name, PemEncoding.WriteString("CERTIFICATE", der), loaded.Bundle, notBefore, notAfter, TrustedBackends: loaded.BundleBackends);
     }
 
+    public Task Holds(string meshUid, string dataplane, string backend) =>
+        GrainFactory.GetGrain<IMeshGrain>(GrainKeys.Mesh(_tenant, _mesh)).LeafIssued(meshUid, dataplane, backend);
+
     private async Task Load()
     {
         // The generation is read first: what is read after it is at least that new.

@@ -26,6 +26,14 @@ public sealed class StreamCertificatesTests
             var now = clock.GetUtcNow();
             return Task.FromResult(new IssuedIdentity(true, "ca-1", $"LEAF {Requests.Count}", "CA", now.AddSeconds(-10), now.AddHours(10)));
         }
+
+        public List<(string MeshUid, string Dataplane, string Backend)> Held { get; } = [];
+
+        public Task Holds(string meshUid, string dataplane, string backend)
+        {
+            Held.Add((meshUid, dataplane, backend));
+            return Task.CompletedTask;
+        }
     }
 
     private static MeshContext Mesh(string service, string meshSpec = MtlsOn) =>
@@ -39,6 +47,29 @@ public sealed class StreamCertificatesTests
         var ca = new ScriptedCa(clock);
         var certificateClock = new CertificateClock(clock);
         return (new StreamCertificates(ca, new CaRollout(certificateClock, TimeSpan.FromMinutes(5)), "m1", "a", certificateClock, NullLogger.Instance), ca, clock);
+    }
+
+    [Fact]
+    public async Task A_mesh_grain_activated_anew_hears_once_per_stream_which_leaf_it_holds_and_only_under_PERMISSIVE()
+    {
+        var (certificates, ca, _) = Create();
+        using var _ = certificates;
+        var permissive = MtlsOn.Replace("builtin\"}", "builtin\",\"mode\":\"PERMISSIVE\"}", StringComparison.Ordinal);
+        MeshContext At(Guid epoch) => MeshContext.Build(Mesh("a", permissive).Snapshot with { TlsReadiness = new TlsReadiness(epoch, []) });
+        var (first, second) = (Guid.NewGuid(), Guid.NewGuid());
+
+        Assert.True(await certificates.RefreshAsync(At(first))); // issued: the CA tells the mesh grain itself
+        Assert.False(await certificates.RefreshAsync(At(first)));
+        Assert.Empty(ca.Held);
+        Assert.False(await certificates.RefreshAsync(At(second)));
+        Assert.False(await certificates.RefreshAsync(At(second)));
+        Assert.Equal([(Mesh("a").Snapshot.MeshResource.Uid, "a", "ca-1")], ca.Held);
+        Assert.Single(ca.Requests);
+
+        // STRICT keeps no readiness: the new leaf its settings ask for is told of by nobody.
+        Assert.True(await certificates.RefreshAsync(Mesh("a")));
+        Assert.False(await certificates.RefreshAsync(Mesh("a")));
+        Assert.Single(ca.Held);
     }
 
     [Fact]

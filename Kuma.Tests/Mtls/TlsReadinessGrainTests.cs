@@ -120,5 +120,10 @@ public sealed class TlsReadinessGrainTests(MemoryControlPlaneFixture fixture) : 
         // It is taken once: a later hand-back (one claiming web too, whose leaf was never issued) changes nothing.
         await mesh.WaitForChange(back.Generation, TimeSpan.FromMilliseconds(50), new TlsReadiness(Guid.NewGuid(), ["backend", "web"]));
         Assert.Equal(["backend"], (await mesh.GetSnapshot())!.TlsReadiness!.Ready);
+
+        // A stream that sees the new activation tells it, through the CA, of the leaf it holds.
+        await Grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh("ready-restart", "m1")).Holds(back.MeshResource.Uid, "w-1", "ca-1");
+        var told = await SnapshotWhen(mesh, s => s.TlsReadiness!.Ready.Count == 2, "web ready once told");
+        Assert.Equal(["backend", "web"], told.TlsReadiness!.Ready);
     }
 }

@@ -34,6 +34,9 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
     /// <summary>The version of the CA bundle served now and the backends whose CAs it holds.</summary>
     private (string Version, ImmutableArray<string> Backends)? _bundle;
     private bool _joined;
+    /// <summary>The backend that signed the leaf served now, and the mesh grain activation last told of it (PERMISSIVE).</summary>
+    private string? _signedBy;
+    private Guid? _toldEpoch;
     private string? _acknowledged;
     private DateTimeOffset _renewAt = DateTimeOffset.MaxValue;
     private TimeSpan _retry = TimeSpan.FromSeconds(1);
@@ -69,6 +72,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
         {
             // A timer may fire a little before the wall clock agrees: wait out the rest.
             if (timerFired) Arm(_renewAt - clock.Now);
+            await TellHolderAsync(context, meshUid);
             return false;
         }
 
@@ -104,6 +108,8 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
             bundle,
         ]);
         _issuedFor = (meshUid, mtls, tags, signing);
+        // The CA tells the mesh grain of a leaf it signs.
+        (_signedBy, _toldEpoch) = (answer.Backend, context.Snapshot.TlsReadiness?.Epoch);
         _bundle = (bundle.Value.Version, answer.TrustedBackends.IsDefault ? [] : answer.TrustedBackends);
         _acknowledged = null;
         _retry = TimeSpan.FromSeconds(1);
@@ -114,6 +120,25 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
         Arm(renewIn < MinimumRenewal ? MinimumRenewal : renewIn);
         LogIssued(logger, mesh, dataplane, answer.Backend ?? "", answer.NotAfter);
         return true;
+    }
+
+    /// <summary>
+    /// A PERMISSIVE mesh's grain keeps who holds which leaf in memory; one activated anew (a silo went away) hears it
+    /// again from every stream that sees its first snapshot, once, instead of waiting for their renewals.
+    /// </summary>
+    private async Task TellHolderAsync(MeshContext context, string meshUid)
+    {
+        if (context.Snapshot.TlsReadiness is not { Epoch: var epoch } || epoch == _toldEpoch || _signedBy is not { } backend) return;
+        _toldEpoch = epoch;
+        try
+        {
+            await ca.Holds(meshUid, dataplane, backend);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _toldEpoch = null; // told at the next refresh
+            LogTellFailed(logger, mesh, dataplane, e.Message);
+        }
     }
 
     private static KeyValuePair<string, XdsResource> Encode(Secret secret) => new(secret.Name, XdsResource.Encode(secret.Name, secret));
@@ -163,6 +188,7 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
         Disarm();
         _issuedFor = null;
         _bundle = null;
+        _signedBy = null;
         _renewAt = DateTimeOffset.MaxValue;
         Current = null;
         if (Secrets.IsEmpty) return false;
@@ -210,6 +236,9 @@ internal sealed partial class StreamCertificates(IMeshCaGrain ca, CaRollout roll
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Issued the certificate of {Mesh}.{Dataplane} by backend {Backend}, valid until {NotAfter}")]
     private static partial void LogIssued(ILogger logger, string mesh, string dataplane, string backend, DateTimeOffset notAfter);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Could not tell the mesh grain of {Mesh} which leaf {Dataplane} holds: {Reason}")]
+    private static partial void LogTellFailed(ILogger logger, string mesh, string dataplane, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not issue the certificate of {Mesh}.{Dataplane}: {Reason}; trying again in {Seconds} s")]
     private static partial void LogIssueFailed(ILogger logger, string mesh, string dataplane, string reason, double seconds);
