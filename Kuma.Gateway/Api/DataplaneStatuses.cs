@@ -21,7 +21,9 @@ public sealed record DataplaneView(StoredResource Resource, DataplaneSpec Spec, 
     public bool Online => Insight?.Connected == true;
 
     /// <summary>"BUILTIN" or "DELEGATED" (Kuma's default when a gateway names no type); null when not a gateway.</summary>
-    public string? GatewayType => Spec.Networking?.Gateway is { } gateway
+    public string? GatewayType => GatewayTypeOf(Spec);
+
+    public static string? GatewayTypeOf(DataplaneSpec spec) => spec.Networking?.Gateway is { } gateway
         ? string.Equals(gateway.Type, "BUILTIN", StringComparison.OrdinalIgnoreCase) ? "BUILTIN" : "DELEGATED"
         : null;
 

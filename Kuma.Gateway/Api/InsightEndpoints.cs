@@ -49,7 +49,7 @@ public sealed class InsightEndpoints(IGrainFactory grains, ResourceEndpoints res
         var matching = DataplaneStatuses.Parse(snapshot)
             .Where(d => query.NameContains is null || d.Resource.Key.Name.Contains(query.NameContains, StringComparison.Ordinal))
             .Where(d => query.Labels.All(l => d.Resource.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
-            .Where(d => gateway(d.Spec.Networking?.Gateway is { } g ? string.Equals(g.Type, "BUILTIN", StringComparison.OrdinalIgnoreCase) ? "BUILTIN" : "DELEGATED" : null))
+            .Where(d => gateway(DataplaneView.GatewayTypeOf(d.Spec)))
             .Where(d => tags.Count == 0 || (d.Spec.Networking?.Inbound ?? []).Any(i => MatchesFuzzy(tags, i.Tags)) || MatchesFuzzy(tags, d.Spec.Networking?.Gateway?.Tags))
             .ToList();
         var cancellation = context.RequestAborted;
