@@ -35,6 +35,10 @@ public sealed class KumactlTokenTests(PlaintextDpFixture fixture) : IClassFixtur
         Assert.Equal(1, refused.ExitCode);
         Assert.StartsWith("Error: failed to delete Tenant with the name \"kctl-acme\": ", refused.Err, StringComparison.Ordinal);
 
+        // The API's field errors come out as one line per field.
+        Assert.Equal(new KumactlResult(1, "", "Error: failed to generate a user token: Resource is not valid\n* tenant: tenant kctl-nobody does not exist\n"),
+            await admin.RunAsync("generate", "user-token", "--name", "bob", "--tenant", "kctl-nobody", "--valid-for", "1h"));
+
         Assert.Equal(new KumactlResult(0, "deleted Tenant \"kctl-acme\"\n", ""), await admin.RunAsync("delete", "tenant", "kctl-acme"));
         Assert.DoesNotContain((await admin.RunAsync("get", "tenants")).Out.Split('\n'), line => line.StartsWith("kctl-acme ", StringComparison.Ordinal));
     }
