@@ -98,13 +98,27 @@ public sealed class KumaApiClient(HttpClient http, TimeSpan timeout) : IDisposab
         return items;
     }
 
-    /// <summary>PUTs a resource; true when the API created it, false when it updated one.</summary>
-    public async Task<bool> PutAsync(string path, JsonObject body, string failure, CancellationToken ct)
+    /// <summary>PUTs a resource: whether the API created it (or updated one), and the warnings its answer carries.</summary>
+    public async Task<(bool Created, IReadOnlyList<string> Warnings)> PutAsync(string path, JsonObject body, string failure, CancellationToken ct)
     {
         var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json") };
         using var response = await SendAsync(request, failure, ct);
         await EnsureSuccessAsync(response, failure, ct);
-        return response.StatusCode == HttpStatusCode.Created;
+        return (response.StatusCode == HttpStatusCode.Created, Warnings(await response.Content.ReadAsStringAsync(ct)));
+    }
+
+    /// <summary>Kuma answers a write with <c>{"warnings": [...]}</c> when the resource uses something deprecated; an empty body has none.</summary>
+    private static string[] Warnings(string body)
+    {
+        if (body.Trim().Length == 0) return [];
+        try
+        {
+            return JsonNode.Parse(body)?["warnings"] is JsonArray warnings ? [.. warnings.Select(w => w?.ToString() ?? "")] : [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
     }
 
     /// <summary>False when there was nothing to delete.</summary>

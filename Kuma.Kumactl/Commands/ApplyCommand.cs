@@ -75,8 +75,9 @@ public static class ApplyCommand
             {
                 var body = (JsonObject)document.Body.DeepClone();
                 if (!document.Type.MeshScoped) body.Remove("mesh");
-                var created = await client.PutAsync(document.Type.ItemPath(document.Mesh, document.Name), body, $"{document.Describe()}: failed server side", ct);
+                var (created, warnings) = await client.PutAsync(document.Type.ItemPath(document.Mesh, document.Name), body, $"{document.Describe()}: failed server side", ct);
                 await cli.Env.Out.WriteLineAsync($"{document.Describe()} {(created ? "Created" : "Updated")}");
+                foreach (var warning in warnings) await cli.Env.Err.WriteLineAsync($"Warning: {warning}");
             }
         });
         return command;

@@ -67,4 +67,32 @@ public sealed class KumactlCliTests
             ApiProblem.Describe(HttpStatusCode.BadRequest, """{"title":"Could not process a resource","details":"Resource is not valid","causes":[{"field":"mesh","message":"cannot be empty"}]}"""));
         Assert.Equal("the control plane answered 502 BadGateway: upstream down", ApiProblem.Describe(HttpStatusCode.BadGateway, "upstream down\n"));
     }
+
+    [Fact]
+    public async Task Warnings_in_the_answer_to_a_write_are_printed_after_its_line()
+    {
+        var requests = new List<string>();
+        using var session = new KumactlSession
+        {
+            Handler = () => new Answering(request =>
+            {
+                requests.Add($"{request.Method} {request.RequestUri}");
+                return new HttpResponseMessage(HttpStatusCode.Created)
+                {
+                    Content = new StringContent("""{"warnings":["'skipCreatingInitialPolicies' is deprecated"]}"""),
+                };
+            }),
+        };
+        Assert.Equal(0, (await session.RunAsync("config", "control-planes", "add", "--name", "stub", "--address", "http://stub.invalid:5681", "--skip-check")).ExitCode);
+        var file = session.WriteFile("mesh.yaml", "type: Mesh\nname: demo\n");
+        Assert.Equal(new KumactlResult(0, "resource type=\"Mesh\" mesh=\"\" name=\"demo\" Created\n", "Warning: 'skipCreatingInitialPolicies' is deprecated\n"),
+            await session.RunAsync("apply", "-f", file));
+        Assert.Equal(["PUT http://stub.invalid:5681/meshes/demo"], requests);
+    }
+
+    private sealed class Answering(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer(request));
+    }
 }

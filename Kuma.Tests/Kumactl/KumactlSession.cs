@@ -14,13 +14,16 @@ public sealed class KumactlSession : IDisposable
     public string ConfigFile => Path.Combine(_directory, "config");
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
+    /// <summary>Answers kumactl's requests instead of a control plane, when set.</summary>
+    public Func<HttpMessageHandler>? Handler { get; init; }
+
     public async Task<KumactlResult> RunAsync(params string[] args) => await RunWithInputAsync("", args);
 
     public async Task<KumactlResult> RunWithInputAsync(string stdin, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var env = new KumactlEnvironment { Out = output, Err = error, In = new StringReader(stdin), Clock = Clock, DefaultConfigFile = ConfigFile };
+        var env = new KumactlEnvironment { Out = output, Err = error, In = new StringReader(stdin), Clock = Clock, DefaultConfigFile = ConfigFile, HttpHandler = Handler };
         var code = await global::Kuma.Kumactl.Kumactl.RunAsync(args, env);
         return new KumactlResult(code, output.ToString(), error.ToString());
     }
