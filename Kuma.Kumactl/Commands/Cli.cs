@@ -38,11 +38,11 @@ public sealed class Cli(KumactlEnvironment env)
             """);
         root.Options.Add(ConfigFileOption);
         root.Options.Add(ApiTimeoutOption);
-        // One group per verb; `inspect` joins here when the API's inspection endpoints are in.
         root.Subcommands.Add(ConfigCommands.Build(this));
         root.Subcommands.Add(ApplyCommand.Build(this));
         root.Subcommands.Add(GetCommands.Build(this));
         root.Subcommands.Add(DeleteCommand.Build(this));
+        root.Subcommands.Add(InspectCommands.Build(this));
         root.Subcommands.Add(GenerateCommands.Build(this));
         root.Subcommands.Add(CompletionCommand.Build(this));
         HelpExamples.Install(root);

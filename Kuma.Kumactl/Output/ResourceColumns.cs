@@ -40,7 +40,7 @@ public static class ResourceColumns
     private static string OnOff(JsonNode? flag) => flag is JsonValue v && v.GetValueKind() == JsonValueKind.True ? "on" : "off";
 
     /// <summary>Every tag of the dataplane's inbounds (and gateway): keys sorted, each with its distinct values sorted and joined by commas.</summary>
-    private static string Tags(JsonObject dataplane)
+    public static string Tags(JsonObject dataplane)
     {
         var networking = dataplane["networking"];
         var tagMaps = (networking?["inbound"] as JsonArray ?? []).OfType<JsonObject>().Select(i => i["tags"] as JsonObject)
