@@ -24,6 +24,8 @@ public sealed partial class ApiDispatcher(
     TokenEndpoints tokenEndpoints,
     IndexEndpoints index,
     InspectEndpoints inspect,
+    InsightEndpoints insights,
+    MetadataEndpoints metadata,
     ILogger<ApiDispatcher> logger,
     TimeProvider clock)
 {
@@ -76,6 +78,15 @@ public sealed partial class ApiDispatcher(
                 RequireMethod(context, HttpMethods.Get);
                 await IndexEndpoints.WriteResourceTypesAsync(context);
                 return;
+            // Kuma lets unauthenticated callers read both (its default control-plane metadata access); neither holds tenant data.
+            case RouteKind.Config:
+                RequireMethod(context, HttpMethods.Get);
+                await metadata.WriteConfigAsync(context);
+                return;
+            case RouteKind.Policies:
+                RequireMethod(context, HttpMethods.Get);
+                await MetadataEndpoints.WritePoliciesAsync(context);
+                return;
         }
 
         var caller = await Authenticate(context);
@@ -84,6 +95,10 @@ public sealed partial class ApiDispatcher(
 
         switch (route.Kind)
         {
+            case RouteKind.WhoAmI:
+                RequireMethod(context, HttpMethods.Get);
+                await MetadataEndpoints.WriteWhoAmIAsync(context, caller);
+                return;
             case RouteKind.UserToken:
                 await tokenEndpoints.IssueUserTokenAsync(context, caller);
                 return;
@@ -115,6 +130,12 @@ public sealed partial class ApiDispatcher(
         // Tenant and mesh names become parts of grain keys: a name none can have (a%2Fb) is not there, and reaches no grain.
         if (route.Mesh is not null && Names.CheckDnsLabel(route.Mesh) is not null)
             throw new ApiException(StatusCodes.Status404NotFound, "Failed to retrieve Mesh", "Not found");
+        if (route.Kind is RouteKind.DataplaneOverviews or RouteKind.MeshInsights or RouteKind.ServiceInsights or RouteKind.GlobalInsight)
+        {
+            RequireMethod(context, HttpMethods.Get);
+            await insights.HandleAsync(context, route, tenant);
+            return;
+        }
         if (route.Kind == RouteKind.Inspect)
         {
             RequireMethod(context, HttpMethods.Get);

@@ -19,6 +19,20 @@ public enum RouteKind
     /// policies); or of a policy: <c>_resources/dataplanes</c> (what it selects).
     /// </summary>
     Inspect,
+    /// <summary><c>/meshes/{mesh}/dataplanes/_overview</c> (and Kuma's older <c>dataplanes+insights</c>): dataplanes with their insights.</summary>
+    DataplaneOverviews,
+    /// <summary><c>/mesh-insights[/{mesh}]</c>: per mesh, its dataplanes by status and its resources by type.</summary>
+    MeshInsights,
+    /// <summary><c>/meshes/{mesh}/service-insights[/{service}]</c>: per service, its dataplanes by status.</summary>
+    ServiceInsights,
+    /// <summary><c>/global-insight</c>: the tenant's meshes, dataplanes, services and policies summed up.</summary>
+    GlobalInsight,
+    /// <summary><c>/config</c>: the control plane's settings, readable as Kuma's control-plane metadata.</summary>
+    Config,
+    /// <summary><c>/who-am-i</c>: the caller's name and groups.</summary>
+    WhoAmI,
+    /// <summary><c>/policies</c>: the policy types, as Kuma's GUI lists them.</summary>
+    Policies,
 }
 
 /// <summary>
@@ -27,6 +41,9 @@ public enum RouteKind
 /// </summary>
 public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plural = null, string? Mesh = null, string? Name = null, string? View = null)
 {
+    /// <summary>Kuma's older path of dataplane overviews, still served.</summary>
+    public const string LegacyOverviews = "dataplanes+insights";
+
     /// <summary>The view of a policy listing the dataplanes it selects.</summary>
     public const string DataplanesView = "_resources/dataplanes";
 
@@ -41,6 +58,9 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
         {
             case []: return new(RouteKind.Index);
             case ["_resources"]: return new(RouteKind.ResourceTypes);
+            case ["config"]: return new(RouteKind.Config);
+            case ["who-am-i"]: return new(RouteKind.WhoAmI);
+            case ["policies"]: return new(RouteKind.Policies);
             case ["tokens", "user"]: return new(RouteKind.UserToken);
             case ["signing-keys", var kind]: return new(RouteKind.SigningKeys, Plural: kind);
             case ["signing-keys", var kind, var keyId]: return new(RouteKind.SigningKeys, Plural: kind, Name: keyId);
@@ -54,6 +74,14 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
     private static ApiRoute? ParseResource(string[] segments) => segments switch
     {
         ["tokens", "dataplane"] => new(RouteKind.DataplaneToken),
+        ["global-insight"] => new(RouteKind.GlobalInsight),
+        ["mesh-insights"] => new(RouteKind.MeshInsights),
+        ["mesh-insights", var mesh] => new(RouteKind.MeshInsights, Mesh: mesh),
+        ["meshes", var mesh, "service-insights"] => new(RouteKind.ServiceInsights, Mesh: mesh),
+        ["meshes", var mesh, "service-insights", var service] => new(RouteKind.ServiceInsights, Mesh: mesh, Name: service),
+        ["meshes", var mesh, "dataplanes", "_overview"] => new(RouteKind.DataplaneOverviews, Plural: "dataplanes", Mesh: mesh),
+        ["meshes", var mesh, LegacyOverviews] => new(RouteKind.DataplaneOverviews, Plural: "dataplanes", Mesh: mesh),
+        ["meshes", var mesh, LegacyOverviews, var name] => new(RouteKind.Inspect, Plural: "dataplanes", Mesh: mesh, Name: name, View: "_overview"),
         ["meshes"] => new(RouteKind.List, Plural: "meshes"),
         ["meshes", var mesh] => new(RouteKind.Item, Plural: "meshes", Name: mesh),
         ["meshes", var mesh, var plural] => new(RouteKind.List, Plural: plural, Mesh: mesh),

@@ -37,7 +37,8 @@ public sealed class IndexEndpoints(ApiOptions options)
             foreach (var d in PolicyTypes.Catalog.All.Where(d => !d.SystemOnly).OrderBy(d => d.Name, StringComparer.Ordinal))
             {
                 w.WriteStartObject();
-                w.WriteBoolean("includeInFederation", true);
+                // Kuma's zones do not send their Dataplanes to the global control plane.
+                w.WriteBoolean("includeInFederation", d != ResourceTypes.Dataplane);
                 w.WriteString("name", d.Name);
                 w.WriteString("path", d.Plural);
                 w.WriteString("pluralDisplayName", d.PluralDisplayName);

@@ -118,23 +118,8 @@ public sealed class InspectEndpoints(IGrainFactory grains, MeshHub<MeshContext> 
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
-            w.WriteString("type", "DataplaneOverview");
-            w.WriteString("mesh", mesh);
-            w.WriteString("name", name);
-            if (dataplane is not null)
-            {
-                w.WriteString("creationTime", ResourceJson.FormatTime(dataplane.CreationTime));
-                w.WriteString("modificationTime", ResourceJson.FormatTime(dataplane.ModificationTime));
-                w.WritePropertyName("dataplane");
-                using var spec = JsonDocument.Parse(dataplane.SpecJson);
-                spec.RootElement.WriteTo(w);
-            }
-            w.WriteStartObject("dataplaneInsight");
-            w.WriteBoolean("connected", insight?.Connected ?? false);
-            w.WriteStartArray("subscriptions");
-            if (insight is not null) WriteSubscription(w, insight);
-            w.WriteEndArray();
-            w.WriteEndObject();
+            // Without a Dataplane (a proxyless client's stream) there is still its insight to show.
+            DataplaneOverviewJson.WriteFields(w, mesh, name, dataplane, insight ?? DataplaneOverviewJson.NeverConnected);
             if (notApplied is not null) WriteNotApplied(w, notApplied.Value);
             if (policyErrors.Length > 0) WritePolicyErrors(w, policyErrors);
             w.WriteEndObject();
@@ -190,38 +175,6 @@ public sealed class InspectEndpoints(IGrainFactory grains, MeshHub<MeshContext> 
             w.WriteEndObject();
         }
         w.WriteEndArray();
-    }
-
-    private static void WriteSubscription(Utf8JsonWriter w, DataplaneInsight insight)
-    {
-        w.WriteStartObject();
-        if (insight.SessionId is { } id) w.WriteString("id", id.ToString());
-        if (insight.GatewayInstance is { } gateway) w.WriteString("controlPlaneInstanceId", gateway);
-        if (insight.ConnectTime is { } connected) w.WriteString("connectTime", ResourceJson.FormatTime(connected));
-        if (insight.DisconnectTime is { } disconnected) w.WriteString("disconnectTime", ResourceJson.FormatTime(disconnected));
-        w.WriteStartObject("status");
-        var last = insight.Types.Select(t => t.LastUpdateTime).Max();
-        if (last is { } lastUpdate) w.WriteString("lastUpdateTime", ResourceJson.FormatTime(lastUpdate));
-        w.WriteStartObject("total");
-        // Kuma prints these counters as strings (protobuf uint64 in JSON).
-        w.WriteString("responsesSent", insight.Types.Sum(t => t.ResponsesSent).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.WriteString("responsesAcknowledged", insight.Types.Sum(t => t.ResponsesAcknowledged).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.WriteString("responsesRejected", insight.Types.Sum(t => t.ResponsesRejected).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        w.WriteEndObject();
-        foreach (var t in insight.Types)
-        {
-            w.WriteStartObject(TypeUrls.ShortName(t.TypeUrl));
-            w.WriteString("responsesSent", t.ResponsesSent.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("responsesAcknowledged", t.ResponsesAcknowledged.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            w.WriteString("responsesRejected", t.ResponsesRejected.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (t.LastSentVersion is { } sent) w.WriteString("lastSentVersion", sent);
-            if (t.LastAckedVersion is { } acked) w.WriteString("lastAckedVersion", acked);
-            if (t.LastNackedVersion is { } nacked) w.WriteString("lastNackedVersion", nacked);
-            if (t.LastNackError is { } error) w.WriteString("lastNackError", error);
-            w.WriteEndObject();
-        }
-        w.WriteEndObject();
-        w.WriteEndObject();
     }
 
     /// <summary>

@@ -52,10 +52,12 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => ResourceJson.Write(w, resource, descriptor), JsonResponse.ETag(resource.Version));
     }
 
-    private async Task ListAsync(HttpContext context, ResourceDescriptor descriptor, string tenant, string? mesh)
+    /// <summary>The page a list request asks for, and the link to the next one (its stable cursor) when there is more.</summary>
+    internal async Task<(ResourcePage Page, string? Next)> PageAsync(HttpContext context, ResourceDescriptor descriptor, string tenant, string? mesh)
     {
         var query = ParseQuery(context.Request.Query, tenant, descriptor, mesh);
         if (mesh is not null) await RequireMesh(tenant, mesh);
+        if (NumericOffset(context.Request.Query) is { } index) query = query with { After = await CursorAtIndex(query, index) };
         var page = await Reader.List(query);
         string? next = null;
         if (page.HasMore)
@@ -63,6 +65,12 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             var last = page.Items[^1].Key;
             next = NextUrl(context.Request, EncodeOffset(last.Mesh, last.Name));
         }
+        return (page, next);
+    }
+
+    private async Task ListAsync(HttpContext context, ResourceDescriptor descriptor, string tenant, string? mesh)
+    {
+        var (page, next) = await PageAsync(context, descriptor, tenant, mesh);
         await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
         {
             w.WriteStartObject();
@@ -95,7 +103,8 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             { Scope: ResourceScope.Mesh } => await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(key.Tenant, key.Mesh)).Put(write),
             _ => await tenantGrain.PutGlobal(write),
         };
-        await Answer(context, result, "Could not process a resource", descriptor.Scope == ResourceScope.Mesh ? "Failed to retrieve Mesh" : "Not found");
+        var warnings = result.Status is WriteStatus.Created or WriteStatus.Updated ? Deprecations.Of(descriptor, key.Name, parsed.SpecJson) : [];
+        await Answer(context, result, "Could not process a resource", descriptor.Scope == ResourceScope.Mesh ? "Failed to retrieve Mesh" : "Not found", warnings);
     }
 
     private async Task DeleteAsync(HttpContext context, ResourceDescriptor descriptor, ResourceKey key)
@@ -112,13 +121,15 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
     }
 
     /// <summary>Maps a grain's answer onto Kuma's status codes and titles.</summary>
-    internal static Task Answer(HttpContext context, WriteResult result, string invalidTitle, string notFoundTitle)
+    /// <param name="warnings">Kuma's deprecation warnings for a written resource: <c>{"warnings": [...]}</c>, or <c>{}</c> without any.</param>
+    internal static Task Answer(HttpContext context, WriteResult result, string invalidTitle, string notFoundTitle, IReadOnlyList<string>? warnings = null)
     {
         var etag = result.Resource is { } r ? JsonResponse.ETag(r.Version) : null;
         return result.Status switch
         {
-            WriteStatus.Created => JsonResponse.EmptyAsync(context, StatusCodes.Status201Created, etag),
-            WriteStatus.Updated or WriteStatus.Deleted => JsonResponse.EmptyAsync(context, StatusCodes.Status200OK, etag),
+            WriteStatus.Created => WrittenAsync(context, StatusCodes.Status201Created, etag, warnings),
+            WriteStatus.Updated => WrittenAsync(context, StatusCodes.Status200OK, etag, warnings),
+            WriteStatus.Deleted => JsonResponse.EmptyAsync(context, StatusCodes.Status200OK, etag),
             WriteStatus.NotFound => throw new ApiException(StatusCodes.Status404NotFound, notFoundTitle, "Not found"),
             WriteStatus.Conflict => throw ApiException.Conflict(result.Message ?? "resource conflict"),
             WriteStatus.QuotaExceeded => throw new ApiException(StatusCodes.Status403Forbidden, "Quota exceeded", result.Message ?? "quota exceeded"),
@@ -126,6 +137,18 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
                 result.Errors.IsDefault ? [] : result.Errors),
         };
     }
+
+    private static Task WrittenAsync(HttpContext context, int status, string? etag, IReadOnlyList<string>? warnings) =>
+        warnings is not { Count: > 0 }
+            ? JsonResponse.EmptyAsync(context, status, etag)
+            : JsonResponse.WriteAsync(context, status, w =>
+            {
+                w.WriteStartObject();
+                w.WriteStartArray("warnings");
+                foreach (var warning in warnings) w.WriteStringValue(warning);
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }, etag);
 
     private static long? IfMatch(HttpRequest request)
     {
@@ -137,7 +160,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             : throw ApiException.BadRequest("If-Match must hold a version from an ETag, e.g. \"3\"", [new FieldError("If-Match", "invalid version")]);
     }
 
-    private static ResourceQuery ParseQuery(IQueryCollection q, string tenant, ResourceDescriptor descriptor, string? mesh)
+    internal static ResourceQuery ParseQuery(IQueryCollection q, string tenant, ResourceDescriptor descriptor, string? mesh)
     {
         foreach (var (key, values) in q)
         {
@@ -146,7 +169,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
         }
         var size = PageSize(q);
         (string, string)? after = null;
-        if (q.TryGetValue("offset", out var offset) && offset.ToString().Length > 0) after = DecodeOffset(offset.ToString());
+        if (q.TryGetValue("offset", out var offset) && offset.ToString().Length > 0 && NumericOffset(q) is null) after = DecodeOffset(offset.ToString());
 
         var labels = ImmutableSortedDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in q)
@@ -183,14 +206,47 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
         return size;
     }
 
+    /// <summary>
+    /// Kuma's offsets are indexes, and clients compute them (size × page). An offset of digits only is read so; our
+    /// own cursors always hold letters, so the two never mix up.
+    /// </summary>
+    internal static int? NumericOffset(IQueryCollection q)
+    {
+        var text = q.TryGetValue("offset", out var offset) ? offset.ToString() : "";
+        if (text.Length == 0 || !text.All(char.IsAsciiDigit)) return null;
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+            ? index
+            : throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
+    }
+
+    /// <summary>
+    /// The cursor after the first <paramref name="index"/> matches, walked in key order a page of at most
+    /// <see cref="MaxPageSize"/> at a time: index / 1000 reads, and no index reaches past the tenant's quota of rows.
+    /// </summary>
+    private async Task<(string, string)?> CursorAtIndex(ResourceQuery query, int index)
+    {
+        (string, string)? after = null;
+        var remaining = index;
+        while (remaining > 0)
+        {
+            var skipped = await Reader.List(query with { Size = Math.Min(remaining, MaxPageSize), After = after });
+            if (skipped.Items.IsEmpty) break;
+            var last = skipped.Items[^1].Key;
+            after = (last.Mesh, last.Name);
+            remaining -= skipped.Items.Length;
+            if (!skipped.HasMore) break;
+        }
+        return after;
+    }
+
     /// <summary>The offset is opaque to clients: a cursor after the last (mesh, name) served, so pages never skip or repeat.</summary>
-    private static string EncodeOffset(string mesh, string name) =>
+    internal static string EncodeOffset(string mesh, string name) =>
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new[] { mesh, name }));
 
     /// <summary>Our cursors are short; a longer one was not made here.</summary>
     private const int MaxOffsetLength = 1024;
 
-    private static (string, string) DecodeOffset(string offset)
+    internal static (string, string) DecodeOffset(string offset)
     {
         try
         {

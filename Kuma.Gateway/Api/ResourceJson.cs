@@ -134,6 +134,7 @@ public static partial class ResourceJson
             foreach (var (key, value) in resource.Labels) writer.WriteString(key, value);
             writer.WriteEndObject();
         }
+        if (Kri.Of(resource, descriptor) is { } kri) writer.WriteString("kri", kri);
         using var spec = JsonDocument.Parse(resource.SpecJson);
         if (descriptor.IsPolicy)
         {

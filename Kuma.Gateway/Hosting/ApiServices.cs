@@ -43,10 +43,12 @@ public static class ApiServices
         services.AddSingleton<TokenEndpoints>();
         services.AddSingleton<IndexEndpoints>();
         services.AddSingleton<InspectEndpoints>();
+        services.AddSingleton<InsightEndpoints>();
         services.AddSingleton<ApiDispatcher>();
 
         var dp = DpServerOptions.From(settings);
         services.AddSingleton(dp);
+        services.AddSingleton(new MetadataEndpoints(options, dp, settings.GetString("KUMA_STORE_TYPE", "memory").ToLowerInvariant()));
         services.AddSingleton(sp => new FailedAuthLimiter(dp.AuthFailuresPerMinute, sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<SelfRegisteredLeaseRenewer>();
         // Streams end when stopping begins (see MapKumaApi); what is left after the drain is cut, and the

@@ -34,12 +34,22 @@ public abstract class ResourceDescriptor
 
     public bool IsPolicy => Policy is not null;
     public string SingularDisplayName => SplitWords(Name);
-    public string PluralDisplayName => SplitWords(Name) + (Name.EndsWith('s') ? "es" : "s");
+    /// <summary>Kuma's plurals: "Meshes", "Mesh TLSes", "Mesh Retries", "Mesh Proxy Patches".</summary>
+    public string PluralDisplayName => Pluralize(SplitWords(Name));
 
     public abstract Type SpecType { get; }
 
     /// <summary>Binds and validates a spec; returns its canonical JSON, or null after adding every error found.</summary>
     public abstract string? BindAndValidate(JsonNode? spec, FieldPath path, ValidationErrors errors);
+
+    private static string Pluralize(string words)
+    {
+        var lower = words.ToLowerInvariant();
+        if (lower.EndsWith('s') || lower.EndsWith('x') || lower.EndsWith("sh", StringComparison.Ordinal) || lower.EndsWith("ch", StringComparison.Ordinal))
+            return words + "es";
+        if (lower.Length > 1 && lower[^1] == 'y' && !"aeiou".Contains(lower[^2], StringComparison.Ordinal)) return words[..^1] + "ies";
+        return words + "s";
+    }
 
     /// <summary>"MeshHTTPRoute" reads "Mesh HTTP Route": a word starts at a capital after a small letter, or at the last capital of an acronym.</summary>
     private static string SplitWords(string name) =>

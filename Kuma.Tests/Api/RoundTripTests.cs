@@ -24,7 +24,14 @@ public sealed class RoundTripTests(MemoryControlPlaneFixture fixture) : IClassFi
 
         var created = await Client.PutAsync(path, ControlPlane.Json(sent.ToJsonString()));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        Assert.Equal("{}", await created.Content.ReadAsStringAsync());
+        // Kuma's deprecation warnings for what two samples still use; the rest answer an empty object.
+        var answer = await created.Content.ReadAsStringAsync();
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(type switch
+        {
+            "MeshHealthCheck" => """{"warnings":["healthyPanicThreshold for 'to[].default' is deprecated. The setting has been moved to MeshCircuitBreaker policy, please use MeshCircuitBreaker policy instead."]}""",
+            "MeshTrafficPermission" => """{"warnings":["'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead"]}""",
+            _ => "{}",
+        }), JsonNode.Parse(answer)), answer);
 
         var got = await Client.GetAsync(path);
         Assert.Equal(HttpStatusCode.OK, got.StatusCode);
