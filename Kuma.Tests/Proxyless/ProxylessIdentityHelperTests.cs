@@ -91,9 +91,13 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
             firstSerial = Serial(first.SerialNumber);
         }
 
-        await using var server = NodeProcess.Start("mtls-server.js", [backendPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "backend-1", backendDir]);
+        await using var server = NodeProcess.Start("server.js", [backendPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "backend-1", "--tls", backendDir]);
         Assert.Equal(backendPort, (await server.NextAsync(TimeSpan.FromSeconds(20)))["listening"]!.GetValue<int>());
-        await using var client = NodeProcess.Start("mtls-client.js", ["backend", "50"], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP"] = bootstrapFile });
+        await using var client = NodeProcess.Start("client.js", ["backend", "50", "2000"], new Dictionary<string, string>
+        {
+            ["GRPC_XDS_BOOTSTRAP"] = bootstrapFile,
+            ["XDS_CREDENTIALS"] = "1",
+        });
 
         // Calls go over mTLS with the first certificate, then (the file changed, the server's connections turned
         // over) with the renewed one, and none fails on the way.
