@@ -64,8 +64,9 @@ for name in backend-1 web other; do
   "${helper[@]}" --address "http://$DP" --mesh secure --name "$name" --token-file "$work/$name.token" \
     --dir "$work/$name" --bootstrap-out "$work/$name.json" --poll-interval 2s --refresh-interval 1s > "$work/$name.log" 2>&1 &
 done
+# (three minutes at most: the default HELPER, dotnet run, builds the helper first)
 for name in backend-1 web other; do
-  for _ in $(seq 300); do [ -s "$work/$name.json" ] && break; sleep 0.2; done
+  for _ in $(seq 900); do [ -s "$work/$name.json" ] && break; sleep 0.2; done
   [ -s "$work/$name.json" ] || { echo "no identity for $name:"; cat "$work/$name.log"; exit 1; }
 done
 
