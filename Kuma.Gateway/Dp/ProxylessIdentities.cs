@@ -10,7 +10,8 @@ namespace Kuma.Gateway.Dp;
 /// <summary>
 /// The identities this node hands to proxyless workloads: per dataplane, the same <see cref="StreamCertificates"/> an
 /// ADS stream keeps, so a leaf is issued only when it is due or the mesh's mTLS or the dataplane's tags changed, however
-/// often its helper asks. Each follows its mesh through the hub; one nobody asked for in a while is dropped.
+/// often its helper asks. The entries of a mesh follow it through one hub subscription; one nobody asked for in a while
+/// is dropped, and a mesh's subscription with its last entry.
 /// </summary>
 public sealed class ProxylessIdentities(
     IGrainFactory grains, MeshHub<MeshContext> hub, CaRollouts rollouts, CertificateClock clock, TimeProvider time, ILogger<ProxylessIdentities> logger) : IDisposable
@@ -18,9 +19,20 @@ public sealed class ProxylessIdentities(
     /// <summary>A helper polls every few seconds; one silent this long has gone (and its next ask costs one issue).</summary>
     internal static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
+    /// <summary>How long an ask waits for its mesh's first view to reach this node (as a self-registering stream does).</summary>
+    internal static readonly TimeSpan FirstViewTimeout = TimeSpan.FromSeconds(30);
 
     private readonly ConcurrentDictionary<(string Tenant, string Mesh, string Name), Entry> _entries = new();
+    private readonly Dictionary<(string Tenant, string Mesh), MeshLink> _meshes = [];
+    private readonly Lock _meshLock = new();
     private long _lastSweepTicks;
+
+    /// <summary>A mesh's one hub subscription, shared by its entries here.</summary>
+    private sealed class MeshLink(MeshWatch<MeshContext>.Signal signal)
+    {
+        public readonly MeshWatch<MeshContext>.Signal Signal = signal;
+        public int Entries;
+    }
 
     // The gate is never disposed: a request may still be waiting on it when the entry is dropped, and a SemaphoreSlim
     // whose wait handle is never asked for holds nothing to release.
@@ -29,7 +41,7 @@ public sealed class ProxylessIdentities(
 #pragma warning restore CA1001
     {
         public readonly SemaphoreSlim Gate = new(1, 1);
-        public MeshWatch<MeshContext>.Signal? Signal;
+        public MeshLink? Mesh;
         public StreamCertificates? Certificates;
         public CaRollout? Rollout;
         public long LastUsedTicks;
@@ -58,17 +70,61 @@ public sealed class ProxylessIdentities(
             {
                 if (entry.Removed) continue;
                 entry.LastUsedTicks = time.GetTimestamp();
-                entry.Signal ??= await hub.SubscribeAsync(identity.Tenant, identity.Mesh, ct);
+                entry.Mesh ??= await AttachAsync(identity.Tenant, identity.Mesh, ct);
+                if (entry.Mesh is null)
+                    return Refused(StatusCodes.Status503ServiceUnavailable, "Service Unavailable", $"mesh {identity.Mesh} has not reached this node yet; try again shortly");
                 entry.Rollout ??= rollouts.Enter(identity.Tenant, identity.Mesh);
                 entry.Certificates ??= new StreamCertificates(
                     grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), entry.Rollout, identity.Mesh, identity.Name, clock, logger);
-                return await Answer(entry.Signal.Watch.Current, entry.Certificates, identity, callerHolds);
+                return await Answer(entry.Mesh.Signal.Watch.Current, entry.Certificates, identity, callerHolds);
             }
             finally
             {
                 entry.Gate.Release();
             }
         }
+    }
+
+    /// <summary>The mesh's link, joined or made; null when its first view did not arrive in time.</summary>
+    private async Task<MeshLink?> AttachAsync(string tenant, string mesh, CancellationToken ct)
+    {
+        lock (_meshLock)
+        {
+            if (_meshes.TryGetValue((tenant, mesh), out var shared))
+            {
+                shared.Entries++;
+                return shared;
+            }
+        }
+        using var deadline = new CancellationTokenSource(FirstViewTimeout, time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(ct, deadline.Token);
+        MeshWatch<MeshContext>.Signal signal;
+        try
+        {
+            signal = await hub.SubscribeAsync(tenant, mesh, either.Token);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+        lock (_meshLock)
+        {
+            // Another dataplane of the mesh may have linked it meanwhile: one subscription is enough.
+            if (!_meshes.TryGetValue((tenant, mesh), out var link)) _meshes[(tenant, mesh)] = link = new MeshLink(signal);
+            else hub.Unsubscribe(tenant, mesh, signal);
+            link.Entries++;
+            return link;
+        }
+    }
+
+    private void Detach(string tenant, string mesh, MeshLink link)
+    {
+        lock (_meshLock)
+        {
+            if (--link.Entries > 0) return;
+            _meshes.Remove((tenant, mesh));
+        }
+        hub.Unsubscribe(tenant, mesh, link.Signal);
     }
 
     private static async Task<Outcome> Answer(MeshContext? mesh, StreamCertificates certificates, DataplaneIdentity identity, Func<IdentityPem, bool> callerHolds)
@@ -132,7 +188,7 @@ public sealed class ProxylessIdentities(
         _entries.TryRemove(new KeyValuePair<(string, string, string), Entry>(key, entry));
         entry.Certificates?.Dispose();
         if (entry.Rollout is { } rollout) rollouts.Exit(key.Tenant, key.Mesh, rollout);
-        if (entry.Signal is { } signal) hub.Unsubscribe(key.Tenant, key.Mesh, signal);
+        if (entry.Mesh is { } link) Detach(key.Tenant, key.Mesh, link);
     }
 
     public void Dispose()

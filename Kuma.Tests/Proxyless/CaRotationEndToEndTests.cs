@@ -26,11 +26,6 @@ public sealed class CaRotationEndToEndTests(PlaintextDpFixture fixture) : IClass
         return $"{{\"type\":\"Mesh\",\"name\":\"m1\",\"mtls\":{{\"enabledBackend\":\"{enabled}\",\"backends\":[{listed}]}}}}";
     }
 
-    private static string Workload(string name, string service, int port) => $$$"""
-        {"type":"Dataplane","mesh":"m1","name":"{{{name}}}","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
-         "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc"}}]}}
-        """;
-
     [Fact]
     public async Task Calls_never_fail_while_the_mesh_moves_to_a_new_CA_and_drops_the_old_one()
     {
@@ -41,8 +36,8 @@ public sealed class CaRotationEndToEndTests(PlaintextDpFixture fixture) : IClass
               "from":[{"targetRef":{"kind":"MeshService","name":"web"},"default":{"action":"Allow"}}]}}
             """);
         var port = FreePort.Next();
-        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-1", Workload("backend-1", "backend", port));
-        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/web", Workload("web", "web", FreePort.Next()));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/backend-1", ProxylessWorkloads.Dataplane("m1", "backend-1", "backend", port));
+        await GrpcCalls.PutAsync(api, "/meshes/m1/dataplanes/web", ProxylessWorkloads.Dataplane("m1", "web", "web", FreePort.Next()));
 
         using var backendHelper = await HelperAsync(api, "backend-1");
         using var webHelper = await HelperAsync(api, "web");
@@ -91,17 +86,10 @@ public sealed class CaRotationEndToEndTests(PlaintextDpFixture fixture) : IClass
         return () => ++seen >= count;
     }
 
-    private async Task<HelperProcess> HelperAsync(HttpClient api, string name)
-    {
-        var token = Path.Combine(_root, $"{name}.token");
-        await File.WriteAllTextAsync(token, await ControlPlane.DataplaneTokenAsync(api, "m1", name));
-        var helper = HelperProcess.Start("--address", $"http://127.0.0.1:{Cp.DpPort}", "--mesh", "m1", "--name", name, "--token-file", token,
-            "--dir", Path.Combine(_root, name), "--bootstrap-out", Bootstrap(name), "--poll-interval", "500ms", "--refresh-interval", "1s");
-        await Eventually.HoldsAsync(() => Task.FromResult(File.Exists(Bootstrap(name))), TimeSpan.FromSeconds(30), $"{name}'s files written; helper log: {helper.Log}");
-        return helper;
-    }
+    private Task<HelperProcess> HelperAsync(HttpClient api, string name) =>
+        ProxylessWorkloads.StartHelperAsync($"http://127.0.0.1:{Cp.DpPort}", api, "m1", name, _root);
 
-    private string Bootstrap(string name) => Path.Combine(_root, $"{name}-bootstrap.json");
+    private string Bootstrap(string name) => ProxylessWorkloads.Bootstrap(_root, name);
 
     private string Bundle(string name) => File.ReadAllText(Path.Combine(_root, name, "ca.pem"));
 

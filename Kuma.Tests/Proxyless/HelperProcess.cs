@@ -47,7 +47,7 @@ internal sealed class HelperProcess : IDisposable
     }
 
     /// <summary>The helper built beside these tests (same configuration).</summary>
-    private static string DllPath()
+    internal static string DllPath()
     {
         var tests = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         // …/Kuma.Tests/bin/<configuration>/<framework>

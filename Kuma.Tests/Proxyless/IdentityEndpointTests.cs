@@ -2,9 +2,12 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
+using Kuma.Gateway.Dp.Hub;
 using Kuma.Tests.Infrastructure;
 using Kuma.Tests.Mtls;
 using Kuma.Tests.Tokens;
+using Kuma.Xds.Generation;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Kuma.Tests.Proxyless;
 
@@ -228,5 +231,42 @@ public sealed class IdentityEndpointTests(CertificateClockFixture fixture) : ICl
         using (var twice = await dp.SendAsync(H2(new HttpRequestMessage(HttpMethod.Get, "/proxyless/identity?mesh=m1&name=a&name=b") { Headers = { { "Authorization", $"Bearer {token}" } } })))
             await AssertRefused(twice, HttpStatusCode.BadRequest, "query parameter 'name' is required, once");
         await AssertRefused(await Ask(dp, token, "m1", new string('x', 300)), HttpStatusCode.BadRequest, "query parameter 'name' is not a valid name");
+    }
+
+    [Fact]
+    public async Task A_dataplane_without_a_service_gets_409_and_a_CA_that_cannot_sign_503()
+    {
+        var tenant = await Tenant("pl-id-no-identity");
+        using var dp = Dp(fixture.DpAddress);
+        // Transparent proxying and no inbound: a valid Dataplane with no service, hence no identity.
+        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/tp", """
+            {"type":"Dataplane","mesh":"m1","name":"tp","networking":{"address":"10.0.0.9","transparentProxying":{"redirectPortInbound":15006,"redirectPortOutbound":15001}}}
+            """);
+        await AssertRefused(await Ask(dp, await ControlPlane.DataplaneTokenAsync(tenant, "m1", "tp"), "m1", "tp"), HttpStatusCode.Conflict,
+            "dataplane tp has no inbound with a kuma.io/service tag: it has no identity");
+
+        // A provided CA whose key secret is gone after the mesh was written.
+        await GrpcCalls.PutAsync(tenant, "/meshes/prov", """{"type":"Mesh","name":"prov"}""");
+        var (caCert, caKey) = TestCertificates.ProperCa();
+        foreach (var (name, pem) in new[] { ("ca", caCert), ("ca-key", caKey) })
+            await GrpcCalls.PutAsync(tenant, $"/meshes/prov/secrets/{name}", $$"""{"type":"Secret","mesh":"prov","name":"{{name}}","data":"{{TestCertificates.Base64(pem)}}"}""");
+        await GrpcCalls.PutAsync(tenant, "/meshes/prov",
+            """{"type":"Mesh","name":"prov","mtls":{"enabledBackend":"p","backends":[{"name":"p","type":"provided","conf":{"cert":{"secret":"ca"},"key":{"secret":"ca-key"}}}]}}""");
+        await GrpcCalls.PutAsync(tenant, "/meshes/prov/dataplanes/a", Samples.Dataplane("prov", "a", "a", "10.0.0.5", 8080));
+        (await tenant.DeleteAsync("/meshes/prov/secrets/ca-key")).EnsureSuccessStatusCode();
+        using var unavailable = await Ask(dp, await ControlPlane.DataplaneTokenAsync(tenant, "prov", "a"), "prov", "a");
+        await AssertRefused(unavailable, HttpStatusCode.ServiceUnavailable, "the CA of mesh prov cannot issue certificates now; try again shortly");
+        Assert.Equal(TimeSpan.FromSeconds(2), unavailable.Headers.RetryAfter!.Delta);
+    }
+
+    [Fact]
+    public async Task The_dataplanes_of_a_mesh_share_one_subscription_to_it()
+    {
+        var tenant = await Tenant("pl-id-shared");
+        using var dp = Dp(fixture.DpAddress);
+        await Issued(await Ask(dp, await ControlPlane.DataplaneTokenAsync(tenant, "m1", "a"), "m1", "a"));
+        await Issued(await Ask(dp, await ControlPlane.DataplaneTokenAsync(tenant, "m1", "b"), "m1", "b"));
+        var hub = Cp.Services.GetRequiredService<MeshHub<MeshContext>>();
+        Assert.Equal(1, hub.Subscribers("pl-id-shared", "m1"));
     }
 }

@@ -22,17 +22,7 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
         """{"type":"Mesh","name":"m1","mtls":{"enabledBackend":"ca-1","backends":[{"name":"ca-1","type":"builtin"@DP@}]}}"""
             .Replace("@DP@", dpCertExpiration is null ? "" : ""","dpCert":{"rotation":{"expiration":"@E@"}}""".Replace("@E@", dpCertExpiration));
 
-    private static string Workload(string name, string service, int port) => $$$"""
-        {"type":"Dataplane","mesh":"m1","name":"{{{name}}}","labels":{"kuma.io/proxy-type":"proxyless"},"networking":{"address":"127.0.0.1",
-         "inbound":[{"port":{{{port}}},"tags":{"kuma.io/service":"{{{service}}}","kuma.io/protocol":"grpc"}}]}}
-        """;
-
-    private async Task<string> TokenFile(HttpClient tenant, string name)
-    {
-        var path = Path.Combine(_root, $"{name}.token");
-        await File.WriteAllTextAsync(path, await ControlPlane.DataplaneTokenAsync(tenant, "m1", name) + "\n");
-        return path;
-    }
+    private Task<string> TokenFile(HttpClient tenant, string name) => ProxylessWorkloads.TokenFileAsync(tenant, "m1", name, _root);
 
     private static string Read(string dir, string file) => File.ReadAllText(Path.Combine(dir, file));
 
@@ -46,8 +36,8 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
         using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("pl-helper-e2e"));
         await GrpcCalls.PutAsync(tenant, "/meshes/m1", Mesh(null));
         var (backendPort, callerPort) = (FreePort.Next(), FreePort.Next());
-        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/backend-1", Workload("backend-1", "backend", backendPort));
-        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/caller", Workload("caller", "caller", callerPort));
+        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/backend-1", ProxylessWorkloads.Dataplane("m1", "backend-1", "backend", backendPort));
+        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/caller", ProxylessWorkloads.Dataplane("m1", "caller", "caller", callerPort));
         var dp = $"http://127.0.0.1:{Cp.DpPort}";
 
         // The server's identity, written once (a day's certificate: the server does not reload its files).
@@ -67,11 +57,9 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
         // The caller's certificates live 20 s: renewed at 16 s.
         await GrpcCalls.PutAsync(tenant, "/meshes/m1", Mesh("20s"));
         var callerDir = Path.Combine(_root, "caller");
-        var bootstrapFile = Path.Combine(_root, "caller-bootstrap.json");
-        var callerToken = await TokenFile(tenant, "caller");
-        using var helper = HelperProcess.Start("--address", dp, "--mesh", "m1", "--name", "caller", "--token-file", callerToken, "--dir", callerDir,
-            "--bootstrap-out", bootstrapFile, "--zone", "z1", "--poll-interval", "500ms", "--refresh-interval", "1s");
-        await Eventually.HoldsAsync(() => Task.FromResult(File.Exists(bootstrapFile)), TimeSpan.FromSeconds(30), $"the bootstrap written; helper log: {helper.Log}");
+        var bootstrapFile = ProxylessWorkloads.Bootstrap(_root, "caller");
+        using var helper = await ProxylessWorkloads.StartHelperAsync(dp, tenant, "m1", "caller", _root, "--zone", "z1");
+        var callerToken = Path.Combine(_root, "caller.token");
 
         var expected = JsonNode.Parse($$$"""
             {"xds_servers":[{"server_uri":"127.0.0.1:{{{Cp.DpPort}}}","channel_creds":[{"type":"insecure"}],"server_features":["xds_v3"]}],
@@ -91,9 +79,13 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
             firstSerial = Serial(first.SerialNumber);
         }
 
-        await using var server = NodeProcess.Start("mtls-server.js", [backendPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "backend-1", backendDir]);
+        await using var server = NodeProcess.Start("server.js", [backendPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "backend-1", "--tls", backendDir]);
         Assert.Equal(backendPort, (await server.NextAsync(TimeSpan.FromSeconds(20)))["listening"]!.GetValue<int>());
-        await using var client = NodeProcess.Start("mtls-client.js", ["backend", "50"], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP"] = bootstrapFile });
+        await using var client = NodeProcess.Start("client.js", ["backend", "50", "2000"], new Dictionary<string, string>
+        {
+            ["GRPC_XDS_BOOTSTRAP"] = bootstrapFile,
+            ["XDS_CREDENTIALS"] = "1",
+        });
 
         // Calls go over mTLS with the first certificate, then (the file changed, the server's connections turned
         // over) with the renewed one, and none fails on the way.
@@ -129,7 +121,7 @@ public sealed class ProxylessIdentityHelperTests(PlaintextDpFixture fixture) : I
     {
         using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("pl-helper-refused"));
         await GrpcCalls.PutAsync(tenant, "/meshes/m1", Mesh(null));
-        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/w", Workload("w", "w", FreePort.Next()));
+        await GrpcCalls.PutAsync(tenant, "/meshes/m1/dataplanes/w", ProxylessWorkloads.Dataplane("m1", "w", "w", FreePort.Next()));
         var dir = Path.Combine(_root, "w");
         var token = await TokenFile(tenant, "w");
         var (exit, log) = await HelperProcess.RunAsync("--address", $"http://127.0.0.1:{Cp.DpPort}", "--node-id", "m1.w", "--token-file", token, "--dir", dir, "--once");

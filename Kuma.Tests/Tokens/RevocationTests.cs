@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Kuma.Tests.Infrastructure;
@@ -16,9 +15,7 @@ public sealed class RevocationTests(PlaintextDpFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_revoked_dataplane_tokens_live_stream_is_closed_and_reconnecting_with_it_fails()
     {
-        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("rev-dp"));
-        (await tenant.PutAsync("/meshes/shop", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
-        (await tenant.PutAsync("/meshes/shop/dataplanes/web", ControlPlane.Json(Samples.Dataplane("shop", "web", "web", "10.0.0.1", 8080)))).EnsureSuccessStatusCode();
+        using var tenant = await ShopMesh.TenantWithWebAsync(Cp, "rev-dp");
         var leaked = await ControlPlane.DataplaneTokenAsync(tenant, "shop", "web");
         var kept = await ControlPlane.DataplaneTokenAsync(tenant, "shop", "web");
 
@@ -48,7 +45,7 @@ public sealed class RevocationTests(PlaintextDpFixture fixture) : IClassFixture<
         }
 
         // The refused attempt did not displace the dataplane's live stream: it still gets the next change.
-        (await tenant.PutAsync("/meshes/shop/dataplanes/web", ControlPlane.Json(Samples.Dataplane("shop", "web", "web", "10.0.0.1", 8081)))).EnsureSuccessStatusCode();
+        await ShopMesh.PutWebAsync(tenant, 8081);
         var changed = await fresh.NextOfTypeAsync(TypeUrls.Listener);
         Assert.Contains(changed.Resources, r => r.Unpack<Envoy.Config.Listener.V3.Listener>().Name == "inbound:10.0.0.1:8081");
     }
@@ -57,8 +54,8 @@ public sealed class RevocationTests(PlaintextDpFixture fixture) : IClassFixture<
     public async Task A_revoked_user_token_gets_401_and_the_tenants_other_tokens_keep_working()
     {
         using var admin = Cp.NewClient(await Cp.CreateTenantAsync("rev-user"));
-        var leaked = await IssueAsync(admin, "mallory");
-        var kept = await IssueAsync(admin, "alice");
+        var leaked = await ShopMesh.UserTokenAsync(admin, "mallory");
+        var kept = await ShopMesh.UserTokenAsync(admin, "alice");
         using var leakedClient = Cp.NewClient(leaked);
         using var keptClient = Cp.NewClient(kept);
         Assert.Equal(HttpStatusCode.OK, (await leakedClient.GetAsync("/meshes")).StatusCode);
@@ -77,14 +74,5 @@ public sealed class RevocationTests(PlaintextDpFixture fixture) : IClassFixture<
         // Taking the id off the list lets the token in again.
         (await admin.DeleteAsync("/global-secrets/user-token-revocations")).EnsureSuccessStatusCode();
         Assert.Equal(HttpStatusCode.OK, (await leakedClient.GetAsync("/meshes")).StatusCode);
-    }
-
-    /// <summary>A member token (no groups) of the caller's tenant, issued by that tenant's admin.</summary>
-    internal static async Task<string> IssueAsync(HttpClient tenantAdmin, string name, params string[] groups)
-    {
-        var response = await tenantAdmin.PostAsJsonAsync("/tokens/user", new { name, groups, validFor = "1h" });
-        var token = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, token);
-        return token;
     }
 }

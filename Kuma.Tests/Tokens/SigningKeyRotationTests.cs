@@ -53,9 +53,7 @@ public sealed class SigningKeyRotationTests(PlaintextDpFixture fixture) : IClass
     [Fact]
     public async Task Dataplane_tokens_of_an_older_key_connect_until_the_key_is_removed()
     {
-        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("rot-dp"));
-        (await tenant.PutAsync("/meshes/shop", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
-        (await tenant.PutAsync("/meshes/shop/dataplanes/web", ControlPlane.Json(Samples.Dataplane("shop", "web", "web", "10.0.0.1", 8080)))).EnsureSuccessStatusCode();
+        using var tenant = await ShopMesh.TenantWithWebAsync(Cp, "rot-dp");
         var before = await ControlPlane.DataplaneTokenAsync(tenant, "shop", "web");
         Assert.Equal("dp-1", TokenClaimsReader.KeyId(before));
 

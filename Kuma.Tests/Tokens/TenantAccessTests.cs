@@ -13,11 +13,10 @@ public sealed class TenantAccessTests(MemoryControlPlaneFixture fixture) : IClas
     [Fact]
     public async Task A_member_gets_403_for_secrets_and_token_generation_and_the_admin_group_gets_them()
     {
-        using var admin = Cp.NewClient(await Cp.CreateTenantAsync("acl"));
-        (await admin.PutAsync("/meshes/shop", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        using var admin = await ShopMesh.TenantAsync(Cp, "acl");
         (await admin.PutAsync("/meshes/shop/secrets/db", ControlPlane.Json("""{"type":"Secret","mesh":"shop","name":"db","data":"c2VjcmV0"}"""))).EnsureSuccessStatusCode();
         (await admin.PutAsync("/global-secrets/api", ControlPlane.Json("""{"type":"GlobalSecret","name":"api","data":"c2VjcmV0"}"""))).EnsureSuccessStatusCode();
-        using var member = Cp.NewClient(await RevocationTests.IssueAsync(admin, "bob", "developers"));
+        using var member = Cp.NewClient(await ShopMesh.UserTokenAsync(admin, "bob", "developers"));
 
         const string Who = "user \"bob/developers,mesh-system:authenticated\"";
         await AssertDeniedAsync(await member.GetAsync("/meshes/shop/secrets/db"), $"{Who} cannot access the resource of type \"Secret\"");
@@ -48,8 +47,7 @@ public sealed class TenantAccessTests(MemoryControlPlaneFixture fixture) : IClas
               "generateDpToken":{"users":["ci"],"groups":[]},
               "viewConfigDump":{"groups":["ops"]}}}}
             """;
-        using var admin = Cp.NewClient(await Cp.CreateTenantAsync("acl-custom", rules));
-        (await admin.PutAsync("/meshes/shop", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
+        using var admin = await ShopMesh.TenantAsync(Cp, "acl-custom", rules);
         using var ops = Cp.NewClient(await Cp.IssueTokenAsync("acl-custom", groups: ["ops"]));
         using var ci = Cp.NewClient(await Cp.IssueTokenAsync("acl-custom", name: "ci", groups: []));
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# A zero-trust mesh with proxyless gRPC: mTLS on, "web" may call "backend", "other" may not, and a leaked token is
-# revoked. Needs a running control plane whose DP server speaks plaintext (proxyless Node.js clients use insecure
-# channel credentials for xDS itself; the calls between workloads are mTLS):
+# A zero-trust mesh with proxyless gRPC: mTLS on, "web" may call "backend", "other" may not, the mesh moves to a new CA,
+# and a leaked token is revoked. Needs a running control plane whose DP server speaks plaintext (proxyless Node.js
+# clients use insecure channel credentials for xDS itself; the calls between workloads are mTLS):
 #   KUMA_DP_SERVER_TLS_ENABLED=false dotnet run --project Kuma.Silo
 # HELPER is the command running kuma-proxyless-identity (default: dotnet run --project Kuma.ProxylessIdentity --).
 set -euo pipefail
+# Everything started here (helpers, node, the sleeps holding node's stdin open) must end with the script, or it keeps
+# the caller's output pipes open. They share the script's process group, and the exit trap ends its members. Started by
+# a program rather than a shell, the script first takes a group of its own.
+if [ "$(ps -o pgid= -p $$ | tr -d ' ')" != "$$" ] && command -v setsid >/dev/null; then exec setsid bash "$0" "$@"; fi
 CP=${CP:-http://127.0.0.1:5681}
 DP=${DP:-127.0.0.1:5678}
 PORT=${PORT:-7201}
@@ -15,8 +19,24 @@ grpc="$repo/examples/proxyless-grpc"
 export NODE_PATH="$repo/node/node_modules"
 [ -d "$NODE_PATH/@grpc/grpc-js-xds" ] || (cd "$repo/node" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
 work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
+# This script's processes: its group but itself, the caller's processes in it (`run.sh | tee` shares the group and
+# the parent) and the subshell asking (with its ps and awk).
+ours() {
+  local asking=$BASHPID
+  ps -e -o pid=,ppid=,pgid= | awk -v me=$$ -v up=$PPID -v asking="$asking" '$3 == me && $1 != me && $2 != up && $1 != asking && $2 != asking {print $1}'
+}
+cleanup() {
+  local status=$?
+  trap - EXIT
+  kill $(ours) 2>/dev/null || true
+  # The helpers shut down cleanly on SIGTERM; when the script ends, they have.
+  for _ in $(seq 100); do [ -z "$(ours)" ] && break; sleep 0.1; done
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # 1. A tenant and a mesh with mTLS: a builtin CA, STRICT (only mesh members with a certificate of it get in).
 curl -sf -X PUT "$CP/tenants/secure-demo" -d '{"type":"Tenant","name":"secure-demo"}' >/dev/null
@@ -42,29 +62,67 @@ curl -sf -X PUT "$CP/meshes/secure/meshtrafficpermissions/backend-callers" -H "$
 for name in backend-1 web other; do
   curl -sf -X POST "$CP/tokens/dataplane" -H "$AUTH" -d "{\"name\":\"$name\",\"mesh\":\"secure\",\"validFor\":\"1h\"}" > "$work/$name.token"
   "${helper[@]}" --address "http://$DP" --mesh secure --name "$name" --token-file "$work/$name.token" \
-    --dir "$work/$name" --bootstrap-out "$work/$name.json" --poll-interval 2s --refresh-interval 1s 2> "$work/$name.log" &
-  pids+=($!)
+    --dir "$work/$name" --bootstrap-out "$work/$name.json" --poll-interval 2s --refresh-interval 1s > "$work/$name.log" 2>&1 &
 done
+# (three minutes at most: the default HELPER, dotnet run, builds the helper first)
 for name in backend-1 web other; do
-  for _ in $(seq 300); do [ -s "$work/$name.json" ] && break; sleep 0.2; done
+  for _ in $(seq 900); do [ -s "$work/$name.json" ] && break; sleep 0.2; done
   [ -s "$work/$name.json" ] || { echo "no identity for $name:"; cat "$work/$name.log"; exit 1; }
 done
 
 # 5. The backend serves through gRPC's XdsServer: its listener, mTLS and RBAC come from the control plane.
 GRPC_XDS_BOOTSTRAP="$work/backend-1.json" GRPC_XDS_EXPERIMENTAL_RBAC=true \
-  node "$grpc/server.js" "$PORT" backend-1 --xds < <(sleep 3600) > "$work/server.out" &
-pids+=($!)
+  node "$grpc/server.js" "$PORT" backend-1 --xds < <(sleep 3600) > "$work/server.out" 2>&1 &
 
-# 6. Each caller makes calls over mTLS until one is answered or refused (status 7 is PERMISSION_DENIED).
+# 6. Each caller makes calls over mTLS until one is answered or refused (status 7 is PERMISSION_DENIED), for a minute
+#    at most (the client stops when its stdin ends).
 first_answer() {
-  GRPC_XDS_BOOTSTRAP="$work/$1.json" XDS_CREDENTIALS=1 timeout 60 node "$grpc/client.js" backend 200 2000 < <(sleep 60) \
+  GRPC_XDS_BOOTSTRAP="$work/$1.json" XDS_CREDENTIALS=1 node "$grpc/client.js" backend 200 2000 < <(sleep 60) 2>> "$work/client.log" \
     | grep -m1 -E '"server"|"error":7' || true
 }
 echo "web calls backend:   $(first_answer web)"
 echo "other calls backend: $(first_answer other)"
 
-# 7. web's token leaked: revoke it by its id (jti). Its xDS stream is closed, and it gets no new certificate.
+# 7. A new CA: list a second builtin backend and enable it in one write. Every workload trusts both CAs before any
+#    leaf of the new one is issued; once they all hold leaves of ca-2, the old backend can go.
+mesh() {
+  curl -sf -X PUT "$CP/meshes/secure" -H "$AUTH" -d "{\"type\":\"Mesh\",\"name\":\"secure\",
+    \"mtls\":{\"enabledBackend\":\"ca-2\",\"backends\":[$1]}}" >/dev/null
+}
+# holds <node-expression over leaf, bundle and ca (crypto.X509Certificate), bundle as text: b> <workload>...
+holds() {
+  local check=$1 name
+  shift
+  for name in "$@"; do
+    node -e 'const {X509Certificate}=require("crypto"),fs=require("fs"),[,d,c,e]=process.argv;
+      const leaf=new X509Certificate(fs.readFileSync(d+"/cert.pem")),b=fs.readFileSync(d+"/ca.pem","utf8"),ca=new X509Certificate(c);
+      process.exit(eval(e)?0:1)' "$work/$name" "$ca2" "$check" || return 1
+  done
+}
+wait_until() {
+  for _ in $(seq 300); do holds "$@" && return 0; sleep 0.2; done
+  echo "not within a minute: $1"; tail -n 5 "$work"/*.log; exit 1
+}
+builtin_ca_1='{"name":"ca-1","type":"builtin"}'
+builtin_ca_2='{"name":"ca-2","type":"builtin"}'
+mesh "$builtin_ca_1,$builtin_ca_2"
+ca2=$(curl -sf "$CP/meshes/secure/secrets/secure.ca-builtin-cert-ca-2" -H "$AUTH" \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(Buffer.from(JSON.parse(s).data,"base64")))')
+wait_until 'leaf.verify(ca.publicKey)' backend-1 web
+echo "web calls backend, leaves of ca-2:  $(first_answer web)"
+mesh "$builtin_ca_2"
+wait_until 'b.match(/BEGIN CERTIFICATE/g).length===1 && new X509Certificate(b).fingerprint256===ca.fingerprint256' backend-1 web
+echo "web calls backend, ca-1 removed:    $(first_answer web)"
+
+# 8. web's token leaked: revoke it by its id (jti). Its xDS stream is closed, and it gets no new certificate.
 jti=$(node -e 'const p=process.argv[1].split(".")[1];console.log(JSON.parse(Buffer.from(p,"base64url")).jti)' "$(cat "$work/web.token")")
 curl -sf -X PUT "$CP/meshes/secure/secrets/dataplane-token-revocations-secure" -H "$AUTH" \
   -d "{\"type\":\"Secret\",\"mesh\":\"secure\",\"name\":\"dataplane-token-revocations-secure\",\"data\":\"$(printf %s "$jti" | base64 -w0)\"}" >/dev/null
-echo "web's token revoked: $(curl -s --http2-prior-knowledge "http://$DP/proxyless/identity?mesh=secure&name=web" -H "Authorization: Bearer $(cat "$work/web.token")")"
+# The refusal comes once the secret reached the node answering (a moment after the write).
+for _ in $(seq 50); do
+  refusal=$(curl -s --http2-prior-knowledge -o "$work/refusal.json" -w '%{http_code}' "http://$DP/proxyless/identity?mesh=secure&name=web" \
+    -H "Authorization: Bearer $(cat "$work/web.token")")
+  [ "$refusal" = 200 ] || break
+  sleep 0.2
+done
+echo "web's token revoked: $refusal $(cat "$work/refusal.json")"

@@ -29,12 +29,24 @@ public sealed class MeshHub<TView>(IGrainFactory grains, Func<MeshSnapshot, TVie
             });
             signal = watch.Subscribe();
         }
-        await signal.Watch.Ready.WaitAsync(ct);
+        try
+        {
+            await signal.Watch.Ready.WaitAsync(ct);
+        }
+        catch
+        {
+            // A caller giving up before the first view leaves, or the watch would outlive everyone who wanted it.
+            Unsubscribe(tenant, mesh, signal);
+            throw;
+        }
         return signal;
     }
 
     /// <summary>The latest view of a mesh some stream here serves; null when none does (or nothing was heard yet).</summary>
     public TView? Latest(string tenant, string mesh) => _watches.TryGetValue((tenant, mesh), out var watch) ? watch.Current : null;
+
+    /// <summary>How many subscriptions this node holds on a mesh (0 when it does not watch it).</summary>
+    internal int Subscribers(string tenant, string mesh) => _watches.TryGetValue((tenant, mesh), out var watch) ? watch.SubscriberCount : 0;
 
     /// <summary>
     /// Leaves a mesh; the last one to leave stops its watch. The watch's pending long poll is not
