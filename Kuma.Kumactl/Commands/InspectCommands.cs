@@ -172,7 +172,7 @@ public static class InspectCommands
             var items = await client.ListAllAsync(path, null, $"failed to inspect {p.GetValue(name)}", ct);
             var format = p.GetValue(output)!;
             var text = Render(format, items, ["TYPE", "MESH", "NAME"], i => [Text(i, "type"), Text(i, "mesh"), Text(i, "name")]);
-            await cli.Env.Out.WriteAsync(format == "table" ? text + $"Total: {items.Count}\n" : text);
+            await cli.Env.Out.WriteAsync(format == "table" ? text + $"\nTotal: {items.Count}\n" : text);
         });
         return command;
     }

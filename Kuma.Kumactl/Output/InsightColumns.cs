@@ -25,11 +25,12 @@ public static class InsightColumns
         var insight = overview["dataplaneInsight"] as JsonObject;
         var subscription = (insight?["subscriptions"] as JsonArray ?? []).OfType<JsonObject>().LastOrDefault();
         var total = subscription?["status"]?["total"];
-        var notes = NotReadyInbounds(dataplane).Concat(LastRejection(subscription)).ToList();
+        var notReady = NotReadyInbounds(dataplane).ToList();
+        var notes = notReady.Concat(LastRejection(subscription)).ToList();
         var version = subscription?["version"];
         return
         [
-            Text(overview, "mesh"), Text(overview, "name"), ResourceColumns.Tags(dataplane), StatusOf(insight, notes.Count > 0 && IsConnected(insight)),
+            Text(overview, "mesh"), Text(overview, "name"), ResourceColumns.Tags(dataplane), StatusOf(insight, notReady.Count > 0),
             Ago(subscription?["connectTime"], now), Ago(subscription?["status"]?["lastUpdateTime"], now),
             Count(total?["responsesSent"]), Count(total?["responsesRejected"]),
             "never", "-", "0", "-", "",
