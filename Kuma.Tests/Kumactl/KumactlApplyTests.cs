@@ -88,9 +88,11 @@ public sealed class KumactlApplyTests(MemoryControlPlaneFixture fixture) : IClas
         using var api = Cp.NewClient(token);
         var file = session.WriteFile("all.yaml", Everything);
 
-        Assert.Equal(new KumactlResult(0, Report("Created"), ""), await session.RunAsync("apply", "-f", file));
+        // The MeshTrafficPermission's `from` is deprecated in Kuma 2.14: the API's warning reaches the user on stderr.
+        const string FromDeprecated = "Warning: 'from' field is deprecated and will be removed in 3.0, use 'rules' with MeshIdentity (spiffeId) instead\n";
+        Assert.Equal(new KumactlResult(0, Report("Created"), FromDeprecated), await session.RunAsync("apply", "-f", file));
         foreach (var path in Paths) Assert.Equal(HttpStatusCode.OK, (await api.GetAsync(path)).StatusCode);
-        Assert.Equal(new KumactlResult(0, Report("Updated"), ""), await session.RunAsync("apply", "-f", file));
+        Assert.Equal(new KumactlResult(0, Report("Updated"), FromDeprecated), await session.RunAsync("apply", "-f", file));
         Assert.Contains("\"requestTimeout\":\"5s\"", await api.GetStringAsync("/meshes/demo/meshtimeouts/backend-timeout"), StringComparison.Ordinal);
     }
 
