@@ -71,17 +71,7 @@ public sealed class InsightEndpoints(IGrainFactory grains, ResourceEndpoints res
         var next = start + page.Count < candidates.Count
             ? ResourceEndpoints.NextUrl(context.Request, ResourceEndpoints.EncodeOffset(mesh, page[^1].Resource.Key.Name))
             : null;
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("total", candidates.Count);
-            w.WriteStartArray("items");
-            foreach (var view in views) DataplaneOverviewJson.Write(w, view);
-            w.WriteEndArray();
-            if (next is null) w.WriteNull("next");
-            else w.WriteString("next", next);
-            w.WriteEndObject();
-        });
+        await JsonResponse.WriteListAsync(context, candidates.Count, views, DataplaneOverviewJson.Write, next);
     }
 
     /// <summary>How many of the name-ordered <paramref name="items"/> sort at or before the cursor's name.</summary>
@@ -137,17 +127,7 @@ public sealed class InsightEndpoints(IGrainFactory grains, ResourceEndpoints res
             if (await grains.GetGrain<IMeshGrain>(GrainKeys.Mesh(tenant, mesh.Key.Name)).GetSnapshot() is { } snapshot)
                 insights.Add(await ComputeMeshInsightAsync(tenant, snapshot, context.RequestAborted));
         }
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("total", page.Total);
-            w.WriteStartArray("items");
-            foreach (var insight in insights) insight.Write(w);
-            w.WriteEndArray();
-            if (next is null) w.WriteNull("next");
-            else w.WriteString("next", next);
-            w.WriteEndObject();
-        });
+        await JsonResponse.WriteListAsync(context, page.Total, insights, (w, insight) => insight.Write(w), next);
     }
 
     private async Task<MeshInsight> ComputeMeshInsightAsync(string tenant, MeshSnapshot snapshot, CancellationToken cancellation)
@@ -174,10 +154,7 @@ public sealed class InsightEndpoints(IGrainFactory grains, ResourceEndpoints res
         var snapshot = await RequiredSnapshotAsync(tenant, mesh);
         var q = context.Request.Query;
         var size = ResourceEndpoints.PageSize(q);
-        var offset = 0;
-        if (service is null && q.TryGetValue("offset", out var offsetText) && offsetText.ToString().Length > 0
-            && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
-            throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
+        var offset = service is null ? ResourceEndpoints.IndexOffset(q) : 0;
         var types = ServiceTypeFilter(q);
         var views = await DataplaneStatuses.ReadAsync(grains, tenant, mesh, DataplaneStatuses.Parse(snapshot), context.RequestAborted);
         var services = ServiceInsight.From(snapshot.MeshResource, views);
@@ -191,17 +168,7 @@ public sealed class InsightEndpoints(IGrainFactory grains, ResourceEndpoints res
         var matching = services.Where(s => s.Name.Contains(nameContains, StringComparison.Ordinal) && (types is null || types.Contains(s.Type))).ToList();
         var page = matching.Skip(offset).Take(size).ToList();
         var next = offset + size < matching.Count ? ResourceEndpoints.NextUrl(context.Request, (offset + size).ToString(CultureInfo.InvariantCulture)) : null;
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("total", matching.Count);
-            w.WriteStartArray("items");
-            foreach (var item in page) item.Write(w);
-            w.WriteEndArray();
-            if (next is null) w.WriteNull("next");
-            else w.WriteString("next", next);
-            w.WriteEndObject();
-        });
+        await JsonResponse.WriteListAsync(context, matching.Count, page, (w, item) => item.Write(w), next);
     }
 
     private static HashSet<string>? ServiceTypeFilter(IQueryCollection q)

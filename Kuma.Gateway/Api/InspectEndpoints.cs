@@ -64,10 +64,7 @@ public sealed class InspectEndpoints(IGrainFactory grains, MeshHub<MeshContext> 
         var typeIndex = PolicyTypes.All.ToList().FindIndex(t => t.Descriptor.Plural == plural);
         if (typeIndex < 0) throw ApiException.NotFound();
         var size = ResourceEndpoints.PageSize(context.Request.Query);
-        var offset = 0;
-        if (context.Request.Query.TryGetValue("offset", out var offsetText) && offsetText.ToString().Length > 0
-            && !int.TryParse(offsetText, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
-            throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
+        var offset = ResourceEndpoints.IndexOffset(context.Request.Query);
         var nameContains = context.Request.Query.TryGetValue("name", out var nameText) ? nameText.ToString() : "";
 
         var meshContext = await RequiredContextAsync(tenant, mesh);

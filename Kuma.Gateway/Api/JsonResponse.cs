@@ -17,6 +17,20 @@ internal static class JsonResponse
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
     }
 
+    /// <summary>Kuma's list shape: <c>total</c>, <c>items</c> and the <c>next</c> page's link (null on the last page).</summary>
+    public static Task WriteListAsync<T>(HttpContext context, long total, IEnumerable<T> items, Action<Utf8JsonWriter, T> writeItem, string? next) =>
+        WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("total", total);
+            w.WriteStartArray("items");
+            foreach (var item in items) writeItem(w, item);
+            w.WriteEndArray();
+            if (next is null) w.WriteNull("next");
+            else w.WriteString("next", next);
+            w.WriteEndObject();
+        });
+
     /// <summary>Kuma answers successful writes with an empty object.</summary>
     public static Task EmptyAsync(HttpContext context, int status, string? etag = null) =>
         WriteAsync(context, status, w =>

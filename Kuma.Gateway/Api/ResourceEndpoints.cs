@@ -71,17 +71,7 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
     private async Task ListAsync(HttpContext context, ResourceDescriptor descriptor, string tenant, string? mesh)
     {
         var (page, next) = await PageAsync(context, descriptor, tenant, mesh);
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
-        {
-            w.WriteStartObject();
-            w.WriteNumber("total", page.Total);
-            w.WriteStartArray("items");
-            foreach (var item in page.Items) ResourceJson.Write(w, item, descriptor);
-            w.WriteEndArray();
-            if (next is null) w.WriteNull("next");
-            else w.WriteString("next", next);
-            w.WriteEndObject();
-        });
+        await JsonResponse.WriteListAsync(context, page.Total, page.Items, (w, item) => ResourceJson.Write(w, item, descriptor), next);
     }
 
     private async Task RequireMesh(string tenant, string mesh)
@@ -218,6 +208,12 @@ public sealed class ResourceEndpoints(IGrainFactory grains, ApiOptions options)
             ? index
             : throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")]);
     }
+
+    /// <summary>The offset of a list computed per request, which has no stored order for a cursor: an index only.</summary>
+    internal static int IndexOffset(IQueryCollection q) =>
+        NumericOffset(q) ?? (q.TryGetValue("offset", out var text) && text.ToString().Length > 0
+            ? throw ApiException.BadRequest("invalid offset", [new FieldError("offset", "invalid format")])
+            : 0);
 
     /// <summary>
     /// The cursor after the first <paramref name="index"/> matches, walked in key order a page of at most

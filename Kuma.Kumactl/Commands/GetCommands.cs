@@ -14,13 +14,7 @@ public static class GetCommands
 {
     public static Command Build(Cli cli)
     {
-        var output = new Option<string>("--output", "-o")
-        {
-            Description = "output format: one of table|yaml|json",
-            DefaultValueFactory = _ => "table",
-            Recursive = true,
-        };
-        output.AcceptOnlyFromAmong("table", "yaml", "json");
+        var output = Listing.OutputOption();
         var get = new Command("get", """
             Show Kuma resources.
 
@@ -66,12 +60,7 @@ public static class GetCommands
             var pageSize = p.GetValue(size);
             if (pageSize is <= 0) throw new KumactlException("--size must be greater than 0");
             var items = await client.ListAllAsync(type.ListPath(MeshOf(p, mesh)), pageSize, $"failed to list {type.Name}", ct);
-            await cli.Env.Out.WriteAsync(p.GetValue(output) switch
-            {
-                "json" => Json(new JsonObject { ["total"] = items.Count, ["items"] = new JsonArray([.. items]), ["next"] = null }),
-                "yaml" => YamlText.Write(new JsonObject { ["items"] = new JsonArray([.. items]), ["next"] = null, ["total"] = items.Count }),
-                _ => Table.Format(ResourceColumns.Headers(type), items.Select(i => ResourceColumns.Row(type, i, cli.Env.Clock.GetUtcNow()))),
-            });
+            await cli.Env.Out.WriteAsync(Listing.Render(p.GetValue(output)!, items, ResourceColumns.Headers(type), i => ResourceColumns.Row(type, i, cli.Env.Clock.GetUtcNow())));
         });
         return command;
     }
@@ -106,9 +95,7 @@ public static class GetCommands
         });
     }
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    private static string Json(JsonNode node) => node.ToJsonString(Indented) + "\n";
+    private static string Json(JsonNode node) => Listing.Json(node);
 
     /// <summary>Every get takes <c>--mesh</c>, as in Kuma; types outside meshes ignore it.</summary>
     private static Option<string> AddMesh(Command command)

@@ -16,13 +16,7 @@ public static class InspectCommands
 {
     public static Command Build(Cli cli)
     {
-        var output = new Option<string>("--output", "-o")
-        {
-            Description = "output format: one of table|yaml|json",
-            DefaultValueFactory = _ => "table",
-            Recursive = true,
-        };
-        output.AcceptOnlyFromAmong("table", "yaml", "json");
+        var output = Listing.OutputOption();
         var inspect = new Command("inspect", """
             Inspect Kuma resources: their connection state, the config and policies a dataplane gets, what a policy selects.
 
@@ -71,7 +65,7 @@ public static class InspectCommands
             using var client = cli.Client(p);
             var path = $"meshes/{Uri.EscapeDataString(p.GetValue(mesh)!)}/dataplanes+insights" + (query.Count > 0 ? "?" + string.Join('&', query) : "");
             var items = await client.ListAllAsync(path, null, "failed to list Dataplanes", ct);
-            await cli.Env.Out.WriteAsync(Render(p.GetValue(output)!, items, InsightColumns.DataplaneHeaders,
+            await cli.Env.Out.WriteAsync(Listing.Render(p.GetValue(output)!, items, InsightColumns.DataplaneHeaders,
                 i => InsightColumns.DataplaneRow(i, cli.Env.Clock.GetUtcNow())));
         });
         return command;
@@ -107,7 +101,7 @@ public static class InspectCommands
             var view = inspection == "config" ? "_config" : "_rules";
             var answer = await client.GetAsync($"{basePath}/{view}", $"failed to inspect {dataplane}", ct)
                 ?? throw new KumactlException($"Dataplane {dataplane} is not found in mesh {p.GetValue(mesh)}");
-            await cli.Env.Out.WriteAsync(inspection == "policies" ? PoliciesOf(answer) : answer.ToJsonString(Indented) + "\n");
+            await cli.Env.Out.WriteAsync(inspection == "policies" ? PoliciesOf(answer) : Listing.Json(answer));
         });
         return command;
     }
@@ -125,7 +119,7 @@ public static class InspectCommands
         {
             using var client = cli.Client(p);
             var items = await client.ListAllAsync("mesh-insights", null, "failed to list Mesh insights", ct);
-            await cli.Env.Out.WriteAsync(Render(p.GetValue(output)!, items, InsightColumns.MeshHeaders, InsightColumns.MeshRow));
+            await cli.Env.Out.WriteAsync(Listing.Render(p.GetValue(output)!, items, InsightColumns.MeshHeaders, InsightColumns.MeshRow));
         });
         return command;
     }
@@ -146,7 +140,7 @@ public static class InspectCommands
         {
             using var client = cli.Client(p);
             var items = await client.ListAllAsync($"meshes/{Uri.EscapeDataString(p.GetValue(mesh)!)}/service-insights", null, "failed to list Service insights", ct);
-            await cli.Env.Out.WriteAsync(Render(p.GetValue(output)!, items, InsightColumns.ServiceHeaders, InsightColumns.ServiceRow));
+            await cli.Env.Out.WriteAsync(Listing.Render(p.GetValue(output)!, items, InsightColumns.ServiceHeaders, InsightColumns.ServiceRow));
         });
         return command;
     }
@@ -171,7 +165,7 @@ public static class InspectCommands
             var path = $"{type.ItemPath(p.GetValue(mesh)!, p.GetValue(name)!)}/_resources/dataplanes";
             var items = await client.ListAllAsync(path, null, $"failed to inspect {p.GetValue(name)}", ct);
             var format = p.GetValue(output)!;
-            var text = Render(format, items, ["TYPE", "MESH", "NAME"], i => [Text(i, "type"), Text(i, "mesh"), Text(i, "name")]);
+            var text = Listing.Render(format, items, ["TYPE", "MESH", "NAME"], i => [Text(i, "type"), Text(i, "mesh"), Text(i, "name")]);
             await cli.Env.Out.WriteAsync(format == "table" ? text + $"\nTotal: {items.Count}\n" : text);
         });
         return command;
@@ -213,14 +207,5 @@ public static class InspectCommands
         }
     }
 
-    private static string Render(string format, List<JsonObject> items, IReadOnlyList<string> headers, Func<JsonObject, IReadOnlyList<string>> row) => format switch
-    {
-        "json" => new JsonObject { ["total"] = items.Count, ["items"] = new JsonArray([.. items]), ["next"] = null }.ToJsonString(Indented) + "\n",
-        "yaml" => YamlText.Write(new JsonObject { ["items"] = new JsonArray([.. items]), ["next"] = null, ["total"] = items.Count }),
-        _ => Table.Format(headers, items.Select(row)),
-    };
-
     private static string Text(JsonObject node, string field) => node[field]?.ToString() ?? "";
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
