@@ -5,38 +5,19 @@
 #   KUMA_DP_SERVER_TLS_ENABLED=false dotnet run --project Kuma.Silo
 # HELPER is the command running kuma-proxyless-identity (default: dotnet run --project Kuma.ProxylessIdentity --).
 set -euo pipefail
-# Everything started here (helpers, node, the sleeps holding node's stdin open) must end with the script, or it keeps
-# the caller's output pipes open. They share the script's process group, and the exit trap ends its members. Started by
-# a program rather than a shell, the script first takes a group of its own.
-if [ "$(ps -o pgid= -p $$ | tr -d ' ')" != "$$" ] && command -v setsid >/dev/null; then exec setsid bash "$0" "$@"; fi
 CP=${CP:-http://127.0.0.1:5681}
 DP=${DP:-127.0.0.1:5678}
 PORT=${PORT:-7201}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+source "$repo/examples/lib/process-group.sh"
+own_process_group "$@"
 read -r -a helper <<< "${HELPER:-dotnet run --project $repo/Kuma.ProxylessIdentity --}"
 grpc="$repo/examples/proxyless-grpc"
 export NODE_PATH="$repo/node/node_modules"
 [ -d "$NODE_PATH/@grpc/grpc-js-xds" ] || (cd "$repo/node" && npm ci --ignore-scripts --no-audit --no-fund >/dev/null)
 work=$(mktemp -d)
-# This script's processes: its group but itself, the caller's processes in it (`run.sh | tee` shares the group and
-# the parent) and the subshell asking (with its ps and awk).
-ours() {
-  local asking=$BASHPID
-  ps -e -o pid=,ppid=,pgid= | awk -v me=$$ -v up=$PPID -v asking="$asking" '$3 == me && $1 != me && $2 != up && $1 != asking && $2 != asking {print $1}'
-}
-cleanup() {
-  local status=$?
-  trap - EXIT
-  kill $(ours) 2>/dev/null || true
-  # The helpers shut down cleanly on SIGTERM; when the script ends, they have.
-  for _ in $(seq 100); do [ -z "$(ours)" ] && break; sleep 0.1; done
-  rm -rf "$work"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+CLEANUP_PATHS+=("$work")
 
 # 1. A tenant and a mesh with mTLS: a builtin CA, STRICT (only mesh members with a certificate of it get in).
 curl -sf -X PUT "$CP/tenants/secure-demo" -d '{"type":"Tenant","name":"secure-demo"}' >/dev/null
