@@ -46,6 +46,15 @@ public sealed class StoreOutageTests
                 Assert.False(put.IsCompleted, "token issuing and _config waited behind the stuck write");
                 Assert.Equal(HttpStatusCode.OK, config.StatusCode);
                 Assert.NotEmpty(token);
+                // What kumactl inspect reads: from the grains where they hold it, else a prompt 503, never a hang or a 500.
+                var insights = new List<string>();
+                foreach (var path in new[] { "/meshes/shop/dataplanes+insights", "/meshes/shop/service-insights", "/mesh-insights/shop", "/global-insight" })
+                {
+                    var response = await tenant.GetAsync(path);
+                    insights.Add($"{path} {(int)response.StatusCode} {response.Headers.RetryAfter is not null}");
+                }
+                Assert.Equal(["/meshes/shop/dataplanes+insights 200 False", "/meshes/shop/service-insights 200 False",
+                    "/mesh-insights/shop 503 True", "/global-insight 503 True"], insights);
                 answer = await put;
             }
             finally
