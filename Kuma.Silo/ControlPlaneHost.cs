@@ -13,9 +13,9 @@ using Npgsql;
 namespace Kuma.Silo;
 
 /// <summary>
-/// A whole control plane in one process: an Orleans silo with the REST API co-hosted. Several of them
-/// on one Postgres database form one cluster. Started while PostgreSQL is down, it waits for it (see
-/// <see cref="PostgresReadiness"/>) instead of exiting.
+/// A whole control plane in one process: an Orleans silo with the REST API co-hosted, or (<see cref="ClusterRole.Silo"/>)
+/// the silo alone behind standalone gateways. Several of them on one Postgres database form one cluster. Started while
+/// PostgreSQL is down, it waits for it (see <see cref="PostgresReadiness"/>) instead of exiting.
 /// </summary>
 public static partial class ControlPlaneHost
 {
@@ -25,6 +25,9 @@ public static partial class ControlPlaneHost
         OpenFileLimit.Raise();
         var store = StoreOptions.From(settings);
         var cluster = KumaClusterOptions.From(settings);
+        var role = ClusterRoles.From(settings);
+        if (role == ClusterRole.Silo && store.Type != StoreType.Postgres)
+            throw new KumaConfigurationException("KUMA_CLUSTER_ROLE=silo serves gateways that find it through Postgres: set KUMA_STORE_TYPE=postgres");
         var maxDelay = StartupBackoff.MaxDelayFrom(settings);
         if (store.Type == StoreType.Postgres) await PrepareStoreAsync(store, maxDelay, ct);
 
@@ -54,18 +57,27 @@ public static partial class ControlPlaneHost
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
             }
         });
-        builder.Services.AddKumaApi(settings);
-        builder.ListenKumaApi(settings);
+        if (role == ClusterRole.All)
+        {
+            builder.Services.AddKumaApi(settings);
+            builder.ListenKumaApi(settings);
+        }
+        else
+        {
+            // Silo only: no API or DP port. The diagnostics listener (5680) is to take this server's place here.
+            builder.WebHost.UseServer(new NoHttpServer());
+        }
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
-        app.MapKumaApi();
+        if (role == ClusterRole.All) app.MapKumaApi();
         try
         {
             using var starting = CancellationTokenSource.CreateLinkedTokenSource(ct, app.Lifetime.ApplicationStopping);
             await app.StartAsync(starting.Token);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupLogging.Category);
             await SeedWithRetryAsync(app.Services.GetRequiredService<IGrainFactory>(), settings, maxDelay, logger, starting.Token);
+            LogSiloActive(logger, role.ToString().ToLowerInvariant(), cluster.ClusterId, cluster.AdvertisedAddress, cluster.SiloPort, cluster.GatewayPort);
         }
         catch
         {
@@ -170,6 +182,11 @@ public static partial class ControlPlaneHost
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Schema migration interrupted: {Reason}; waiting for PostgreSQL again in {RetryInSeconds:0.0} s")]
     private static partial void LogMigrationInterrupted(ILogger logger, string reason, double retryInSeconds);
+
+    // Scripts wait for this line (scripts/local-cluster.sh): Orleans' ports accept connections before the silo is active.
+    [LoggerMessage(EventId = 12, Level = LogLevel.Information,
+        Message = "Silo active in cluster {ClusterId} (role {Role}) at {Address}:{SiloPort}, clients on port {GatewayPort}")]
+    private static partial void LogSiloActive(ILogger logger, string role, string clusterId, string address, int siloPort, int gatewayPort);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
         Message = "Could not create the default tenant and mesh (attempt {Attempt}): {Kind}: {Reason}; retrying in {RetryInSeconds:0.0} s")]
