@@ -28,6 +28,7 @@ public sealed partial class AdsService(
     TimeProvider clock,
     CertificateClock certificateClock,
     CaRollouts rollouts,
+    ConnectionAges ages,
     ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
@@ -49,6 +50,8 @@ public sealed partial class AdsService(
         if (node.ShuttingDown) throw ShuttingDown();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         node.Register(sessionId, stop);
+        var connection = ages.Of(context.GetHttpContext().Connection.Id);
+        connection?.Enlist(sessionId, stop);
         try
         {
             using var firstWait = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
@@ -107,6 +110,7 @@ public sealed partial class AdsService(
         catch (OperationCanceledException) when (stop.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
             if (node.ShuttingDown) throw ShuttingDown();
+            if (connection?.Expired == true) throw AgeReached();
             throw new RpcException(new Status(StatusCode.Cancelled, "a newer stream of this dataplane replaced this one"));
         }
         catch (XdsProtocolException e)
@@ -120,6 +124,7 @@ public sealed partial class AdsService(
         }
         finally
         {
+            connection?.Leave(sessionId);
             node.Unregister(sessionId);
         }
     }
@@ -148,6 +153,9 @@ public sealed partial class AdsService(
     private static bool Holds(MeshContext? mesh, string dataplane, long version) =>
         mesh is not null && mesh.Snapshot.ByType.TryGetValue(ResourceTypes.Dataplane.Name, out var byName)
         && byName.TryGetValue(dataplane, out var stored) && stored.Version >= version;
+
+    /// <summary>The proxy reconnects on a new connection (GOAWAY is on its way), possibly to another gateway, with the versions it holds.</summary>
+    private static RpcException AgeReached() => new(new Status(StatusCode.Unavailable, "the connection reached its maximum age; reconnect"));
 
     /// <summary>UNAVAILABLE is what proxies take as "try again, elsewhere": Envoy and gRPC clients reconnect at once.</summary>
     private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "server shutting down"));

@@ -32,6 +32,10 @@ public sealed record DpServerOptions
     /// to acknowledge a CA bundle holding the new backend (it stops at once when all have).
     /// </summary>
     public TimeSpan CaRolloutGrace { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>A DP connection older than this (±10 %) has its streams ended with UNAVAILABLE and gets GOAWAY, so proxies spread again after a scale-out (0: never).</summary>
+    public TimeSpan MaxConnectionAge { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>How long a connection that reached its age may stay open for its streams to end before it is cut.</summary>
+    public TimeSpan MaxConnectionAgeGrace { get; init; } = TimeSpan.FromSeconds(10);
 
     public static DpServerOptions From(KumaSettings settings) => new()
     {
@@ -45,5 +49,7 @@ public sealed record DpServerOptions
         MeshPushInterval = settings.GetDuration("KUMA_DP_SERVER_MESH_PUSH_INTERVAL", TimeSpan.FromMilliseconds(100)),
         AuthFailuresPerMinute = settings.GetInt("KUMA_DP_SERVER_AUTH_FAILURES_PER_MINUTE", 600),
         CaRolloutGrace = settings.GetDuration("KUMA_DP_SERVER_CA_ROLLOUT_GRACE", TimeSpan.FromMinutes(5)),
+        MaxConnectionAge = settings.GetDuration("KUMA_DP_SERVER_MAX_CONNECTION_AGE", TimeSpan.FromMinutes(30)),
+        MaxConnectionAgeGrace = settings.GetDuration("KUMA_DP_SERVER_MAX_CONNECTION_AGE_GRACE", TimeSpan.FromSeconds(10)),
     };
 }

@@ -56,6 +56,7 @@ public static class ApiServices
         services.Configure<HostOptions>(host => host.ShutdownTimeout = dp.DrainTimeout + SiloLeaveAllowance);
         services.AddSingleton<DataplaneAuthenticator>();
         services.AddSingleton<GatewayNode>();
+        services.AddSingleton<ConnectionAges>();
         services.AddSingleton<InsightReporter>();
         services.AddSingleton<ConfigBuildGate>();
         services.AddSingleton<CaRollouts>();
@@ -107,6 +108,8 @@ public static class ApiServices
             }
             kestrel.Listen(IPAddress.Parse(dp.Interface), dp.Port, listen =>
             {
+                var ages = listen.ApplicationServices.GetRequiredService<ConnectionAges>();
+                listen.Use(next => connection => ages.TrackAsync(connection, next));
                 if (!dp.TlsEnabled)
                 {
                     listen.Protocols = HttpProtocols.Http2;
