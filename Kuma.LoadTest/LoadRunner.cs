@@ -33,21 +33,26 @@ public static class LoadRunner
         int? changes = Option(args, "--changes") is { } c ? int.Parse(c, CultureInfo.InvariantCulture) : null;
         var policies = ScenarioPolicies.Parse(Option(args, "--policies") ?? "default");
         if (Option(args, "--cp-env") is { } env && env.Split('=', 2) is [var key, var value]) ControlPlaneProcess.ExtraEnvironment[key] = value;
-        if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1)
+        var silos = Option(args, "--silos") is { } s ? int.Parse(s, CultureInfo.InvariantCulture) : 0;
+        var gateways = Option(args, "--gateways") is { } g ? int.Parse(g, CultureInfo.InvariantCulture) : 0;
+        ControlPlaneUnderTest.Topology = (silos, gateways);
+        var clusterFits = (silos, gateways) == (0, 0) || (silos >= 1 && gateways >= 1 && scenario is ("fleet" or "bigmesh"));
+        if (size is not ("quick" or "full") || (scenario != "all" && !Names.Contains(scenario)) || runs < 1 || !clusterFits)
         {
             Console.Error.WriteLine($"usage: <{string.Join('|', Names)}|all> [quick|full] [--runs N] [--changes N] [--policies none|default|heavy] [--cp-env KEY=VALUE] [--out file.json]");
+            Console.Error.WriteLine("       fleet|bigmesh ... --silos N --gateways M: N silo-only processes and M standalone gateways on one PostgreSQL");
             return 2;
         }
         var failed = false;
         foreach (var name in scenario == "all" ? Names : [scenario])
         {
             // bench/<scenario>-<size>.json holds the policy-free runs measured before meshes had policies.
-            var suffix = policies == PolicySet.None ? "" : $"-{ScenarioPolicies.Label(policies)}";
+            var suffix = (policies == PolicySet.None ? "" : $"-{ScenarioPolicies.Label(policies)}") + ControlPlaneUnderTest.Label;
             var output = Option(args, "--out") is { } o && scenario != "all" ? o : $"bench/{name}-{size}{suffix}.json";
             var summary = await RunAsync(Create(name, size == "full", changes, policies), runs);
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
             await File.WriteAllTextAsync(output, JsonSerializer.Serialize(summary, Indented));
-            Print($"{name}, {ScenarioPolicies.Label(policies)} policies", size, summary);
+            Print($"{name}, {ScenarioPolicies.Label(policies)} policies{ControlPlaneUnderTest.Label}", size, summary);
             failed |= summary.Failures.Count > 0;
         }
         return failed ? 1 : 0;

@@ -63,7 +63,11 @@ public sealed class MeshFleet(string apiAddress, FleetShape shape, PolicySet pol
     /// <param name="dpAddress">The control plane's DP server, or a baseline server.</param>
     /// <param name="recording">When given, keeps every response each proxy receives.</param>
     /// <param name="baseline">The baseline knows no tokens; proxies present their tenant's name instead, to pick their script.</param>
-    public async Task<TimeSpan> ConnectAsync(string dpAddress, Recording? recording = null, bool baseline = false)
+    public Task<TimeSpan> ConnectAsync(string dpAddress, Recording? recording = null, bool baseline = false) =>
+        ConnectAsync([dpAddress], recording, baseline);
+
+    /// <summary>As <see cref="ConnectAsync(string, Recording?, bool)"/>, proxies spread over several DP servers (proxy i on address i mod the count).</summary>
+    public async Task<TimeSpan> ConnectAsync(IReadOnlyList<string> dpAddresses, Recording? recording = null, bool baseline = false)
     {
         await DisconnectAsync();
         var started = Stopwatch.StartNew();
@@ -73,7 +77,7 @@ public sealed class MeshFleet(string apiAddress, FleetShape shape, PolicySet pol
             {
                 var delta = p % 2 == 1;
                 var proxy = new SimulatedProxy(MeshName, $"proxy-{p}", delta) { Log = recording?.For(Recording.Key(Tenant(t), $"{MeshName}.proxy-{p}"), delta) };
-                proxy.Start(dpAddress, baseline ? Tenant(t) : _tokens[t]);
+                proxy.Start(dpAddresses[_proxies.Count % dpAddresses.Count], baseline ? Tenant(t) : _tokens[t]);
                 _proxies.Add((t, proxy));
             }
         }

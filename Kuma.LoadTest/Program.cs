@@ -2,7 +2,7 @@ using Kuma.LoadTest;
 using Kuma.LoadTest.Baseline;
 using Microsoft.Extensions.Hosting;
 
-// dotnet run -c Release --project Kuma.LoadTest -- <fleet|bigmesh|noisy|storm|api|all> [quick|full] [--runs N] [--changes N] [--policies none|default|heavy] [--out file.json]
+// dotnet run -c Release --project Kuma.LoadTest -- <fleet|bigmesh|noisy|storm|api|all> [quick|full] [--runs N] [--changes N] [--policies none|default|heavy] [--silos N --gateways M] [--out file.json]
 // Ten thousand proxies in one process, twice as many sockets during a reconnect storm; the control
 // plane and the baseline started from here inherit the limit.
 Console.Error.WriteLine($"open files limit: {Kuma.Gateway.Hosting.OpenFileLimit.Raise(atLeast: 65536)}");

@@ -31,6 +31,9 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>The control plane built beside the program using this (that program references Kuma.Silo, so the build sits beside it).</summary>
     public static string SiloDll => Path.Combine(AppContext.BaseDirectory, "Kuma.Silo.dll");
 
+    /// <summary>The standalone gateway, built beside Kuma.Silo (which references it).</summary>
+    public static string GatewayDll => Path.Combine(AppContext.BaseDirectory, "Kuma.Gateway.dll");
+
     public static async Task<ControlPlaneProcess> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var cp = Launch(settings);
@@ -39,7 +42,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process without waiting for it to answer; <paramref name="onLine"/> sees every line it writes (stdout and stderr).</summary>
-    public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null)
+    /// <param name="program"><see cref="SiloDll"/> unless given (e.g. <see cref="GatewayDll"/>).</param>
+    public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null, string? program = null)
     {
         var (api, dp) = (FreePort.Next(), FreePort.Next());
         var environment = new Dictionary<string, string>
@@ -55,7 +59,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) environment[key] = value;
-        var process = ChildProcess.Start(SiloDll, [], environment, "cp", onLine, onLine);
+        var process = ChildProcess.Start(program ?? SiloDll, [], environment, "cp", onLine, onLine);
         var cp = new ControlPlaneProcess(process, api, dp)
         {
             _seedsDefaultMesh = !string.Equals(environment.GetValueOrDefault("KUMA_DEFAULTS_SKIP_MESH_CREATION"), "true", StringComparison.OrdinalIgnoreCase),

@@ -24,17 +24,22 @@ public sealed class PropagationScenario(string name, FleetShape shape, int chang
         var recording = new Recording();
         var controlPlane = new List<double>();
         var undisturbed = new List<double>(); // changes during which the load tool itself did not collect garbage
-        await using var cp = await ControlPlaneProcess.StartAsync();
+        await using var cp = await ControlPlaneUnderTest.StartAsync();
         await using var fleet = new MeshFleet(cp.ApiAddress, shape, policies);
         var populate = System.Diagnostics.Stopwatch.StartNew();
         await fleet.PopulateAsync();
         result.Add("populateSeconds", populate.Elapsed.TotalSeconds);
         result.Add("policiesPerMesh", ScenarioPolicies.Count(policies, shape.ServicesPerMesh));
         var idle = cp.ResidentBytes();
-        var converge = await fleet.ConnectAsync(cp.DpAddress, recording);
+        var converge = await fleet.ConnectAsync(cp.DpAddresses, recording);
         Console.Error.WriteLine($"{Name}: {shape.Proxies} proxies converged in {converge.TotalSeconds:0.0} s; making {changes} changes");
         var connected = cp.ResidentBytes();
         result.Add("proxies", shape.Proxies);
+        if (ControlPlaneUnderTest.Clustered)
+        {
+            result.Add("silos", ControlPlaneUnderTest.Topology.Silos);
+            result.Add("gateways", ControlPlaneUnderTest.Topology.Gateways);
+        }
         result.Add("convergeSeconds", converge.TotalSeconds);
         result.Add("idleRssMiB", idle / 1048576.0);
         result.Add("connectedRssMiB", connected / 1048576.0);
