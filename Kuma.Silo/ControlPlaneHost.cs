@@ -53,6 +53,7 @@ public static partial class ControlPlaneHost
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
             }
+            silo.AddDataplaneInsightStorage(store, settings);
         });
         builder.Services.AddKumaApi(settings);
         builder.ListenKumaApi(settings);
