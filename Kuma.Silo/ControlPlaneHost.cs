@@ -56,6 +56,7 @@ public static partial class ControlPlaneHost
             {
                 silo.UseLocalhostClustering(cluster.SiloPort, cluster.GatewayPort);
             }
+            silo.AddDataplaneInsightStorage(store, settings);
         });
         if (role == ClusterRole.All)
         {

@@ -115,10 +115,11 @@ internal static class OrleansClusteringSchema
             """,
     };
 
-    public static async Task UpsertQueriesAsync(NpgsqlConnection connection, CancellationToken ct)
+    /// <summary>Writes named queries into <c>orleansquery</c>, the table every ADO.NET provider of Orleans reads.</summary>
+    public static async Task UpsertQueriesAsync(NpgsqlConnection connection, IReadOnlyDictionary<string, string> queries, CancellationToken ct)
     {
         await using var batch = new NpgsqlBatch(connection);
-        foreach (var (key, text) in Queries)
+        foreach (var (key, text) in queries)
         {
             var command = new NpgsqlBatchCommand(
                 "INSERT INTO orleansquery (querykey, querytext) VALUES ($1, $2) ON CONFLICT (querykey) DO UPDATE SET querytext = EXCLUDED.querytext");

@@ -38,6 +38,7 @@ public static partial class PostgresSchema
             """),
         (2, "orleans clustering", OrleansClusteringSchema.Tables),
         (3, "self-registered dataplane leases", PostgresSelfRegisteredLeaseStore.Table),
+        (4, "orleans grain state (dataplane insights)", OrleansPersistenceSchema.Tables),
     ];
 
     public static async Task MigrateAsync(NpgsqlDataSource dataSource, ILogger logger, CancellationToken ct = default)
@@ -73,7 +74,8 @@ public static partial class PostgresSchema
                 LogApplied(logger, version, description);
             }
             // Query texts are data, refreshed on every start so a newer build's queries replace older ones.
-            await OrleansClusteringSchema.UpsertQueriesAsync(connection, ct);
+            await OrleansClusteringSchema.UpsertQueriesAsync(connection, OrleansClusteringSchema.Queries, ct);
+            await OrleansClusteringSchema.UpsertQueriesAsync(connection, OrleansPersistenceSchema.Queries, ct);
         }
         finally
         {
