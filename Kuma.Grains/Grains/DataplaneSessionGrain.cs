@@ -45,6 +45,7 @@ internal sealed partial class DataplaneSessionGrain(
 
     private IGrainStorage? _storage;
     private InsightPersistenceOptions? _persistence;
+    private InsightWriteSlots? _writeSlots;
     private readonly GrainState<StoredInsight> _stored = new(new StoredInsight());
     private bool _dirty;
     private Task _writing = Task.CompletedTask;
@@ -59,6 +60,7 @@ internal sealed partial class DataplaneSessionGrain(
         (_tenant, _mesh, _name) = SessionKeys.Parse(this.GetPrimaryKeyString());
         _storage = ServiceProvider.GetKeyedService<IGrainStorage>(InsightPersistence.Name);
         _persistence = ServiceProvider.GetService<InsightPersistenceOptions>();
+        _writeSlots = ServiceProvider.GetService<InsightWriteSlots>();
         if (_storage is null || _persistence is null) return;
         await LoadAsync();
         this.RegisterGrainTimer(FlushIfChanged, new GrainTimerCreationOptions(_persistence.FlushInterval, _persistence.FlushInterval) { Interleave = true });
@@ -317,6 +319,7 @@ internal sealed partial class DataplaneSessionGrain(
 
     private async Task WriteAsync()
     {
+        using var slot = await (_writeSlots ?? InsightWriteSlots.Unbounded).EnterAsync();
         _dirty = false;
         _stored.State = new StoredInsight
         {

@@ -28,6 +28,7 @@ public static class InsightPersistence
     public static ISiloBuilder AddDataplaneInsightStorage(this ISiloBuilder silo, StoreOptions store, KumaSettings settings)
     {
         silo.Services.AddSingleton(InsightPersistenceOptions.From(settings, store));
+        silo.Services.AddSingleton(new InsightWriteSlots(InsightWriteSlots.PerSilo));
         if (store.Type == StoreType.Postgres)
         {
             // Every statement bounded by the store timeout, as the resource store's are: a stalled server delays a flush, never a stream.
