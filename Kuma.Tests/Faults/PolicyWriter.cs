@@ -30,9 +30,11 @@ public sealed class PolicyWriter : IAsyncDisposable
     private long _next = FirstValue;
     private DateTime? _mark;
 
-    public PolicyWriter(HttpClient api, IEnumerable<string> meshes)
+    /// <param name="after">Values start above this (a second writer on the same meshes takes higher ones).</param>
+    public PolicyWriter(HttpClient api, IEnumerable<string> meshes, long after = FirstValue)
     {
         _api = api;
+        _next = after;
         var names = meshes.ToList();
         foreach (var mesh in names)
         {

@@ -80,7 +80,8 @@ public sealed class ClusterProcesses : IAsyncDisposable
     /// <summary>Waits until the membership table shows <paramref name="count"/> active silos of this cluster.</summary>
     public async Task WaitForActiveSilosAsync(int count, TimeSpan? timeout = null)
     {
-        await using var connection = new NpgsqlConnection(_database);
+        // Unpooled: after a store outage a pooled connection would be one the server closed.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(_database) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using var active = new NpgsqlCommand("SELECT count(*) FROM orleans_membership WHERE deploymentid = $1 AND status = 3", connection);
         active.Parameters.AddWithValue(_clusterId);
