@@ -51,6 +51,17 @@ public static partial class ControlPlaneHost
                     o.ConnectionString = store.PostgresConnectionString;
                 });
                 silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort);
+                // Orleans' defaults (a probe every 5 s, dead after 3 misses) leave a killed silo's grains unreachable for 15 s
+                // or more; proxies must hold the latest config within 5 s of a silo's death (issue 13), so a silo that does
+                // not answer is declared dead after about 3 s. A starved host may then see false suspicions: raise these.
+                silo.Configure<Orleans.Configuration.ClusterMembershipOptions>(o =>
+                {
+                    o.ProbeTimeout = settings.GetDuration("KUMA_CLUSTER_PROBE_TIMEOUT", TimeSpan.FromSeconds(1));
+                    o.NumMissedProbesLimit = settings.GetInt("KUMA_CLUSTER_MISSED_PROBES_LIMIT", 3);
+                });
+                // Behind a port forward (NAT, a relay) gateways reach the advertised port while the silo listens on another.
+                if (settings.GetInt("KUMA_CLUSTER_GATEWAY_LISTEN_PORT", 0) is > 0 and var listen)
+                    silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Parse(cluster.AdvertisedAddress), listen));
             }
             else
             {

@@ -33,6 +33,10 @@ public static class GatewayHost
                 o.Invariant = "Npgsql";
                 o.ConnectionString = store.PostgresConnectionString;
             });
+            // A killed silo must not hold this gateway's calls for the whole response timeout.
+            client.Services.AddSingleton<SiloLossBreaker>();
+            client.Services.AddSingleton<IOutgoingGrainCallFilter>(sp => sp.GetRequiredService<SiloLossBreaker>());
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<SiloLossBreaker>());
             // No silo up yet, or the membership table unreadable: keep trying rather than exit.
             client.Services.AddSingleton<IClientConnectionRetryFilter>(sp =>
                 new ClusterConnectionRetry(maxDelay, sp.GetRequiredService<ILoggerFactory>().CreateLogger(StartupLogging.Category)));
