@@ -9,12 +9,14 @@ namespace Kuma.LoadTest;
 public sealed class ControlPlaneUnderTest : IAsyncDisposable
 {
     private readonly ControlPlaneProcess? _single;
-    private readonly ProcessCluster? _cluster;
+    private readonly ClusterProcesses? _cluster;
+    private readonly PostgresServer? _postgres;
 
-    private ControlPlaneUnderTest(ControlPlaneProcess? single, ProcessCluster? cluster)
+    private ControlPlaneUnderTest(ControlPlaneProcess? single, ClusterProcesses? cluster = null, PostgresServer? postgres = null)
     {
         _single = single;
         _cluster = cluster;
+        _postgres = postgres;
     }
 
     /// <summary>Silos and gateways of the runs; (0, 0) for one whole control plane. Set from the command line.</summary>
@@ -25,9 +27,21 @@ public sealed class ControlPlaneUnderTest : IAsyncDisposable
     /// <summary>A suffix for result files and labels: "" for one process, "-2s2g" for two silos and two gateways.</summary>
     public static string Label => Clustered ? $"-{Topology.Silos}s{Topology.Gateways}g" : "";
 
-    public static async Task<ControlPlaneUnderTest> StartAsync() => Clustered
-        ? new(null, await ProcessCluster.StartAsync(Topology.Silos, Topology.Gateways))
-        : new(await ControlPlaneProcess.StartAsync(), null);
+    public static async Task<ControlPlaneUnderTest> StartAsync()
+    {
+        if (!Clustered) return new(await ControlPlaneProcess.StartAsync());
+        var postgres = await PostgresServer.StartAsync(durable: true);
+        try
+        {
+            var database = await postgres.CreateDatabaseAsync("cluster");
+            return new(null, await ClusterProcesses.StartAsync(database, "load", Topology.Silos, Topology.Gateways, siloOnly: true), postgres);
+        }
+        catch
+        {
+            await postgres.StopAsync();
+            throw;
+        }
+    }
 
     public string ApiAddress => _single?.ApiAddress ?? _cluster!.ApiAddress;
 
@@ -41,5 +55,6 @@ public sealed class ControlPlaneUnderTest : IAsyncDisposable
     {
         if (_single is not null) await _single.DisposeAsync();
         if (_cluster is not null) await _cluster.DisposeAsync();
+        if (_postgres is not null) await _postgres.StopAsync();
     }
 }

@@ -44,6 +44,17 @@ public sealed class ChildProcess : IAsyncDisposable
         if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -s {name} {_process.Id} failed with {kill.ExitCode}");
     }
 
+    /// <summary>Resident memory of the process, from /proc.</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        throw new InvalidOperationException("no VmRSS line");
+    }
+
     /// <summary>Completes when the process ends (its exit code), to race against readiness.</summary>
     public async Task<int> ExitAsync()
     {

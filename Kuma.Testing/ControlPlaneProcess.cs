@@ -42,8 +42,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the process without waiting for it to answer; <paramref name="onLine"/> sees every line it writes (stdout and stderr).</summary>
-    /// <param name="program"><see cref="SiloDll"/> unless given (e.g. <see cref="GatewayDll"/>).</param>
-    public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null, string? program = null)
+    public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null)
     {
         var (api, dp) = (FreePort.Next(), FreePort.Next());
         var environment = new Dictionary<string, string>
@@ -59,7 +58,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (key, value) in ExtraEnvironment.Concat(settings ?? new Dictionary<string, string>())) environment[key] = value;
-        var process = ChildProcess.Start(program ?? SiloDll, [], environment, "cp", onLine, onLine);
+        var process = ChildProcess.Start(SiloDll, [], environment, "cp", onLine, onLine);
         var cp = new ControlPlaneProcess(process, api, dp)
         {
             _seedsDefaultMesh = !string.Equals(environment.GetValueOrDefault("KUMA_DEFAULTS_SKIP_MESH_CREATION"), "true", StringComparison.OrdinalIgnoreCase),
@@ -97,15 +96,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     }
 
     /// <summary>Resident memory of the control plane process, from /proc.</summary>
-    public long ResidentBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        throw new InvalidOperationException("no VmRSS line");
-    }
+    public long ResidentBytes() => _process.ResidentBytes();
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -1,4 +1,5 @@
 using Kuma.Grains;
+using Kuma.Testing;
 using Kuma.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
