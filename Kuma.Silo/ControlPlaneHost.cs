@@ -1,5 +1,7 @@
 using System.Net;
 using Kuma.Configuration;
+using Kuma.Diagnostics;
+using Kuma.Gateway.Diagnostics;
 using Kuma.Gateway.Auth;
 using Kuma.Gateway.Hosting;
 using Kuma.Grains;
@@ -56,6 +58,8 @@ public static partial class ControlPlaneHost
         });
         builder.Services.AddKumaApi(settings);
         builder.ListenKumaApi(settings);
+        builder.AddKumaDiagnostics(settings);
+        builder.Services.AddSiloMembershipCheck();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
