@@ -1,5 +1,7 @@
 using System.Net;
 using Kuma.Configuration;
+using Kuma.Diagnostics;
+using Kuma.Gateway.Diagnostics;
 using Kuma.Gateway.Auth;
 using Kuma.Gateway.Hosting;
 using Kuma.Grains;
@@ -74,11 +76,9 @@ public static partial class ControlPlaneHost
             builder.Services.AddKumaApi(settings);
             builder.ListenKumaApi(settings);
         }
-        else
-        {
-            // Silo only: no API or DP port. The diagnostics listener (5680) is to take this server's place here.
-            builder.WebHost.UseServer(new NoHttpServer());
-        }
+        // Silo only: no API or DP port; the diagnostics port is this process's only listener.
+        builder.AddKumaDiagnostics(settings);
+        builder.Services.AddSiloMembershipCheck();
         configureServices?.Invoke(builder.Services);
 
         var app = builder.Build();

@@ -22,6 +22,8 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
 
     public int ApiPort { get; }
     public int DpPort { get; }
+    /// <summary>The diagnostics server (<c>/ready</c>, <c>/healthy</c>, <c>/metrics</c>).</summary>
+    public int DiagnosticsPort { get; private init; }
     public string ApiAddress => $"http://127.0.0.1:{ApiPort}";
     public string DpAddress => $"http://127.0.0.1:{DpPort}";
 
@@ -44,12 +46,13 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
     /// <summary>Starts the process without waiting for it to answer; <paramref name="onLine"/> sees every line it writes (stdout and stderr).</summary>
     public static ControlPlaneProcess Launch(IReadOnlyDictionary<string, string>? settings = null, Action<string>? onLine = null)
     {
-        var (api, dp) = (FreePort.Next(), FreePort.Next());
+        var (api, dp, diagnostics) = (FreePort.Next(), FreePort.Next(), FreePort.Next());
         var environment = new Dictionary<string, string>
         {
             ["KUMA_API_SERVER_HTTP_PORT"] = api.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = dp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_SERVER_PORT"] = diagnostics.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",
             ["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -61,6 +64,7 @@ public sealed class ControlPlaneProcess : IAsyncDisposable
         var process = ChildProcess.Start(SiloDll, [], environment, "cp", onLine, onLine);
         var cp = new ControlPlaneProcess(process, api, dp)
         {
+            DiagnosticsPort = int.Parse(environment["KUMA_DIAGNOSTICS_SERVER_PORT"], System.Globalization.CultureInfo.InvariantCulture),
             _seedsDefaultMesh = !string.Equals(environment.GetValueOrDefault("KUMA_DEFAULTS_SKIP_MESH_CREATION"), "true", StringComparison.OrdinalIgnoreCase),
         };
         // For attaching dotnet-counters or dotnet-trace while a scenario runs.

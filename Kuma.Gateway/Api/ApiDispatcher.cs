@@ -1,4 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using Kuma.Diagnostics;
+using Kuma.Gateway.Diagnostics;
 using Kuma.Gateway.Auth;
 using Kuma.Resources;
 using Kuma.Store;
@@ -26,16 +30,50 @@ public sealed partial class ApiDispatcher(
     InspectEndpoints inspect,
     InsightEndpoints insights,
     MetadataEndpoints metadata,
+    UsageEndpoint usageEndpoint,
+    UsageCounters usage,
     ILogger<ApiDispatcher> logger,
     TimeProvider clock)
 {
     private readonly OutageLog _outages = new("Cluster", clock, logger);
 
+    /// <summary>What a request's metric labels say: set as the dispatch learns them (the tenant only once authenticated).</summary>
+    private sealed class RequestFacts
+    {
+        public string Handler = ApiRouteTemplate.Unknown;
+        public string Tenant = KumaMetrics.UnknownTenant;
+        public bool Billable;
+    }
+
     public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var facts = new RequestFacts();
+        try
+        {
+            await HandleCoreAsync(context, facts);
+        }
+        finally
+        {
+            KumaMetrics.ApiRequestDuration.Record(
+                Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new("code", context.Response.StatusCode.ToString(CultureInfo.InvariantCulture)),
+                new("handler", facts.Handler),
+                new("method", KnownMethod(context.Request.Method)),
+                new("tenant", facts.Tenant));
+            if (facts.Billable && facts.Tenant != KumaMetrics.UnknownTenant) usage.ApiCall(facts.Tenant);
+        }
+    }
+
+    private static string KnownMethod(string method) =>
+        HttpMethods.GetCanonicalizedValue(method) is var known && (HttpMethods.IsGet(known) || HttpMethods.IsPut(known) || HttpMethods.IsPost(known)
+            || HttpMethods.IsDelete(known) || HttpMethods.IsPatch(known) || HttpMethods.IsHead(known) || HttpMethods.IsOptions(known)) ? known : "other";
+
+    private async Task HandleCoreAsync(HttpContext context, RequestFacts facts)
     {
         try
         {
-            await Dispatch(context);
+            await Dispatch(context, facts);
             _outages.RecordSuccess();
         }
         catch (ApiException e)
@@ -65,9 +103,10 @@ public sealed partial class ApiDispatcher(
         }
     }
 
-    private async Task Dispatch(HttpContext context)
+    private async Task Dispatch(HttpContext context, RequestFacts facts)
     {
         var route = ApiRoute.Parse(RawPath(context)) ?? throw ApiException.NotFound();
+        facts.Handler = ApiRouteTemplate.Of(route);
         switch (route.Kind)
         {
             case RouteKind.Index:
@@ -91,6 +130,9 @@ public sealed partial class ApiDispatcher(
 
         var caller = await Authenticate(context);
         if (caller.IsAnonymous) throw ApiException.Unauthorized("authentication required: send a user token as 'Authorization: Bearer <token>'");
+        facts.Tenant = caller.Tenant ?? KumaMetrics.UnknownTenant;
+        // The admin's calls are the operator's, not the tenant's: they show in the metrics, not in its usage.
+        facts.Billable = !caller.IsAdmin;
         if (!caller.IsAdmin) await EnforceRate(caller.Tenant!);
 
         switch (route.Kind)
@@ -122,10 +164,12 @@ public sealed partial class ApiDispatcher(
             // A name no tenant can have (it would break grain keys) is simply not there.
             if (Names.CheckDnsLabel(explicitTenant) is not null || await tenants.GetLimitsAsync(explicitTenant) is null) throw ApiException.NotFound($"tenant {explicitTenant} is not found");
             tenant = explicitTenant;
+            facts.Tenant = tenant;
         }
         else
         {
             tenant = caller.HomeTenant!;
+            facts.Tenant = tenant;
         }
         // Tenant and mesh names become parts of grain keys: a name none can have (a%2Fb) is not there, and reaches no grain.
         if (route.Mesh is not null && Names.CheckDnsLabel(route.Mesh) is not null)
@@ -134,6 +178,11 @@ public sealed partial class ApiDispatcher(
         {
             RequireMethod(context, HttpMethods.Get);
             await insights.HandleAsync(context, route, tenant);
+            return;
+        }
+        if (route.Kind == RouteKind.Usage)
+        {
+            await usageEndpoint.HandleAsync(context, tenant);
             return;
         }
         if (route.Kind == RouteKind.Inspect)

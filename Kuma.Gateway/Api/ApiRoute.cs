@@ -33,6 +33,8 @@ public enum RouteKind
     WhoAmI,
     /// <summary><c>/policies</c>: the policy types, as Kuma's GUI lists them.</summary>
     Policies,
+    /// <summary><c>[/tenants/{tenant}]/usage</c>: the tenant's usage for billing (UsageEndpoint).</summary>
+    Usage,
 }
 
 /// <summary>
@@ -75,6 +77,7 @@ public sealed record ApiRoute(RouteKind Kind, string? Tenant = null, string? Plu
     {
         ["tokens", "dataplane"] => new(RouteKind.DataplaneToken),
         ["global-insight"] => new(RouteKind.GlobalInsight),
+        ["usage"] => new(RouteKind.Usage),
         ["mesh-insights"] => new(RouteKind.MeshInsights),
         ["mesh-insights", var mesh] => new(RouteKind.MeshInsights, Mesh: mesh),
         ["meshes", var mesh, "service-insights"] => new(RouteKind.ServiceInsights, Mesh: mesh),

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Envoy.Service.Discovery.V3;
 using Grpc.Core;
 using Kuma.Gateway.Api;
+using Kuma.Gateway.Diagnostics;
 using Kuma.Grains;
 using Kuma.Resources;
 using Kuma.Resources.Core;
@@ -29,6 +30,8 @@ public sealed partial class AdsService(
     CertificateClock certificateClock,
     CaRollouts rollouts,
     ConnectionAges ages,
+    ClusterProbe cluster,
+    UsageCounters usage,
     ILogger<AdsService> logger) : AggregatedDiscoveryService.AggregatedDiscoveryServiceBase
 {
     private static readonly TimeSpan FirstRequestTimeout = TimeSpan.FromSeconds(30);
@@ -48,6 +51,8 @@ public sealed partial class AdsService(
     {
         var sessionId = Guid.NewGuid();
         if (node.ShuttingDown) throw ShuttingDown();
+        // Cut off from the silos, this node could neither tell the session grain nor follow the mesh: another node can.
+        if (cluster.CutOff) throw new RpcException(new Status(StatusCode.Unavailable, ClusterProbe.CutOffMessage));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         node.Register(sessionId, stop);
         var connection = ages.Of(context.GetHttpContext().Connection.Id);
@@ -62,6 +67,7 @@ public sealed partial class AdsService(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request of a stream must carry node.id"));
 
             var identity = await authenticator.AuthenticateAsync(TokenOf(context, proxyNode), proxyNode.Id, context.GetHttpContext().Connection.RemoteIpAddress);
+            using var scope = logger.BeginScope(new DpLogScope(identity.Tenant, identity.Mesh, identity.Name));
             var signal = await hub.SubscribeAsync(identity.Tenant, identity.Mesh, stop.Token);
             try
             {
@@ -89,7 +95,8 @@ public sealed partial class AdsService(
                     {
                         using var certificates = new StreamCertificates(
                             grains.GetGrain<IMeshCaGrain>(GrainKeys.Mesh(identity.Tenant, identity.Mesh)), rollout, identity.Mesh, identity.Name, certificateClock, logger);
-                        await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, stop.Token);
+                        using var meter = new StreamMeter(identity.Tenant, usage);
+                        await Serve(newEngine(), first, proxyNode, requests, responses, signal, identity, certificates, session, sessionId, meter, stop.Token);
                     }
                     finally
                     {
@@ -100,6 +107,7 @@ public sealed partial class AdsService(
                 finally
                 {
                     await Goodbye(session.Disconnect(sessionId, hold));
+                    LogStreamEnded(logger, sessionId, stop.IsCancellationRequested ? "closed" : "ended by the proxy");
                 }
             }
             finally
@@ -191,7 +199,7 @@ public sealed partial class AdsService(
     private async Task Serve<TRequest, TResponse>(
         IXdsEngine<TRequest, TResponse> engine, TRequest first, Envoy.Config.Core.V3.Node proxyNode, IAsyncStreamReader<TRequest> requests,
         IServerStreamWriter<TResponse> responses, MeshWatch<MeshContext>.Signal signal, DataplaneIdentity identity, StreamCertificates certificates,
-        IDataplaneSessionGrain session, Guid sessionId, CancellationToken ct)
+        IDataplaneSessionGrain session, Guid sessionId, StreamMeter meter, CancellationToken ct)
     {
         var writeTimeout = options.WriteTimeout;
         var reportedSubscriptions = -1;
@@ -208,6 +216,11 @@ public sealed partial class AdsService(
                 reportedSubscriptions = engine.SubscriptionChanges;
                 client = ClientOf(proxyNode, engine);
             }
+            meter.Observe(engine.Events);
+            foreach (var e in engine.Events)
+            {
+                if (e.Kind == XdsEventKind.Nacked) LogNacked(logger, e.TypeUrl, e.Version, e.Error ?? "");
+            }
             if (engine.Events.Count == 0 && client is null) return;
             insight.Add(session, sessionId, engine.Events, client);
             engine.Events.Clear();
@@ -215,7 +228,9 @@ public sealed partial class AdsService(
 
         async Task<ProxyConfig?> Current()
         {
+            var started = clock.GetTimestamp();
             var config = await ConfigFor(signal, identity, nodeFacts, ct);
+            meter.Generated(clock.GetElapsedTime(started));
             await certificates.RefreshAsync(signal.Watch.Current);
             return config is null || certificates.Secrets.IsEmpty ? config : config.WithSecrets(certificates.Secrets);
         }
@@ -343,6 +358,12 @@ public sealed partial class AdsService(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Dataplane {Tenant}/{Mesh}/{Name} connected as session {Session}")]
     private static partial void LogConnected(ILogger logger, string tenant, string mesh, string name, Guid session);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of session {Session} {How}")]
+    private static partial void LogStreamEnded(ILogger logger, Guid session, string how);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The proxy rejected {TypeUrl} version {Version}: {Error}")]
+    private static partial void LogNacked(ILogger logger, string typeUrl, string version, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "A stream's last words to its session grain failed while shutting down ({Kind}: {Reason})")]
     private static partial void LogGoodbyeFailed(ILogger logger, string kind, string reason);

@@ -13,6 +13,7 @@ using Google.Protobuf.Reflection;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Kuma.Gateway.Api;
+using Kuma.Gateway.Diagnostics;
 using Kuma.Grains;
 using Kuma.Resources;
 
@@ -22,7 +23,8 @@ namespace Kuma.Gateway.Dp;
 /// <c>POST /bootstrap</c> on the DP port, as kuma-dp calls it: the Envoy bootstrap for the requesting
 /// dataplane, pointing its ADS stream back at this control plane with its token attached.
 /// </summary>
-public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticator authenticator, DpServerOptions options, DpCertificateProvider certificates, ApiOptions api)
+public sealed class BootstrapEndpoint(
+    IGrainFactory grains, DataplaneAuthenticator authenticator, DpServerOptions options, DpCertificateProvider certificates, ApiOptions api, ClusterProbe cluster)
 {
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
         .WithTypeRegistry(TypeRegistry.FromMessages(HttpProtocolOptions.Descriptor, UpstreamTlsContext.Descriptor))
@@ -30,6 +32,12 @@ public sealed class BootstrapEndpoint(IGrainFactory grains, DataplaneAuthenticat
 
     public async Task HandleAsync(HttpContext context)
     {
+        if (cluster.CutOff)
+        {
+            context.Response.Headers.RetryAfter = "2";
+            await Plain(context, StatusCodes.Status503ServiceUnavailable, ClusterProbe.CutOffMessage);
+            return;
+        }
         try
         {
             await Answer(context);

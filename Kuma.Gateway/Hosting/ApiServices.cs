@@ -44,6 +44,7 @@ public static class ApiServices
         services.AddSingleton<IndexEndpoints>();
         services.AddSingleton<InspectEndpoints>();
         services.AddSingleton<InsightEndpoints>();
+        services.AddSingleton<UsageEndpoint>();
         services.AddSingleton<ApiDispatcher>();
 
         var dp = DpServerOptions.From(settings);

@@ -1,4 +1,5 @@
 using Kuma.Configuration;
+using Kuma.Gateway.Diagnostics;
 
 namespace Kuma.Gateway.Hosting;
 
@@ -43,6 +44,7 @@ public static class GatewayHost
         });
         builder.Services.AddKumaApi(settings);
         builder.ListenKumaApi(settings);
+        builder.AddKumaDiagnostics(settings);
         var app = builder.Build();
         app.MapKumaApi();
         try

@@ -1,5 +1,6 @@
 using Kuma.Cleanup;
 using Kuma.Configuration;
+using Kuma.Diagnostics;
 using Kuma.Grains;
 using Kuma.Store;
 using Kuma.Store.Postgres;
@@ -32,13 +33,13 @@ public static class StoreServices
                 var dataSource = sp.GetRequiredService<NpgsqlDataSource>();
                 var postgres = new PostgresResourceStore(dataSource, sp.GetRequiredService<TimeProvider>());
                 var outages = new OutageLog("Store", sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger<GuardedStore>());
-                return new GuardedStore(postgres, outages, dataSource.Clear);
+                return new MeteredStore(new GuardedStore(postgres, outages, dataSource.Clear));
             });
             services.AddSingleton<ISelfRegisteredLeaseStore, PostgresSelfRegisteredLeaseStore>();
         }
         else
         {
-            services.AddSingleton<IResourceStore, MemoryResourceStore>();
+            services.AddSingleton<IResourceStore>(sp => new MeteredStore(ActivatorUtilities.CreateInstance<MemoryResourceStore>(sp)));
             services.AddSingleton<ISelfRegisteredLeaseStore, MemorySelfRegisteredLeaseStore>();
         }
         // Every silo sweeps the leases: the cleanup of a self-registered dataplane survives the silo that scheduled it.

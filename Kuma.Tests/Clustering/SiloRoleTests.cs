@@ -42,6 +42,12 @@ public sealed class SiloRoleTests
         int[] siloPorts = [silo.ApiPort, silo.DpPort, int.Parse(silo.Settings.GetString("KUMA_API_SERVER_HTTPS_PORT", "0"), CultureInfo.InvariantCulture)];
         Assert.Equal(siloPorts.Select(p => (p, false)), await Task.WhenAll(siloPorts.Select(async p => (p, await AcceptsAsync(p)))));
         Assert.True(await AcceptsAsync(gatewayPort)); // the probe itself sees a listening port
+
+        // Its one listener is the diagnostics port: ready once it is active in the membership table.
+        using var diagnostics = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.Settings.GetString("KUMA_DIAGNOSTICS_SERVER_PORT", "")}") };
+        await Eventually.HoldsAsync(async () => (await diagnostics.GetAsync("/ready")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30), "the silo-only process is ready");
+        Assert.Equal("""{"status":"ready","checks":{"store":"ok","cluster":"ok","dpServer":"ok"}}""", await diagnostics.GetStringAsync("/ready"));
+        Assert.Equal(HttpStatusCode.NotFound, (await diagnostics.GetAsync("/meshes")).StatusCode);
     }
 
     [Theory]

@@ -37,6 +37,7 @@ public sealed class ControlPlane : IAsyncDisposable
         {
             ["KUMA_API_SERVER_HTTP_PORT"] = apiPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_PORT"] = dpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_API_SERVER_HTTPS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_CLUSTER_SILO_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -24,6 +24,7 @@ public sealed class StandaloneGatewayTests
             ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
         });
         await using var gateway = await GatewayHost.StartAsync(settings, []);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };

@@ -122,6 +122,7 @@ public sealed partial class StoreStartupTests
             ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         }), []);
         // No silo (not even the membership table yet): the gateway keeps trying instead of failing its start.
         Assert.NotSame(starting, await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(5))));

@@ -33,6 +33,9 @@ public abstract class AdsStream<TRequest, TResponse> : IAsyncDisposable
 
     protected Task WriteAsync(TRequest request) => _call.RequestStream.WriteAsync(request);
 
+    /// <summary>Ends the client's side of the stream, as a proxy that shuts down in good order does.</summary>
+    public Task CompleteAsync() => _call.RequestStream.CompleteAsync();
+
     /// <summary>The next response, or an exception when none arrives in time (or the stream ended).</summary>
     public async Task<TResponse> NextAsync(TimeSpan? timeout = null)
     {
