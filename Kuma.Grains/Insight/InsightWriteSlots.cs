@@ -5,13 +5,15 @@ namespace Kuma.Grains;
 /// thousands of proxies would otherwise take the whole connection pool the resource store shares; queued writes carry
 /// their grain's newest state when their turn comes, so the queue costs freshness, not correctness.
 /// </summary>
-public sealed class InsightWriteSlots(int slots)
+public sealed class InsightWriteSlots(int slots) : IDisposable
 {
     public const int PerSilo = 8;
 
     public static readonly InsightWriteSlots Unbounded = new(int.MaxValue);
 
     private readonly SemaphoreSlim _free = new(slots, slots);
+
+    public void Dispose() => _free.Dispose();
 
     public async ValueTask<Slot> EnterAsync()
     {
