@@ -30,6 +30,7 @@ public sealed class SiloRoleTests
             ["KUMA_API_SERVER_HTTP_PORT"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["KUMA_API_SERVER_HTTPS_ENABLED"] = "false",
             ["KUMA_DP_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
         }), []);
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
 

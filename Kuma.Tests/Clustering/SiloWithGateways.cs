@@ -42,6 +42,7 @@ internal sealed class SiloWithGateways : IAsyncDisposable
                     ["KUMA_DP_SERVER_PORT"] = dp.ToString(CultureInfo.InvariantCulture),
                     ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
                     ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",
+                    ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
                 };
                 started.Add(new StandaloneGateway(await GatewayHost.StartAsync(new KumaSettings(settings), []), api, dp));
             }

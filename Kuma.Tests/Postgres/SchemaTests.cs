@@ -33,8 +33,9 @@ public sealed class SchemaTests
         }
         string[] required =
         [
-            "CleanupDefunctSiloEntriesKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey", "InsertMembershipKey",
-            "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey", "UpdateIAmAlivetimeKey", "UpdateMembershipKey",
+            "CleanupDefunctSiloEntriesKey", "ClearStorageKey", "DeleteMembershipTableEntriesKey", "GatewaysQueryKey", "InsertMembershipKey",
+            "InsertMembershipVersionKey", "MembershipReadAllKey", "MembershipReadRowKey", "ReadFromStorageKey", "UpdateIAmAlivetimeKey",
+            "UpdateMembershipKey", "WriteToStorageKey",
         ];
         Assert.Equal(required, keys);
     }
