@@ -3,11 +3,11 @@ using Kuma.Diagnostics;
 namespace Kuma.Gateway.Diagnostics;
 
 /// <summary>
-/// Pings the cluster once a second with a stateless grain call. A node that has not had an answer for
-/// <see cref="DiagnosticsOptions.ClusterCutOffAfter"/> is cut off: it is not ready and refuses new ADS streams
+/// Pings the cluster once a second with a stateless grain call. A node that has had no answer for
+/// <see cref="DiagnosticsOptions.ClusterCutOffAfter"/>, to the ping or to any other grain call (<see cref="ClusterContact"/>), is cut off: it is not ready and refuses new ADS streams
 /// and bootstraps, while the streams it holds keep their config. The next answer restores it.
 /// </summary>
-public sealed partial class ClusterProbe(IGrainFactory grains, DiagnosticsOptions options, TimeProvider clock, ILogger<ClusterProbe> logger) : BackgroundService
+public sealed partial class ClusterProbe(IGrainFactory grains, ClusterContact contact, DiagnosticsOptions options, TimeProvider clock, ILogger<ClusterProbe> logger) : BackgroundService
 {
     public const string CutOffMessage = "not connected to the control plane cluster";
 
@@ -15,11 +15,10 @@ public sealed partial class ClusterProbe(IGrainFactory grains, DiagnosticsOption
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(2);
 
     private readonly DateTimeOffset _started = clock.GetUtcNow();
-    private long _lastAnswerTicks;
     private bool _reportedCutOff;
 
     /// <summary>When the cluster last answered; null before the first answer.</summary>
-    public DateTimeOffset? LastAnswer => Interlocked.Read(ref _lastAnswerTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+    public DateTimeOffset? LastAnswer => contact.LastAnswer;
 
     /// <summary>No answer for the cut-off time (counted from start-up until the first one).</summary>
     public bool CutOff => clock.GetUtcNow() - (LastAnswer ?? _started) > options.ClusterCutOffAfter;
@@ -39,12 +38,7 @@ public sealed partial class ClusterProbe(IGrainFactory grains, DiagnosticsOption
         try
         {
             await grains.GetGrain<IClusterProbeGrain>(0).Ping().WaitAsync(CallTimeout, clock, ct);
-            Interlocked.Exchange(ref _lastAnswerTicks, clock.GetUtcNow().UtcTicks);
-            if (_reportedCutOff)
-            {
-                _reportedCutOff = false;
-                LogReconnected(logger);
-            }
+            contact.Answered();
         }
         catch (Exception e) when (!ct.IsCancellationRequested && e is not OutOfMemoryException)
         {
@@ -53,6 +47,12 @@ public sealed partial class ClusterProbe(IGrainFactory grains, DiagnosticsOption
                 _reportedCutOff = true;
                 LogCutOff(logger, options.ClusterCutOffAfter.TotalSeconds, e.GetType().Name, e.Message);
             }
+            return;
+        }
+        if (_reportedCutOff && !CutOff)
+        {
+            _reportedCutOff = false;
+            LogReconnected(logger);
         }
     }
 

@@ -25,6 +25,8 @@ public static class DiagnosticsServices
         builder.Services.AddSingleton<UsageCounters>();
         builder.Services.AddHostedService<UsageFlusher>();
         // Only a node with a DP server probes the cluster: it is what refuses streams when cut off.
+        builder.Services.AddSingleton<ClusterContact>();
+        builder.Services.AddSingleton<IOutgoingGrainCallFilter, ClusterContactFilter>();
         builder.Services.AddSingleton<ClusterProbe>();
         builder.Services.AddHostedService(sp => new ClusterProbeRunner(sp));
         builder.Services.AddSingleton<IStartupFilter>(new DiagnosticsPortFilter(options.Port));
