@@ -99,6 +99,7 @@ public sealed class ReadinessTests
             ["KUMA_DP_SERVER_INTERFACE"] = "127.0.0.1",
             ["KUMA_DP_SERVER_TLS_ENABLED"] = "false",
             ["KUMA_DIAGNOSTICS_SERVER_PORT"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["KUMA_DIAGNOSTICS_CLUSTER_CUT_OFF_AFTER"] = "3s",
         });
         await using var gateway = await GatewayHost.StartAsync(settings, []);
         using var diagnostics = Diagnostics(settings);
