@@ -163,8 +163,14 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.All(notApplied, n => Assert.False(string.IsNullOrWhiteSpace((string?)n!["reason"])));
 
         // _config: the API listener, cluster and endpoints the client asked for by name, not a sidecar's listeners.
-        var config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config"))!;
+        // The subscriptions reach the session grain in insight batches, off the stream path: wait for the listener's.
         static List<string?> Names(JsonNode? resources, string key) => [.. resources!.AsArray().Select(r => (string?)r![key])];
+        JsonNode config = new JsonObject();
+        await Eventually.HoldsAsync(async () =>
+        {
+            config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config"))!;
+            return config["listeners"] is JsonArray { Count: > 0 };
+        }, TimeSpan.FromSeconds(30), "the caller's config shows its subscribed listener");
         Assert.Equal(["backend"], Names(config["listeners"], "name"));
         Assert.NotNull(config["listeners"]![0]!["apiListener"]);
         Assert.Equal(["backend"], Names(config["clusters"], "name"));
