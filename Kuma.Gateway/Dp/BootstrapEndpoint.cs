@@ -1,35 +1,26 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Envoy.Config.Bootstrap.V3;
-using Envoy.Config.Cluster.V3;
-using Envoy.Config.Core.V3;
-using Envoy.Config.Endpoint.V3;
-using Envoy.Extensions.TransportSockets.Tls.V3;
-using Endpoint = Envoy.Config.Endpoint.V3.Endpoint;
-using HttpProtocolOptions = Envoy.Extensions.Upstreams.Http.V3.HttpProtocolOptions;
-using Google.Protobuf;
-using Google.Protobuf.Reflection;
-using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Kuma.Gateway.Api;
 using Kuma.Gateway.Diagnostics;
 using Kuma.Grains;
 using Kuma.Resources;
+using Kuma.Resources.Core;
 
 namespace Kuma.Gateway.Dp;
 
 /// <summary>
-/// <c>POST /bootstrap</c> on the DP port, as kuma-dp calls it: the Envoy bootstrap for the requesting
-/// dataplane, pointing its ADS stream back at this control plane with its token attached.
+/// <c>POST /bootstrap</c> on the DP port, as kuma-dp calls it: the Envoy bootstrap for the requesting dataplane
+/// (<see cref="BootstrapGenerator"/>), pointing its ADS stream back at this control plane. This class does the I/O:
+/// the token, the stored Dataplane and Mesh, the certificate, the answer.
 /// </summary>
 public sealed class BootstrapEndpoint(
-    IGrainFactory grains, DataplaneAuthenticator authenticator, DpServerOptions options, DpCertificateProvider certificates, ApiOptions api, ClusterProbe cluster)
+    IGrainFactory grains, DataplaneAuthenticator authenticator, DpServerOptions options, BootstrapSettings settings,
+    DpCertificateProvider certificates, ApiOptions api, ClusterProbe cluster)
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
-        .WithTypeRegistry(TypeRegistry.FromMessages(HttpProtocolOptions.Descriptor, UpstreamTlsContext.Descriptor))
-        .WithPreserveProtoFieldNames(true));
-
     public async Task HandleAsync(HttpContext context)
     {
         if (cluster.CutOff)
@@ -42,6 +33,10 @@ public sealed class BootstrapEndpoint(
         {
             await Answer(context);
         }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await Plain(context, e.Status, e.Detail);
+        }
         catch (Exception e) when (Unavailability.Classify(e) is { } outage && !context.Response.HasStarted)
         {
             context.Response.Headers.RetryAfter = "2";
@@ -51,152 +46,133 @@ public sealed class BootstrapEndpoint(
 
     private async Task Answer(HttpContext context)
     {
-        JsonObject body;
+        var request = await ReadRequest(context);
+        var identity = await Authenticate(context, request);
+        var host = context.Request.Host.Host;
+        if (options.TlsEnabled && settings.XdsHost.Length == 0 && BootstrapTrust.HostProblem(host, await certificates.GetAsync()) is { } hostProblem)
+            throw ApiException.BadRequest(hostProblem);
+
+        DataplaneSpec dataplane;
+        if (request.DataplaneResource.Length > 0)
+        {
+            dataplane = BootstrapDataplaneResource.Parse(request.DataplaneResource, request);
+            if (await Read(ResourceKey.Global(identity.Tenant, ResourceTypes.Mesh.Name, request.Mesh)) is null)
+                throw BootstrapDataplaneResource.Invalid($"mesh: mesh \"{request.Mesh}\" does not exist");
+        }
+        else
+        {
+            // kuma-dp waits and asks again when the Dataplane is not there yet.
+            var stored = await Read(new ResourceKey(identity.Tenant, ResourceTypes.Dataplane.Name, request.Mesh, request.Name)) ?? throw ApiException.NotFound("");
+            dataplane = ResourceTypes.Dataplane.Parse(stored.SpecJson);
+        }
+        var mesh = await Read(ResourceKey.Global(identity.Tenant, ResourceTypes.Mesh.Name, request.Mesh)) ?? throw ApiException.NotFound("");
+
+        var result = BootstrapGenerator.Generate(new BootstrapInputs
+        {
+            Request = request,
+            Dataplane = dataplane,
+            Mesh = ResourceTypes.Mesh.Parse(mesh.SpecJson),
+            Settings = settings,
+            RequestHost = host,
+            DpPort = (uint)options.Port,
+            TrustedCaPem = options.TlsEnabled ? await TrustedCa(request) : null,
+            XdsHostIPv4Only = await ResolvesToIPv4Only(settings.XdsHost.Length > 0 ? settings.XdsHost : host, context.RequestAborted),
+            CorefileTemplate = await CorefileTemplate(context.RequestAborted),
+        });
+        await Respond(context, result);
+    }
+
+    private async Task<BootstrapRequest> ReadRequest(HttpContext context)
+    {
+        var body = await RequestBody.ReadObjectAsync(context.Request, api.MaxBodyBytes, context.RequestAborted);
+        BootstrapRequest request;
         try
         {
-            body = await RequestBody.ReadObjectAsync(context.Request, api.MaxBodyBytes, context.RequestAborted);
+            request = BootstrapRequest.From(body);
         }
-        catch (ApiException e)
+        catch (JsonException e)
         {
-            await Plain(context, e.Status, e.Detail);
-            return;
+            throw ApiException.BadRequest($"could not parse the bootstrap request: {e.Message}");
         }
-        var mesh = Text(body, "mesh");
-        var name = Text(body, "name");
-        var token = Text(body, "dataplaneToken");
-        if (string.IsNullOrEmpty(mesh) || string.IsNullOrEmpty(name))
-        {
-            await Plain(context, StatusCodes.Status422UnprocessableEntity, "mesh and name are required");
-            return;
-        }
-        if (string.IsNullOrEmpty(token))
-        {
-            await Plain(context, StatusCodes.Status422UnprocessableEntity, "Dataplane Token is required: issue one with POST /tokens/dataplane and pass it as dataplaneToken");
-            return;
-        }
-        DataplaneIdentity identity;
+        if (request.Mesh.Length == 0 || request.Name.Length == 0)
+            throw BootstrapDataplaneResource.Invalid("mesh and name are required");
+        if (request.ProxyType is not ("" or "dataplane"))
+            throw BootstrapDataplaneResource.Invalid($"proxy type {request.ProxyType} is not served by this control plane (only dataplane)");
+        if (request.DataplaneToken.Length == 0)
+            throw BootstrapDataplaneResource.Invalid("Dataplane Token is required: issue one with POST /tokens/dataplane and pass it as dataplaneToken");
+        return request;
+    }
+
+    private async Task<DataplaneIdentity> Authenticate(HttpContext context, BootstrapRequest request)
+    {
         try
         {
-            identity = await authenticator.AuthenticateAsync(token, $"{mesh}.{name}", context.Connection.RemoteIpAddress);
+            return await authenticator.AuthenticateAsync(request.DataplaneToken, $"{request.Mesh}.{request.Name}", context.Connection.RemoteIpAddress);
         }
         catch (RpcException e)
         {
-            await Plain(context, e.StatusCode == StatusCode.ResourceExhausted ? StatusCodes.Status429TooManyRequests : StatusCodes.Status401Unauthorized, e.Status.Detail);
-            return;
+            var status = e.StatusCode == StatusCode.ResourceExhausted ? StatusCodes.Status429TooManyRequests : StatusCodes.Status401Unauthorized;
+            throw new ApiException(status, "Unauthorized", e.Status.Detail);
         }
-        var resource = Text(body, "dataplaneResource");
-        if (resource is null && await grains.GetGrain<IResourceReaderGrain>(0).Get(new ResourceKey(identity.Tenant, ResourceTypes.Dataplane.Name, mesh, name)) is null)
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound; // kuma-dp waits and asks again
-            return;
-        }
+    }
 
-        var bootstrap = await Build(identity, token, resource, context.Request.Host);
-        // kuma-dp's work directory (its sockets) and the files a ProvidedTLS metrics listener serves, carried to the
-        // ADS stream in node metadata as Kuma's bootstrap carries them.
-        var metrics = body["metricsResources"] as JsonObject;
-        var nodeMetadata = bootstrap.Node.Metadata.Fields;
-        nodeMetadata[Kuma.Xds.Generation.ProxyNode.WorkDirKey] = Value.ForString(Text(body, "workdir") ?? "");
-        nodeMetadata[Kuma.Xds.Generation.ProxyNode.MetricsCertPathKey] = Value.ForString(metrics is null ? "" : Text(metrics, "certPath") ?? "");
-        nodeMetadata[Kuma.Xds.Generation.ProxyNode.MetricsKeyPathKey] = Value.ForString(metrics is null ? "" : Text(metrics, "keyPath") ?? "");
-        var json = Formatter.Format(bootstrap);
+    private Task<StoredResource?> Read(ResourceKey key) => grains.GetGrain<IResourceReaderGrain>(0).Get(key);
+
+    /// <summary>
+    /// The CA Envoy verifies this control plane with: kuma-dp's own (<c>--ca-cert-file</c>) first, then the operator's
+    /// certificate file, each checked as Kuma checks it; else the generated certificate, which is its own issuer.
+    /// </summary>
+    private async Task<string> TrustedCa(BootstrapRequest request)
+    {
+        var (pem, origin) = request.CaCert.Length > 0 ? (request.CaCert, "request .CaCert")
+            : certificates.IsOperatorCertificate ? (await certificates.TrustPemAsync(), $"file {DpServerTlsFiles.CertFileSetting}")
+            : (await certificates.TrustPemAsync(), "");
+        if (origin.Length > 0 && BootstrapTrust.CaProblem(pem, origin) is { } problem) throw ApiException.BadRequest(problem);
+        return pem;
+    }
+
+    /// <summary>Kuma has Envoy look up only IPv4 addresses of an xDS host whose name resolves to nothing else.</summary>
+    private static async Task<bool> ResolvesToIPv4Only(string host, CancellationToken ct)
+    {
+        if (host.Length == 0 || host == "localhost" || IPAddress.TryParse(host.Trim('[', ']'), out _) || Uri.CheckHostName(host) != UriHostNameType.Dns) return false;
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host, ct);
+            return addresses.Length > 0 && addresses.All(a => a.AddressFamily == AddressFamily.InterNetwork);
+        }
+        catch (SocketException)
+        {
+            return false; // as Kuma does: a name that does not resolve here leaves the choice to Envoy
+        }
+    }
+
+    private async Task<byte[]?> CorefileTemplate(CancellationToken ct) =>
+        settings.CorefileTemplatePath.Length == 0 ? null : await File.ReadAllBytesAsync(settings.CorefileTemplatePath, ct);
+
+    private static async Task Respond(HttpContext context, BootstrapResult result)
+    {
+        var json = BootstrapJson.Format(result.Bootstrap);
         if (context.Request.Headers.Accept.ToString().Contains("application/json", StringComparison.OrdinalIgnoreCase))
         {
-            // JSON is valid YAML, so the bootstrap travels as Envoy reads it either way.
             await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
             {
                 w.WriteStartObject();
                 w.WriteBase64String("bootstrap", Encoding.UTF8.GetBytes(json));
-                w.WriteStartObject("kumaSidecarConfiguration");
-                w.WriteStartObject("networking");
-                w.WriteEndObject();
-                w.WriteEndObject();
+                w.WritePropertyName("kumaSidecarConfiguration");
+                result.Sidecar.Write(w);
                 w.WriteEndObject();
             });
             return;
         }
+        // Older kuma-dp asks for the bootstrap alone; JSON is valid YAML, so it travels as Envoy reads it either way.
         context.Response.ContentType = "text/x-yaml";
         await context.Response.WriteAsync(json, context.RequestAborted);
     }
 
-    private async Task<Bootstrap> Build(DataplaneIdentity identity, string token, string? dataplaneResource, HostString host)
-    {
-        var xdsHost = host.Host is { Length: > 0 } h ? h : "127.0.0.1";
-        var metadata = new Struct { Fields = { ["dataplane.proxyType"] = Value.ForString("dataplane") } };
-        if (dataplaneResource is not null) metadata.Fields[SelfRegistration.MetadataKey] = Value.ForString(dataplaneResource);
-        var adsCluster = new Cluster
-        {
-            Name = "ads_cluster",
-            ConnectTimeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)),
-            Type = System.Net.IPAddress.TryParse(xdsHost, out _) ? Cluster.Types.DiscoveryType.Static : Cluster.Types.DiscoveryType.StrictDns,
-            LoadAssignment = new ClusterLoadAssignment
-            {
-                ClusterName = "ads_cluster",
-                Endpoints = { new LocalityLbEndpoints { LbEndpoints = { new LbEndpoint { Endpoint = new Endpoint { Address = new Address { SocketAddress = new SocketAddress { Address = xdsHost, PortValue = (uint)options.Port } } } } } } },
-            },
-            TypedExtensionProtocolOptions = { ["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"] = Any.Pack(new HttpProtocolOptions { ExplicitHttpConfig = new() { Http2ProtocolOptions = new Http2ProtocolOptions() } }) },
-            UpstreamConnectionOptions = new UpstreamConnectionOptions { TcpKeepalive = new TcpKeepalive { KeepaliveProbes = 3, KeepaliveTime = 10, KeepaliveInterval = 10 } },
-        };
-        if (options.TlsEnabled)
-        {
-            var certificate = await certificates.GetAsync();
-            adsCluster.TransportSocket = new TransportSocket
-            {
-                Name = "envoy.transport_sockets.tls",
-                TypedConfig = Any.Pack(new UpstreamTlsContext
-                {
-                    Sni = xdsHost,
-                    CommonTlsContext = new CommonTlsContext
-                    {
-                        ValidationContext = new CertificateValidationContext { TrustedCa = new DataSource { InlineString = certificate.ExportCertificatePem() } },
-                    },
-                }),
-            };
-        }
-        return new Bootstrap
-        {
-            Node = new Node { Id = $"{identity.Mesh}.{identity.Name}", Cluster = identity.Name, Metadata = metadata },
-            DynamicResources = new Bootstrap.Types.DynamicResources
-            {
-                LdsConfig = new ConfigSource { Ads = new AggregatedConfigSource(), ResourceApiVersion = ApiVersion.V3, InitialFetchTimeout = new Duration() },
-                CdsConfig = new ConfigSource { Ads = new AggregatedConfigSource(), ResourceApiVersion = ApiVersion.V3, InitialFetchTimeout = new Duration() },
-                AdsConfig = new ApiConfigSource
-                {
-                    ApiType = ApiConfigSource.Types.ApiType.Grpc,
-                    TransportApiVersion = ApiVersion.V3,
-                    SetNodeOnFirstMessageOnly = true,
-                    GrpcServices = { new GrpcService { EnvoyGrpc = new GrpcService.Types.EnvoyGrpc { ClusterName = "ads_cluster" }, InitialMetadata = { new HeaderValue { Key = "authorization", Value = token } } } },
-                },
-            },
-            StaticResources = new Bootstrap.Types.StaticResources { Clusters = { adsCluster } },
-            Admin = new Admin { Address = new Address { SocketAddress = new SocketAddress { Address = "127.0.0.1", PortValue = 9901 } } },
-            LayeredRuntime = new LayeredRuntime { Layers = { KumaRuntimeLayer } },
-        };
-    }
-
-    /// <summary>
-    /// Kuma's runtime layer: Envoy rejects a regex whose RE2 program exceeds 100 by default, and generated regexes
-    /// (route paths, callers' SPIFFE ids in MeshRateLimit) grow with the names in them, so the limit is lifted.
-    /// </summary>
-    private static readonly RuntimeLayer KumaRuntimeLayer = new()
-    {
-        Name = "kuma",
-        StaticLayer = new Struct
-        {
-            Fields =
-            {
-                ["re2.max_program_size.error_level"] = Value.ForNumber(4294967295),
-                ["re2.max_program_size.warn_level"] = Value.ForNumber(1000),
-            },
-        },
-    };
-
-    private static string? Text(JsonObject body, string field) =>
-        body.TryGetPropertyValue(field, out var node) && node?.GetValueKind() == JsonValueKind.String ? node.GetValue<string>() : null;
-
     private static async Task Plain(HttpContext context, int status, string message)
     {
         context.Response.StatusCode = status;
+        if (message.Length == 0) return;
         context.Response.ContentType = "text/plain";
         await context.Response.WriteAsync(message, context.RequestAborted);
     }

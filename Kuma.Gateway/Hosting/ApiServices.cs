@@ -61,7 +61,10 @@ public static class ApiServices
         services.AddSingleton<InsightReporter>();
         services.AddSingleton<ConfigBuildGate>();
         services.AddSingleton<CaRollouts>();
+        services.AddSingleton(DpServerTlsFiles.Load(settings));
         services.AddSingleton<DpCertificateProvider>();
+        services.AddSingleton(BootstrapSettings.From(settings));
+        services.AddSingleton<CleartextHttpVersions>();
         services.AddSingleton<BootstrapEndpoint>();
         services.AddSingleton<ProxylessIdentities>();
         services.AddSingleton<IdentityEndpoint>();
@@ -78,8 +81,8 @@ public static class ApiServices
     }
 
     /// <summary>
-    /// The API's own body limit answers 413 in Kuma's shape, so Kestrel's is lifted. The DP port speaks
-    /// TLS (HTTP/2 and HTTP/1.1 by ALPN) or, when TLS is off, plaintext HTTP/2 only, as gRPC needs.
+    /// The API's own body limit answers 413 in Kuma's shape, so Kestrel's is lifted. The DP port speaks HTTP/2 and
+    /// HTTP/1.1 both in TLS (by ALPN) and, when TLS is off, in plaintext (<see cref="CleartextHttpVersions"/>).
     /// </summary>
     public static void ListenKumaApi(this WebApplicationBuilder builder, KumaSettings settings)
     {
@@ -107,13 +110,24 @@ public static class ApiServices
                     listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => certificates.ServerOptionsAsync() });
                 });
             }
+            var cleartext = dp.TlsEnabled ? null : kestrel.ApplicationServices.GetRequiredService<CleartextHttpVersions>();
+            if (cleartext is not null)
+            {
+                // Bound first, so its HTTP/1.1 pipeline exists before the DP port takes a connection.
+                kestrel.ListenUnixSocket(Path.Combine(Path.GetTempPath(), $"kuma-dp-http1-{Guid.NewGuid():N}.sock"), listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    listen.Use(cleartext.CaptureHttp1);
+                });
+            }
             kestrel.Listen(IPAddress.Parse(dp.Interface), dp.Port, listen =>
             {
                 var ages = listen.ApplicationServices.GetRequiredService<ConnectionAges>();
                 listen.Use(next => connection => ages.TrackAsync(connection, next));
-                if (!dp.TlsEnabled)
+                if (cleartext is not null)
                 {
                     listen.Protocols = HttpProtocols.Http2;
+                    listen.Use(cleartext.Route);
                     return;
                 }
                 listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -5,9 +5,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Envoy.Config.Bootstrap.V3;
 using Envoy.Extensions.TransportSockets.Tls.V3;
-using Envoy.Extensions.Upstreams.Http.V3;
 using Google.Protobuf;
-using Google.Protobuf.Reflection;
 using Kuma.Tests.Infrastructure;
 using Kuma.Xds.Generation;
 
@@ -16,7 +14,7 @@ namespace Kuma.Tests.Xds;
 /// <summary>The DP server's defaults: TLS with the cluster's generated certificate, and kuma-dp's bootstrap call.</summary>
 public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClassFixture<MemoryControlPlaneFixture>
 {
-    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithTypeRegistry(TypeRegistry.FromMessages(HttpProtocolOptions.Descriptor, UpstreamTlsContext.Descriptor)));
+    private static readonly JsonParser Parser = Kuma.Gateway.Dp.BootstrapJson.Parser;
 
     private ControlPlane Cp => fixture.ControlPlane;
 
@@ -58,8 +56,15 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
         Assert.Equal(token, ads.GrpcServices[0].InitialMetadata.Single(h => h.Key == "authorization").Value);
         var cluster = bootstrap.StaticResources.Clusters.Single(c => c.Name == "ads_cluster");
         Assert.Equal((uint)Cp.DpPort, cluster.LoadAssignment.Endpoints[0].LbEndpoints[0].Endpoint.Address.SocketAddress.PortValue);
+        // As Kuma's: TLS to the host kuma-dp used, verified against the cp_validation_ctx secret, which trusts the
+        // server's (generated, self-signed) certificate and requires that host among its names.
         var tls = cluster.TransportSocket.TypedConfig.Unpack<UpstreamTlsContext>();
-        using var ca = X509Certificate2.CreateFromPem(tls.CommonTlsContext.ValidationContext.TrustedCa.InlineString);
+        Assert.Equal("localhost", tls.Sni);
+        Assert.Equal("cp_validation_ctx", tls.CommonTlsContext.ValidationContextSdsSecretConfig.Name);
+        var secret = Assert.Single(bootstrap.StaticResources.Secrets);
+        Assert.Equal("cp_validation_ctx", secret.Name);
+        Assert.Equal(["localhost", "localhost"], secret.ValidationContext.MatchTypedSubjectAltNames.Select(m => m.Matcher.Exact));
+        using var ca = X509Certificate2.CreateFromPem(secret.ValidationContext.TrustedCa.InlineBytes.ToStringUtf8());
         Assert.Equal(presented!.Thumbprint, ca.Thumbprint);
 
         // ADS over TLS, trusting exactly that certificate.
