@@ -48,7 +48,7 @@ public sealed class BootstrapEndpoint(
     {
         var request = await ReadRequest(context);
         var identity = await Authenticate(context, request);
-        var host = context.Request.Host.Host;
+        var host = context.Request.Host.Host.Trim('[', ']'); // an IPv6 literal without its URL brackets, as Envoy takes it
         if (options.TlsEnabled && settings.XdsHost.Length == 0 && BootstrapTrust.HostProblem(host, await certificates.GetAsync()) is { } hostProblem)
             throw ApiException.BadRequest(hostProblem);
 
