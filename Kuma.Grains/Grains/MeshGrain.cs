@@ -4,6 +4,7 @@ using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
 using Kuma.Tokens;
+using Kuma.Vips;
 using Microsoft.Extensions.Logging;
 
 namespace Kuma.Grains;
@@ -63,6 +64,7 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
     {
         (_tenant, _mesh) = GrainKeys.ParseMesh(this.GetPrimaryKeyString());
         await Reload(ct);
+        await SyncVips(); // a VIP write lost after its dataplane's commit is made up here
     }
 
     private async Task Reload(CancellationToken ct = default)
@@ -345,7 +347,7 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         return new WriteResult(WriteStatus.Deleted);
     }
 
-    public Task<WriteResult> Put(ResourceWrite write) => Writing(() => PutCore(write));
+    public Task<WriteResult> Put(ResourceWrite write) => Writing(() => AfterDataplaneWrite(write.Key.Type, PutCore(write)));
 
     private async Task<WriteResult> PutCore(ResourceWrite write)
     {
@@ -394,7 +396,7 @@ internal sealed partial class MeshGrain(IResourceStore store, IMeshDefaults defa
         }
     }
 
-    public Task<WriteResult> Delete(string type, string name, long? expectedVersion) => Writing(() => DeleteCore(type, name, expectedVersion));
+    public Task<WriteResult> Delete(string type, string name, long? expectedVersion) => Writing(() => AfterDataplaneWrite(type, DeleteCore(type, name, expectedVersion)));
 
     private async Task<WriteResult> DeleteCore(string type, string name, long? expectedVersion)
     {

@@ -68,6 +68,7 @@ public sealed class MeshContext
         Policies = MeshPolicies.Build(snapshot, previous?.Policies);
         UsesTagsHeader = KumaTagsHeader.ReadBy.Any(type => snapshot.OfType(type).Any());
         ShapesEndpoints = Kuma.Policies.PolicyTypes.All.Any(t => t.Plugin is { ShapesEndpoints: true } && snapshot.OfType(t.Name).Any());
+        Vips = MeshVips.Of(snapshot.ByType.GetValueOrDefault(MeshVips.Type)?.GetValueOrDefault(MeshVips.RecordName(snapshot.Mesh)));
         if (previous is not null)
         {
             _previousUnits = previous._units;
@@ -117,7 +118,8 @@ public sealed class MeshContext
         // mesh-wide inputs (passthrough, protocols, policies, mTLS) are all unchanged that holds without looking;
         // otherwise its inputs are computed again and compared.
         var sameMeshWide = previous.OutboundPassthrough == OutboundPassthrough && SameProtocols(previous.Protocols, Protocols) && Policies.Unchanged
-            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls) && SameReadiness(previous);
+            && previous.UsesTagsHeader == UsesTagsHeader && Equals(previous.Mtls, Mtls) && SameReadiness(previous)
+            && previous.Vips.Equals(Vips);
         foreach (var ((name, node), config) in previous._proxies)
         {
             if (!Dataplanes.TryGetValue(name, out var spec) || !previous.Dataplanes.TryGetValue(name, out var old) || !ReferenceEquals(spec, old)) continue;
@@ -151,6 +153,8 @@ public sealed class MeshContext
     public ImmutableSortedDictionary<string, ImmutableArray<ServiceEndpoint>> Endpoints { get; }
     public ImmutableDictionary<string, string> Protocols { get; }
     public bool OutboundPassthrough { get; }
+    /// <summary>The services' VIPs the mesh grain stored (transparent proxies get an outbound on each).</summary>
+    public MeshVips Vips { get; }
 
     /// <summary>The mesh's mTLS, null when off.</summary>
     public MtlsState? Mtls { get; }

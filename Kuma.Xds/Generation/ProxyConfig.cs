@@ -151,13 +151,15 @@ public sealed class ProxyConfig
         }
         var clusters = new SortedDictionary<string, ClusterRef>(StringComparer.Ordinal);
         var tagsHeader = mesh.UsesTagsHeader ? KumaTagsHeader.Value(spec) : null;
-        foreach (var outbound in net.Outbound ?? [])
+        var outboundAddresses = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var outbound in VipOutbounds.WithVips(mesh, net, transparent))
         {
             if (outbound.Tags?.GetValueOrDefault(ServiceEndpoint.ServiceTag) is not { } service) continue;
             var protocol = mesh.ProtocolOf(service);
             var tags = new Tags(outbound.Tags.Where(t => t.Key != "kuma.io/mesh"));
             var outboundRules = rules.Outbound(service);
             var routed = mesh.Routed(service, tags, outboundRules);
+            outboundAddresses.Add(outbound.Address ?? "127.0.0.1");
             // Only HTTP routes carry the header; a TCP outbound is the same for every caller.
             units.Add(new OutboundListenerInputs(outbound.Address ?? "127.0.0.1", outbound.Port!.Value, service, protocol,
                 tags, transparent, outboundRules, routed, EnvoyBuild.IsHttp(protocol) ? tagsHeader : null, identity));
@@ -175,6 +177,7 @@ public sealed class ProxyConfig
         }
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough, SidecarResources.PassthroughIpv6(tp.IpFamilyMode)));
+        if (transparent && VipOutbounds.Dns(mesh, net, node, outboundAddresses) is { } dns) units.Add(dns);
         if (ProxyWide(mesh, dataplane, spec, rules, units, node) is { } proxyWide) units.Add(proxyWide);
         return units.ToImmutable();
     }

@@ -42,10 +42,25 @@ public sealed record ProxyNode(string MetricsCertPath, string MetricsKeyPath, st
     /// <summary>The facts in an Envoy node's metadata; fields that are missing or not strings count as empty.</summary>
     public static ProxyNode Of(Struct? metadata)
     {
-        var node = new ProxyNode(Text(metadata, MetricsCertPathKey), Text(metadata, MetricsKeyPathKey), Text(metadata, WorkDirKey));
+        var node = new ProxyNode(Text(metadata, MetricsCertPathKey), Text(metadata, MetricsKeyPathKey), Text(metadata, WorkDirKey))
+        {
+            DnsPort = PortField(metadata, DnsPortKey),
+        };
         return node == None ? None : node;
     }
 
     private static string Text(Struct? metadata, string key) =>
         metadata?.Fields.TryGetValue(key, out var value) == true && value.KindCase == Value.KindOneofCase.StringValue ? value.StringValue : "";
+
+    /// <summary>Kuma's key for the port kuma-dp's DNS redirection sends queries to (a decimal string), when it redirects DNS.</summary>
+    public const string DnsPortKey = "dataplane.dns.port";
+
+    /// <summary>Where Envoy's DNS filter listens for this proxy (<see cref="DnsPortKey"/>); 0 when the proxy reports none.</summary>
+    public uint DnsPort { get; init; }
+
+    /// <summary>A port Kuma reads from metadata: a decimal string (a number is taken too); anything else counts as none.</summary>
+    private static uint PortField(Struct? metadata, string key) =>
+        metadata?.Fields.TryGetValue(key, out var value) != true ? 0
+        : value!.KindCase == Value.KindOneofCase.NumberValue && value.NumberValue is > 0 and <= 65535 ? (uint)value.NumberValue
+        : uint.TryParse(value.StringValue, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port <= 65535 ? port : 0;
 }

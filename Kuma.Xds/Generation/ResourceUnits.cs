@@ -106,6 +106,7 @@ internal static class ResourceUnits
         PassthroughInputs p => Passthrough(p),
         ProxylessInputs p => Proxyless(p),
         ProxylessServerInputs s => [Encode(ProxylessServerListener(s))],
+        DnsInputs d => [Encode(DnsListener.Build(d))],
         _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
     };
 

@@ -44,7 +44,8 @@ public static class ConfigDump
             Envoy.Extensions.Filters.Listener.HttpInspector.V3.HttpInspector.Descriptor,
             Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog.Descriptor,
             Envoy.Extensions.AccessLoggers.OpenTelemetry.V3.OpenTelemetryAccessLogConfig.Descriptor,
-            Envoy.Extensions.AccessLoggers.Filters.Cel.V3.ExpressionFilter.Descriptor))
+            Envoy.Extensions.AccessLoggers.Filters.Cel.V3.ExpressionFilter.Descriptor,
+            Envoy.Extensions.Filters.Udp.DnsFilter.V3.DnsFilterConfig.Descriptor))
         .WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)
