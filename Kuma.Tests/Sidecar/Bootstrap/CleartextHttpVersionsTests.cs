@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Text;
@@ -64,45 +63,29 @@ public sealed class CleartextHttpVersionsTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// What looking at the first bytes costs HTTP/2 connections: new connections with one request each, on an HTTP/2-only
-    /// port (what the plaintext DP port was) and on one that also takes HTTP/1.1 this way. Timings are printed, not
-    /// asserted (the machine is shared); both must answer every request in the version asked.
+    /// Many new HTTP/2 connections at once, each with one request, all go through the choice in front and are served in
+    /// HTTP/2, while HTTP/1.1 still works beside them. (What the look costs is measured outside the tests; see the
+    /// commit that added it: nothing measurable on this machine.)
     /// </summary>
     [Fact]
-    public async Task Http2_connections_cost_about_the_same_with_the_choice_in_front()
+    public async Task Many_new_http2_connections_go_through_the_choice_in_front()
     {
-        const int connections = 300;
-        await using var http2Only = await StartAsync(Mode.Http2Only);
         await using var switched = await StartAsync(Mode.Switched);
-        var timings = new Dictionary<string, List<double>> { ["http2-only"] = [], ["http1+http2"] = [] };
-        for (var round = 0; round < 3; round++)
-        {
-            timings["http2-only"].Add(await ConnectManyAsync(http2Only.Port, connections));
-            timings["http1+http2"].Add(await ConnectManyAsync(switched.Port, connections));
-        }
-        foreach (var (name, ms) in timings)
-            output.WriteLine($"{name}: {connections} new h2c connections, one request each: {string.Join(" / ", ms.Select(m => $"{m:F0} ms"))}");
-        using var http1 = new HttpClient();
-        Assert.Equal(HttpVersion.Version11, (await http1.SendAsync(Get(switched.Port, HttpVersion.Version11))).Version);
-    }
-
-    private static async Task<double> ConnectManyAsync(int port, int count)
-    {
-        var clock = Stopwatch.StartNew();
-        await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
+        await Parallel.ForAsync(0, 64, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (_, ct) =>
         {
             // A client of its own per request: a new connection each time.
             using var client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.Zero });
-            using var response = await client.SendAsync(Get(port, HttpVersion.Version20), ct);
+            using var response = await client.SendAsync(Get(switched.Port, HttpVersion.Version20), ct);
             Assert.Equal(HttpVersion.Version20, response.Version);
         });
-        return clock.Elapsed.TotalMilliseconds;
+        using var http1 = new HttpClient();
+        Assert.Equal(HttpVersion.Version11, (await http1.SendAsync(Get(switched.Port, HttpVersion.Version11))).Version);
     }
 
     private static HttpRequestMessage Get(int port, Version version) =>
         new(HttpMethod.Get, $"http://127.0.0.1:{port}/") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
 
-    private enum Mode { KestrelHttp1AndHttp2, Http2Only, Switched }
+    private enum Mode { KestrelHttp1AndHttp2, Switched }
 
     private sealed record RunningApp(WebApplication App, int Port) : IAsyncDisposable
     {
