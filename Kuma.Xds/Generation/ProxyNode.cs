@@ -42,10 +42,16 @@ public sealed record ProxyNode(string MetricsCertPath, string MetricsKeyPath, st
     /// <summary>The facts in an Envoy node's metadata; fields that are missing or not strings count as empty.</summary>
     public static ProxyNode Of(Struct? metadata)
     {
-        var node = new ProxyNode(Text(metadata, MetricsCertPathKey), Text(metadata, MetricsKeyPathKey), Text(metadata, WorkDirKey));
+        var node = new ProxyNode(Text(metadata, MetricsCertPathKey), Text(metadata, MetricsKeyPathKey), Text(metadata, WorkDirKey))
+        {
+            Admin = AdminFacts.Of(metadata),
+        };
         return node == None ? None : node;
     }
 
     private static string Text(Struct? metadata, string key) =>
         metadata?.Fields.TryGetValue(key, out var value) == true && value.KindCase == Value.KindOneofCase.StringValue ? value.StringValue : "";
+
+    /// <summary>Where kuma-dp put Envoy's admin API and its own readiness reporter (see <see cref="AdminFacts"/>).</summary>
+    public AdminFacts Admin { get; init; } = AdminFacts.None;
 }

@@ -106,6 +106,8 @@ internal static class ResourceUnits
         PassthroughInputs p => Passthrough(p),
         ProxylessInputs p => Proxyless(p),
         ProxylessServerInputs s => [Encode(ProxylessServerListener(s))],
+        AdminInputs a => AdminResources.Build(a),
+        ProbeInputs p => ProbeResources.Build(p),
         _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
     };
 
