@@ -178,6 +178,9 @@ public sealed class ProxyConfig
         if (net.TransparentProxying is { } tp)
             units.Add(new PassthroughInputs(tp.RedirectPortInbound ?? 0, tp.RedirectPortOutbound ?? 0, mesh.OutboundPassthrough, SidecarResources.PassthroughIpv6(tp.IpFamilyMode)));
         if (transparent && VipOutbounds.Dns(mesh, net, node, outboundAddresses) is { } dns) units.Add(dns);
+
+        if (AdminResources.InputsOf(net, node) is { } admin) units.Add(admin);
+        if (ProbeResources.InputsOf(spec, transparent, node) is { } probes) units.Add(probes);
         if (ProxyWide(mesh, dataplane, spec, rules, units, node) is { } proxyWide) units.Add(proxyWide);
         return units.ToImmutable();
     }

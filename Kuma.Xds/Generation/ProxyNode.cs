@@ -45,6 +45,7 @@ public sealed record ProxyNode(string MetricsCertPath, string MetricsKeyPath, st
         var node = new ProxyNode(Text(metadata, MetricsCertPathKey), Text(metadata, MetricsKeyPathKey), Text(metadata, WorkDirKey))
         {
             DnsPort = PortField(metadata, DnsPortKey),
+            Admin = AdminFacts.Of(metadata),
         };
         return node == None ? None : node;
     }
@@ -63,4 +64,7 @@ public sealed record ProxyNode(string MetricsCertPath, string MetricsKeyPath, st
         metadata?.Fields.TryGetValue(key, out var value) != true ? 0
         : value!.KindCase == Value.KindOneofCase.NumberValue && value.NumberValue is > 0 and <= 65535 ? (uint)value.NumberValue
         : uint.TryParse(value.StringValue, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) && port <= 65535 ? port : 0;
+
+    /// <summary>Where kuma-dp put Envoy's admin API and its own readiness reporter (see <see cref="AdminFacts"/>).</summary>
+    public AdminFacts Admin { get; init; } = AdminFacts.None;
 }

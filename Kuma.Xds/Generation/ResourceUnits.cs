@@ -107,6 +107,9 @@ internal static class ResourceUnits
         ProxylessInputs p => Proxyless(p),
         ProxylessServerInputs s => [Encode(ProxylessServerListener(s))],
         DnsInputs d => [Encode(DnsListener.Build(d))],
+
+        AdminInputs a => AdminResources.Build(a),
+        ProbeInputs p => ProbeResources.Build(p),
         _ => throw new ArgumentOutOfRangeException(nameof(inputs), inputs.GetType().Name, "unknown unit"),
     };
 

@@ -205,9 +205,50 @@ internal static class DataplaneValidator
         }
     }
 
-    /// <summary>An absolute path or an absolute URL, as an HTTP request line may carry.</summary>
-    private static bool IsRequestUri(string? value) =>
-        value is { Length: > 0 } && (value[0] == '/' || Uri.TryCreate(value, UriKind.Absolute, out _)) && !value.Contains(' ', StringComparison.Ordinal);
+    /// <summary>
+    /// What an HTTP request line may carry, as Kuma checks it (Go's <c>url.ParseRequestURI</c>): <c>*</c>, an absolute
+    /// path, or a URL with a scheme; no control characters, and a <c>%</c> in the path only as an escape.
+    /// </summary>
+    private static bool IsRequestUri(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Any(c => c < 0x20 || c == 0x7f)) return false;
+        if (value == "*") return true;
+        var rest = value;
+        if (value[0] != '/')
+        {
+            var colon = SchemeLength(value);
+            if (colon <= 0) return false;
+            rest = value[(colon + 1)..];
+            // Without a slash after the scheme the rest is opaque and not checked further.
+            if (!rest.StartsWith('/')) return true;
+            rest = rest.Split('?')[0];
+            if (rest.StartsWith("//", StringComparison.Ordinal))
+                rest = rest.IndexOf('/', 2) is var slash and >= 0 ? rest[slash..] : "";
+        }
+        return ValidEscapes(rest.Split('?')[0]);
+    }
+
+    /// <summary>The length of a URL scheme (a letter, then letters, digits, <c>+</c>, <c>-</c> or <c>.</c>) ending at a colon; 0 if none.</summary>
+    private static int SchemeLength(string value)
+    {
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (char.IsAsciiLetter(c)) continue;
+            if (i > 0 && (char.IsAsciiDigit(c) || c is '+' or '-' or '.')) continue;
+            return c == ':' ? i : 0;
+        }
+        return 0;
+    }
+
+    private static bool ValidEscapes(string path)
+    {
+        for (var i = path.IndexOf('%'); i >= 0; i = path.IndexOf('%', i + 1))
+        {
+            if (i + 2 >= path.Length || !char.IsAsciiHexDigit(path[i + 1]) || !char.IsAsciiHexDigit(path[i + 2])) return false;
+        }
+        return true;
+    }
 
     private static void Metrics(DataplaneMetrics metrics, FieldPath path, ValidationErrors errors)
     {

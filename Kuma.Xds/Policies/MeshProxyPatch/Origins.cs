@@ -5,7 +5,7 @@ namespace Kuma.Policies.MeshProxyPatch;
 /// <summary>
 /// Kuma's <c>origin</c> of a resource (the generator that made it), which patches match on. Our resources carry
 /// no origin, so it is told from the name, which our generators choose as Kuma's do. Resources whose maker this
-/// control plane does not have (zone ingress and egress, gateways, DNS, probes, admin, direct access, secrets)
+/// control plane does not have (zone ingress and egress, gateways, DNS, direct access, secrets)
 /// never exist here, so origins such as <c>ingress</c>, <c>egress</c>, <c>gateway</c> or <c>dns</c> match nothing.
 /// </summary>
 internal static class Origins
@@ -17,6 +17,8 @@ internal static class Origins
     public const string OpenTelemetry = "open-telemetry";
     public const string MeshTrace = "mesh-trace";
     public const string MeshAccessLog = "meshaccesslog";
+    public const string Admin = "admin";
+    public const string Probe = "probe";
 
     /// <summary>Kuma marks listeners a patch adds with this origin, clusters with <see cref="AddedCluster"/>.</summary>
     public const string AddedListener = "mesh-proxy-patch";
@@ -37,12 +39,15 @@ internal static class Origins
         _ when name.StartsWith("inbound:", StringComparison.Ordinal) => Inbound,
         _ when name.StartsWith("outbound:", StringComparison.Ordinal) => Outbound,
         _ when name.StartsWith("_kuma:metrics:prometheus", StringComparison.Ordinal) => Prometheus,
+        AdminResources.AdminName => Admin,
+        ProbeResources.ListenerName => Probe,
         _ => null,
     };
 
     public static string OfCluster(string name) => name switch
     {
         _ when IsPassthrough(name) => Transparent,
+        AdminResources.AdminName or AdminResources.ReadinessCluster => Admin,
         _ when name.StartsWith("localhost:", StringComparison.Ordinal) => Inbound,
         _ when name.StartsWith("meshtrace:", StringComparison.Ordinal) => MeshTrace,
         _ when name.StartsWith("meshaccesslog:", StringComparison.Ordinal) => MeshAccessLog,
