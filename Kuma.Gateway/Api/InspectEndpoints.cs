@@ -176,21 +176,38 @@ public sealed class InspectEndpoints(IGrainFactory grains, MeshHub<MeshContext> 
 
     /// <summary>
     /// A proxyless client gets what it subscribed to by name, found as the ADS server finds it, whether or not it has
-    /// a Dataplane; any other proxy the sidecar view of its Dataplane.
+    /// a Dataplane; any other proxy the sidecar view of its Dataplane. The answer is in Kuma's shape unless the caller
+    /// asks for ours (see <see cref="ConfigQuery"/>).
     /// </summary>
     private async Task ConfigAsync(HttpContext context, string tenant, string mesh, string name)
     {
         var meshContext = await RequiredContextAsync(tenant, mesh);
+        var query = ConfigQuery.Parse(context.Request.Query);
         var insight = await grains.GetGrain<IDataplaneSessionGrain>(SessionKeys.Dataplane(tenant, mesh, name)).GetInsight();
         var proxy = meshContext.ForProxy(name);
-        if (insight?.Client is { Proxyless: true } client)
+        var client = insight?.Client is { Proxyless: true } proxyless ? proxyless : null;
+        if (client is null && !proxy.DataplaneExists)
+            throw new ApiException(StatusCodes.Status404NotFound, query.Kuma ? "Failed to fetch dataplane insight" : "Could not retrieve a resource", "Not found");
+        if (!query.Kuma)
         {
-            var subscribed = ConfigDump.RenderSubscribed(proxy, client);
-            await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => subscribed.WriteTo(w));
+            var dump = client is null ? ConfigDump.Render(proxy) : ConfigDump.RenderSubscribed(proxy, client);
+            await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => dump.WriteTo(w));
             return;
         }
-        if (!proxy.DataplaneExists) throw new ApiException(StatusCodes.Status404NotFound, "Could not retrieve a resource", "Not found");
-        var dump = ConfigDump.Render(proxy);
-        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w => dump.WriteTo(w));
+        var xds = client is null ? KumaConfigDump.Render(proxy) : KumaConfigDump.RenderSubscribed(proxy, client);
+        await JsonResponse.WriteAsync(context, StatusCodes.Status200OK, w =>
+        {
+            w.WriteStartObject();
+            // Kuma's diff is between the config with shadow policies and the current one. Policies marked
+            // kuma.io/effect: shadow are not told apart here, so both are the same config and the patch is empty.
+            if (query.IncludeDiff)
+            {
+                w.WriteStartArray("diff");
+                w.WriteEndArray();
+            }
+            w.WritePropertyName("xds");
+            xds.WriteTo(w);
+            w.WriteEndObject();
+        });
     }
 }

@@ -147,7 +147,8 @@ public sealed class InspectRulesTests(MemoryControlPlaneFixture fixture) : IClas
     [InlineData("/meshes/nope/meshtimeouts/timeout-backend/_resources/dataplanes", "Failed to retrieve Mesh")]
     [InlineData("/meshes/inspect/meshtimeouts/nope/_resources/dataplanes", "Could not retrieve policy")]
     [InlineData("/meshes/inspect/meshretries/timeout-backend/_resources/dataplanes", "Could not retrieve policy")]
-    [InlineData("/meshes/inspect/dataplanes/nope/_config", "Could not retrieve a resource")]
+    [InlineData("/meshes/inspect/dataplanes/nope/_config", "Failed to fetch dataplane insight")]
+    [InlineData("/meshes/inspect/dataplanes/nope/_config?format=dump", "Could not retrieve a resource")]
     [InlineData("/meshes/inspect/dataplanes/nope/_overview", "Could not retrieve a resource")]
     [InlineData("/meshes/nope/dataplanes/backend-1/_config", "Failed to retrieve Mesh")]
     public async Task Unknown_resources_answer_404_in_Kumas_shape(string path, string title)

@@ -168,7 +168,7 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         JsonNode config = new JsonObject();
         await Eventually.HoldsAsync(async () =>
         {
-            config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config"))!;
+            config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config?format=dump"))!;
             return config["listeners"] is JsonArray { Count: > 0 };
         }, TimeSpan.FromSeconds(30), "the caller's config shows its subscribed listener");
         Assert.Equal(["backend"], Names(config["listeners"], "name"));

@@ -287,7 +287,7 @@ public sealed class SotwRulesTests(PlaintextDpFixture fixture) : IClassFixture<P
     public async Task The_config_view_shows_what_the_proxy_gets()
     {
         using var tenant = await Tenant("rules-config", ("b1", "backend", 9001));
-        var config = JsonNode.Parse(await tenant.GetStringAsync("/meshes/m1/dataplanes/b1/_config"))!;
+        var config = JsonNode.Parse(await tenant.GetStringAsync("/meshes/m1/dataplanes/b1/_config?format=dump"))!;
         Assert.Equal(["inbound:10.0.0.1:9001", "outbound:127.0.0.1:10001"], config["listeners"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Contains(config["clusters"]!.AsArray(), c => c!["name"]!.GetValue<string>() == "localhost:80");
         Assert.Equal("type.googleapis.com/envoy.config.listener.v3.Listener", config["listeners"]![0]!["@type"]!.GetValue<string>());

@@ -21,8 +21,8 @@ namespace Kuma.Xds.Inspect;
 /// <summary>A proxy's current config as Envoy JSON, for people: what a wildcard sidecar would receive, with the endpoints of its clusters.</summary>
 public static class ConfigDump
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default
-        .WithTypeRegistry(EnvoyTypes.With(
+    /// <summary>Every typed config the generated resources pack into an Any, for rendering and for parsing them back.</summary>
+    public static readonly TypeRegistry Types = EnvoyTypes.With(
             Listener.Descriptor, Cluster.Descriptor, ClusterLoadAssignment.Descriptor, RouteConfiguration.Descriptor,
             HttpConnectionManager.Descriptor, Router.Descriptor, TcpProxy.Descriptor, HttpProtocolOptions.Descriptor,
             Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault.Descriptor,
@@ -37,7 +37,7 @@ public static class ConfigDump
             Envoy.Extensions.Matching.CommonInputs.Network.V3.ServerNameInput.Descriptor,
             Envoy.Config.Trace.V3.ZipkinConfig.Descriptor, Envoy.Config.Trace.V3.DatadogConfig.Descriptor,
             Envoy.Config.Trace.V3.OpenTelemetryConfig.Descriptor, Envoy.Extensions.TransportSockets.Tls.V3.UpstreamTlsContext.Descriptor,
-            Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext.Descriptor,
+            Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext.Descriptor, Envoy.Extensions.TransportSockets.Tls.V3.Secret.Descriptor,
             PreviousHostsPredicate.Descriptor, OmitHostMetadataConfig.Descriptor, PreviousPrioritiesConfig.Descriptor,
             Envoy.Extensions.Filters.Listener.OriginalDst.V3.OriginalDst.Descriptor,
             Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector.Descriptor,
@@ -45,8 +45,9 @@ public static class ConfigDump
             Envoy.Extensions.AccessLoggers.File.V3.FileAccessLog.Descriptor,
             Envoy.Extensions.AccessLoggers.OpenTelemetry.V3.OpenTelemetryAccessLogConfig.Descriptor,
             Envoy.Extensions.AccessLoggers.Filters.Cel.V3.ExpressionFilter.Descriptor,
-            Envoy.Extensions.Filters.Udp.DnsFilter.V3.DnsFilterConfig.Descriptor))
-        .WithFormatDefaultValues(false));
+            Envoy.Extensions.Filters.Udp.DnsFilter.V3.DnsFilterConfig.Descriptor);
+
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithTypeRegistry(Types).WithFormatDefaultValues(false));
 
     public static JsonObject Render(ProxyConfig config)
     {
@@ -84,7 +85,7 @@ public static class ConfigDump
         return dump;
     }
 
-    private static List<XdsResource> Subscribed(ProxyConfig config, StreamClient client, string typeUrl)
+    internal static List<XdsResource> Subscribed(ProxyConfig config, StreamClient client, string typeUrl)
     {
         if (client.On(typeUrl) is not { } subscription) return [];
         var selected = new SortedDictionary<string, XdsResource>(StringComparer.Ordinal);
