@@ -35,7 +35,8 @@ public sealed class VipLiveTests
     private static async Task<List<string>> VipOutboundsAsync(HttpClient client, string dataplane)
     {
         var config = JsonNode.Parse(await client.GetStringAsync($"/meshes/{Mesh}/dataplanes/{dataplane}/_config"))!;
-        return [.. config["listeners"]!.AsArray().Select(l => l!["name"]!.GetValue<string>()).Where(n => n.StartsWith("outbound:240.", StringComparison.Ordinal))];
+        var listeners = config["xds"]!["type.googleapis.com/envoy.config.listener.v3.Listener"]!.AsObject();
+        return [.. listeners.Select(l => l.Key).Where(n => n.StartsWith("outbound:240.", StringComparison.Ordinal))];
     }
 
     [Fact]
@@ -110,7 +111,7 @@ public sealed class VipLiveTests
         {
             Assert.Equal(before, await VipOutboundsAsync(cp.Client, "web-1"));
             var config = JsonNode.Parse(await cp.Client.GetStringAsync($"/meshes/{Mesh}/dataplanes/web-1/_config"))!;
-            var backendListener = config["listeners"]!.AsArray().Single(l => l!["name"]!.GetValue<string>() == "outbound:240.0.0.2:80")!;
+            var backendListener = config["xds"]!["type.googleapis.com/envoy.config.listener.v3.Listener"]!["outbound:240.0.0.2:80"]!;
             Assert.Equal("backend", backendListener["metadata"]!["filterMetadata"]!["io.kuma.tags"]!["kuma.io/service"]!.GetValue<string>());
 
             // As in Kuma, a service no dataplane declares loses its VIP, and the lowest free address goes to the next new one.

@@ -39,7 +39,10 @@ public sealed class PlaintextBootstrapTests(PlaintextDpFixture fixture) : IClass
               "dataplane.dns.port": "15054", "dataplane.readinessReporter.port": "9902", "dataplane.proxyType": "dataplane"
             }
             """)!.ToJsonString(), JsonNode.Parse(JsonFormatter.Default.Format(bootstrap.Node.Metadata))!.ToJsonString());
-        Assert.Equal(new ProxyNode("", "", "/tmp/kuma-dp-1234"), ProxyNode.Of(bootstrap.Node.Metadata));
+        // What generation reads back from the node the bootstrap names: kuma-dp's DNS, admin and readiness ports.
+        Assert.Equal(
+            new ProxyNode("", "", "/tmp/kuma-dp-1234") { DnsPort = 15054, Admin = new AdminFacts(4321, "127.0.0.1", "", 9902) { Ipv6Enabled = false } },
+            ProxyNode.Of(bootstrap.Node.Metadata));
         Assert.Equal("127.0.0.1:4321", $"{bootstrap.Admin.Address.SocketAddress.Address}:{bootstrap.Admin.Address.SocketAddress.PortValue}");
 
         // Plaintext: Envoy dials the port without TLS and is given nothing to verify.
