@@ -43,5 +43,15 @@ public sealed class UsageTests
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
         Assert.Equal("window", error["invalid_parameters"]![0]!["field"]!.GetValue<string>());
+
+        // A tenant's token reads no other tenant's usage, and the answer is the same whether that tenant exists or not.
+        // (Callers without a token are refused before routing, as ApiDispatcher's other routes; here on loopback Kuma's
+        // localhost-is-admin would make them the admin.)
+        using var other = await ProcessTenant.CreateAsync($"http://127.0.0.1:{cluster.Survivor.ApiPort}", "other");
+        var foreign = await viaDoomed.GetAsync("/tenants/other/usage");
+        var missing = await viaDoomed.GetAsync("/tenants/nobody/usage");
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (foreign.StatusCode, missing.StatusCode));
+        Assert.Equal(await missing.Content.ReadAsStringAsync(), await foreign.Content.ReadAsStringAsync());
+        Assert.Equal("billed", JsonNode.Parse(await viaDoomed.GetStringAsync("/tenants/billed/usage"))!["tenant"]!.GetValue<string>());
     }
 }
