@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Kuma.Resources;
 using Kuma.Resources.Core;
 using Kuma.Store;
@@ -14,6 +15,28 @@ namespace Kuma.Grains;
 internal sealed partial class MeshGrain
 {
     private static readonly VipAllocator Allocator = new();
+
+    /// <summary>
+    /// Each dataplane's services as last parsed, by name with the spec they came from: a write then parses one spec,
+    /// not every dataplane of the mesh.
+    /// </summary>
+    private readonly Dictionary<string, (string SpecJson, IReadOnlyList<string> Services)> _servicesByDataplane = new(StringComparer.Ordinal);
+
+    private ImmutableSortedSet<string> MeshServices(MeshSnapshot snapshot)
+    {
+        var services = VipAllocator.Services(snapshot, resource =>
+        {
+            if (!_servicesByDataplane.TryGetValue(resource.Key.Name, out var known) || !string.Equals(known.SpecJson, resource.SpecJson, StringComparison.Ordinal))
+                _servicesByDataplane[resource.Key.Name] = known = (resource.SpecJson, VipAllocator.ServicesOf(resource.SpecJson));
+            return known.Services;
+        });
+        var dataplanes = snapshot.ByType.GetValueOrDefault(ResourceTypes.Dataplane.Name);
+        if (_servicesByDataplane.Count > (dataplanes?.Count ?? 0))
+        {
+            foreach (var gone in _servicesByDataplane.Keys.Where(name => dataplanes?.ContainsKey(name) != true).ToList()) _servicesByDataplane.Remove(gone);
+        }
+        return services;
+    }
 
     private async Task<WriteResult> AfterDataplaneWrite(string type, Task<WriteResult> write)
     {
@@ -35,7 +58,7 @@ internal sealed partial class MeshGrain
         MeshVips wanted;
         try
         {
-            wanted = Allocator.Allocate(current, VipAllocator.Services(snapshot));
+            wanted = Allocator.Allocate(current, MeshServices(snapshot));
         }
         catch (InvalidOperationException e)
         {

@@ -23,19 +23,27 @@ public sealed class VipAllocator(string cidr = VipAllocator.DefaultCidr)
     private readonly (uint First, uint Last) _range = Range(cidr);
 
     /// <summary>The services a VIP is allocated for: those of the mesh's dataplanes' inbounds that are not ignored.</summary>
-    public static ImmutableSortedSet<string> Services(MeshSnapshot snapshot)
+    public static ImmutableSortedSet<string> Services(MeshSnapshot snapshot) =>
+        Services(snapshot, static resource => ServicesOf(resource.SpecJson));
+
+    /// <summary>As <see cref="Services(MeshSnapshot)"/>, with each dataplane's services from <paramref name="servicesOf"/> (a cache).</summary>
+    public static ImmutableSortedSet<string> Services(MeshSnapshot snapshot, Func<StoredResource, IReadOnlyList<string>> servicesOf)
     {
         var services = ImmutableSortedSet.CreateBuilder<string>(StringComparer.Ordinal);
-        foreach (var resource in snapshot.OfType(ResourceTypes.Dataplane.Name))
-        {
-            var spec = ResourceTypes.Dataplane.Parse(resource.SpecJson);
-            foreach (var inbound in spec.Networking?.Inbound ?? [])
-            {
-                if (inbound.State == "Ignored" || inbound.Port == ReservedPort) continue;
-                if (inbound.Tags?.GetValueOrDefault(TagRules.ServiceTag) is { Length: > 0 } service) services.Add(service);
-            }
-        }
+        foreach (var resource in snapshot.OfType(ResourceTypes.Dataplane.Name)) services.UnionWith(servicesOf(resource));
         return services.ToImmutable();
+    }
+
+    /// <summary>The services one dataplane's inbounds declare, counting neither ignored inbounds nor the reserved port.</summary>
+    public static IReadOnlyList<string> ServicesOf(string dataplaneSpecJson)
+    {
+        var services = new List<string>();
+        foreach (var inbound in ResourceTypes.Dataplane.Parse(dataplaneSpecJson).Networking?.Inbound ?? [])
+        {
+            if (inbound.State == "Ignored" || inbound.Port == ReservedPort) continue;
+            if (inbound.Tags?.GetValueOrDefault(TagRules.ServiceTag) is { Length: > 0 } service) services.Add(service);
+        }
+        return services;
     }
 
     /// <summary>The table for <paramref name="services"/>, starting from what <paramref name="current"/> holds.</summary>
