@@ -45,7 +45,10 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
 
         Assert.Equal("m1.web", bootstrap.Node.Id);
         // kuma-dp's work directory and metrics certificate travel to the ADS stream in node metadata, as Kuma's bootstrap carries them.
-        Assert.Equal(new ProxyNode("/etc/kuma/metrics.crt", "/etc/kuma/metrics.key", "/tmp/kuma-dp-4711"), ProxyNode.Of(bootstrap.Node.Metadata));
+        // So does Envoy's admin port (the dataplane's networking.admin.port, else 9901), which the admin listener reads.
+        Assert.Equal(
+            new ProxyNode("/etc/kuma/metrics.crt", "/etc/kuma/metrics.key", "/tmp/kuma-dp-4711") { Admin = new AdminFacts(9901, "127.0.0.1", "", 0) { Ipv6Enabled = false } },
+            ProxyNode.Of(bootstrap.Node.Metadata));
         // Kuma's runtime layer lifts RE2's program size limit, which long generated regexes would otherwise exceed.
         var runtime = Assert.Single(bootstrap.LayeredRuntime.Layers);
         Assert.Equal("kuma", runtime.Name);
