@@ -109,8 +109,12 @@ public sealed partial class MeshWatch<TView> : IAsyncDisposable where TView : cl
         foreach (var s in targets) s.Ring();
     }
 
+    /// <summary>Set by the first dispose: the hub's shutdown and a last unsubscriber's may both dispose one watch.</summary>
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _stop.CancelAsync();
         if (_loop is not null)
         {
