@@ -30,6 +30,7 @@ public static partial class ControlPlaneHost
         var role = ClusterRoles.From(settings);
         if (role == ClusterRole.Silo && store.Type != StoreType.Postgres)
             throw new KumaConfigurationException("KUMA_CLUSTER_ROLE=silo serves gateways that find it through Postgres: set KUMA_STORE_TYPE=postgres");
+        var pod = KubernetesHosting.From(settings, store, cluster, Environment.GetEnvironmentVariable);
         var maxDelay = StartupBackoff.MaxDelayFrom(settings);
         if (store.Type == StoreType.Postgres) await PrepareStoreAsync(store, maxDelay, ct);
 
@@ -40,7 +41,8 @@ public static partial class ControlPlaneHost
         builder.Services.AddSingleton<IMeshDefaults>(DefaultPolicies.Instance);
         builder.UseOrleans(silo =>
         {
-            silo.Configure<Orleans.Configuration.ClusterOptions>(o =>
+            // Orleans' Kubernetes hosting sets the cluster identity from its own variables; post-configuring keeps ours last.
+            silo.Services.PostConfigure<Orleans.Configuration.ClusterOptions>(o =>
             {
                 o.ClusterId = cluster.ClusterId;
                 o.ServiceId = cluster.ServiceId;
@@ -52,7 +54,16 @@ public static partial class ControlPlaneHost
                     o.Invariant = "Npgsql";
                     o.ConnectionString = store.PostgresConnectionString;
                 });
-                silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort);
+                if (pod is null)
+                {
+                    silo.ConfigureEndpoints(IPAddress.Parse(cluster.AdvertisedAddress), cluster.SiloPort, cluster.GatewayPort);
+                }
+                else
+                {
+                    // The pod's IP can change across restarts, so the silo listens on every address and advertises the current one.
+                    silo.ConfigureEndpoints(pod.PodIp, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
+                    silo.UseKubernetesHosting();
+                }
                 // Orleans' defaults (a probe every 5 s, dead after 3 misses) leave a killed silo's grains unreachable for 15 s
                 // or more; proxies must hold the latest config within 5 s of a silo's death (issue 13), so a silo that does
                 // not answer is declared dead after about 3 s. A starved host may then see false suspicions: raise these.
@@ -63,7 +74,7 @@ public static partial class ControlPlaneHost
                 });
                 // Behind a port forward (NAT, a relay) gateways reach the advertised port while the silo listens on another.
                 if (settings.GetInt("KUMA_CLUSTER_GATEWAY_LISTEN_PORT", 0) is > 0 and var listen)
-                    silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.GatewayListeningEndpoint = new IPEndPoint(IPAddress.Parse(cluster.AdvertisedAddress), listen));
+                    silo.Configure<Orleans.Configuration.EndpointOptions>(o => o.GatewayListeningEndpoint = new IPEndPoint(pod is null ? IPAddress.Parse(cluster.AdvertisedAddress) : IPAddress.Any, listen));
             }
             else
             {
@@ -89,7 +100,7 @@ public static partial class ControlPlaneHost
             await app.StartAsync(starting.Token);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(StartupLogging.Category);
             await SeedWithRetryAsync(app.Services.GetRequiredService<IGrainFactory>(), settings, maxDelay, logger, starting.Token);
-            LogSiloActive(logger, role.ToString().ToLowerInvariant(), cluster.ClusterId, cluster.AdvertisedAddress, cluster.SiloPort, cluster.GatewayPort);
+            LogSiloActive(logger, role.ToString().ToLowerInvariant(), cluster.ClusterId, pod?.PodIp.ToString() ?? cluster.AdvertisedAddress, cluster.SiloPort, cluster.GatewayPort);
         }
         catch
         {

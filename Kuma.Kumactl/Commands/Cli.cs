@@ -44,6 +44,7 @@ public sealed class Cli(KumactlEnvironment env)
         root.Subcommands.Add(DeleteCommand.Build(this));
         root.Subcommands.Add(InspectCommands.Build(this));
         root.Subcommands.Add(GenerateCommands.Build(this));
+        root.Subcommands.Add(InstallCommands.Build(this));
         root.Subcommands.Add(CompletionCommand.Build(this));
         HelpExamples.Install(root);
         return root;
