@@ -2,6 +2,11 @@ using System.Collections;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Kuma.Policies;
+using Kuma.Policies.MeshHttpRoute;
+using Kuma.Policies.MeshLoadBalancingStrategy;
+using Kuma.Policies.MeshPassthrough;
+using Kuma.Policies.MeshTls;
+using Kuma.Policies.MeshTrafficPermission;
 using Kuma.Validation;
 
 namespace Kuma.Kumactl.Install;
@@ -16,11 +21,34 @@ public static class SpecSchema
     /// <summary>
     /// Fields whose validators take only a fixed set of values. The sets are the validators' own constants, so a kind
     /// added there is added here.
+    /// Only fields the validators check wherever they appear are listed: an enum the validator does not enforce
+    /// everywhere would refuse what the API takes.
     /// </summary>
     private static readonly Dictionary<(Type Owner, string Property), IReadOnlyList<string>> FixedSets = new()
     {
         [(typeof(TargetRef), "kind")] = TargetRefKinds.All,
+        [(typeof(HttpRouteMatch), "method")] = MeshHttpRoutePolicy.Methods,
+        [(typeof(HttpPathMatch), "type")] = MeshHttpRoutePolicy.PathMatchTypes,
+        [(typeof(HttpQueryParamMatch), "type")] = MeshHttpRoutePolicy.QueryParamMatchTypes,
+        [(typeof(HttpHeaderMatch), "type")] = MeshHttpRoutePolicy.HeaderMatchTypes,
+        [(typeof(HttpRouteFilter), "type")] = MeshHttpRoutePolicy.FilterTypes,
+        [(typeof(MeshTrafficPermissionConf), "action")] = MeshTrafficPermissionPolicy.Actions,
+        [(typeof(LoadBalancer), "type")] = MeshLoadBalancingStrategyPolicy.LoadBalancerTypes,
+        [(typeof(PassthroughMatch), "protocol")] = MeshPassthroughPolicy.Protocols,
+        [(typeof(MeshTlsConf), "mode")] = MeshTlsPolicy.Modes,
+        [(typeof(MeshTlsConf), "tlsCiphers")] = MeshTlsPolicy.Ciphers,
+        [(typeof(TlsVersionRange), "min")] = MeshTlsPolicy.Versions,
+        [(typeof(TlsVersionRange), "max")] = MeshTlsPolicy.Versions,
     };
+
+    /// <summary>Fields the validators require wherever their object appears ("must be defined").</summary>
+    private static readonly HashSet<(Type Owner, string Property)> RequiredFields =
+    [
+        (typeof(HttpPathMatch), "type"),
+        (typeof(HttpQueryParamMatch), "type"),
+        (typeof(HttpRouteFilter), "type"),
+        (typeof(MeshTrafficPermissionConf), "action"),
+    ];
 
     public static JsonObject For(Type type) => Build(type, []);
 
@@ -40,16 +68,24 @@ public static class SpecSchema
         // Structural schemas cannot recurse; a type inside itself is left open below its first level.
         if (!enclosing.Add(type)) return new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true };
         var properties = new JsonObject();
+        var required = new JsonArray();
         foreach (var property in SpecBinder.Options.GetTypeInfo(type).Properties)
         {
             var schema = Build(property.PropertyType, enclosing);
             var owner = property.AttributeProvider is System.Reflection.MemberInfo member ? member.DeclaringType : null;
             if (owner is not null && FixedSets.TryGetValue((owner, property.Name), out var values))
-                schema["enum"] = new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
+            {
+                // A list of such values (tlsCiphers) takes the set on its items.
+                var target = schema["items"] as JsonObject ?? schema;
+                target["enum"] = new JsonArray([.. values.Select(v => JsonValue.Create(v))]);
+            }
+            if (owner is not null && RequiredFields.Contains((owner, property.Name))) required.Add(property.Name);
             properties[property.Name] = schema;
         }
         enclosing.Remove(type);
-        return new JsonObject { ["type"] = "object", ["properties"] = properties };
+        var objectSchema = new JsonObject { ["type"] = "object", ["properties"] = properties };
+        if (required.Count > 0) objectSchema["required"] = required;
+        return objectSchema;
     }
 
     private static JsonObject Integer((string Format, long? Minimum, long? Maximum) range)

@@ -53,6 +53,14 @@ public sealed class SchemaValidatorAgreementTests
             "spec.to[0].default.idleTimeout: Number where the schema has string",
             "spec.to[0].default.extra: unknown field (the API server would drop it)",
         ], StructuralSchema.Check(spec, schema, "spec"));
+
+        var route = SpecSchemaOf(PolicyTypes.Catalog.FindByName("MeshHTTPRoute")!);
+        var routeSpec = JsonNode.Parse("""{"to":[{"targetRef":{"kind":"MeshService","name":"b"},"rules":[{"matches":[{"path":{"value":"/"},"method":"FETCH"}]}]}]}""");
+        Assert.Equal(
+        [
+            "spec.to[0].rules[0].matches[0].path.type: required",
+            """spec.to[0].rules[0].matches[0].method: "FETCH" is not one of ["CONNECT","DELETE","GET","HEAD","OPTIONS","PATCH","POST","PUT","TRACE"]""",
+        ], StructuralSchema.Check(routeSpec, route, "spec"));
     }
 
     private static JsonObject SpecSchemaOf(ResourceDescriptor descriptor) =>
