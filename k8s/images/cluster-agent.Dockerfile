@@ -1,4 +1,5 @@
-# The cluster agent image, kuma-orleans/cluster-agent:0.1.0. Build from the repository root:
+# The cluster agent image, kuma-orleans/cluster-agent:0.1.0 (it needs no Envoy protos, so no Node.js). Build from the
+# repository root:
 #   docker build -f k8s/images/cluster-agent.Dockerfile -t kuma-orleans/cluster-agent:0.1.0 .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src

@@ -2,6 +2,8 @@
 # argument picks the process (see control-plane-entrypoint.sh). Build from the repository root:
 #   docker build -f k8s/images/control-plane.Dockerfile -t kuma-orleans/control-plane:0.1.0 .
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# Kuma.Envoy's build installs the pinned Envoy API protos with npm (see node/).
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN dotnet publish Kuma.Silo/Kuma.Silo.csproj -c Release -o /out/silo \
