@@ -62,7 +62,9 @@ public static partial class ControlPlaneHost
                 {
                     // The pod's IP can change across restarts, so the silo listens on every address and advertises the current one.
                     silo.ConfigureEndpoints(pod.PodIp, cluster.SiloPort, cluster.GatewayPort, listenOnAnyHostAddress: true);
-                    silo.UseKubernetesHosting();
+                    // A silo declared dead stops itself once it hears so; one that is hung never hears it, and its pod would
+                    // stay. Deleting it lets the Deployment start a fresh one.
+                    silo.UseKubernetesHosting(o => o.Configure(h => h.DeleteDefunctSiloPods = true));
                 }
                 // Orleans' defaults (a probe every 5 s, dead after 3 misses) leave a killed silo's grains unreachable for 15 s
                 // or more; proxies must hold the latest config within 5 s of a silo's death (issue 13), so a silo that does
