@@ -56,7 +56,8 @@ internal static class AgentApi
     public static async Task<HttpClient> TenantAsync(ControlPlane cp, string tenant)
     {
         var client = cp.NewClient(await cp.CreateTenantAsync(tenant));
-        await Eventually.HoldsAsync(async () => (await client.GetAsync("/meshes/default")).IsSuccessStatusCode, Deadline, $"tenant {tenant} has its default mesh");
+        var mesh = await client.PutAsync("/meshes/default", ControlPlane.Json("""{"type":"Mesh","name":"default"}"""));
+        Assert.True(mesh.IsSuccessStatusCode, await mesh.Content.ReadAsStringAsync());
         return client;
     }
 }
