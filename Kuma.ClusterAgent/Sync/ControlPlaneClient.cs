@@ -27,22 +27,34 @@ internal sealed partial class ControlPlaneClient(HttpClient http, TimeProvider t
     public async Task<List<StoredDataplane>> ListDataplanesAsync(CancellationToken ct)
     {
         var result = new List<StoredDataplane>();
-        string? next = $"/dataplanes?size={PageSize.ToString(CultureInfo.InvariantCulture)}";
+        foreach (var resource in await ListAsync("dataplanes", ct))
+        {
+            var spec = resource.DeepClone().AsObject();
+            foreach (var meta in new[] { "type", "mesh", "name", "labels", "creationTime", "modificationTime", "kri" }) spec.Remove(meta);
+            result.Add(new StoredDataplane((string)resource["mesh"]!, (string)resource["name"]!, spec.Deserialize<DataplaneSpec>(AgentJson.Options) ?? new DataplaneSpec(), LabelsOf(resource)));
+        }
+        return result;
+    }
+
+    /// <summary>Mesh, name and labels of every resource of a mesh-scoped type, all meshes.</summary>
+    public async Task<List<(string Mesh, string Name, Dictionary<string, string> Labels)>> ListKeysAsync(string plural, CancellationToken ct) =>
+        [.. (await ListAsync(plural, ct)).Select(r => ((string)r["mesh"]!, (string)r["name"]!, LabelsOf(r)))];
+
+    private async Task<List<JsonObject>> ListAsync(string plural, CancellationToken ct)
+    {
+        var result = new List<JsonObject>();
+        string? next = $"/{plural}?size={PageSize.ToString(CultureInfo.InvariantCulture)}";
         while (next is not null)
         {
             var page = await SendJsonAsync(HttpMethod.Get, next, null, ct) as JsonObject;
-            foreach (var item in page?["items"] as JsonArray ?? [])
-            {
-                if (item is not JsonObject resource) continue;
-                var labels = (resource["labels"] as JsonObject ?? []).ToDictionary(p => p.Key, p => (string?)p.Value ?? "", StringComparer.Ordinal);
-                var spec = resource.DeepClone().AsObject();
-                foreach (var meta in new[] { "type", "mesh", "name", "labels", "creationTime", "modificationTime", "kri" }) spec.Remove(meta);
-                result.Add(new StoredDataplane((string)resource["mesh"]!, (string)resource["name"]!, spec.Deserialize<DataplaneSpec>(AgentJson.Options) ?? new DataplaneSpec(), labels));
-            }
+            result.AddRange((page?["items"] as JsonArray ?? []).OfType<JsonObject>());
             next = (string?)page?["next"] is { Length: > 0 } url ? PathOf(url) : null;
         }
         return result;
     }
+
+    private static Dictionary<string, string> LabelsOf(JsonObject resource) =>
+        (resource["labels"] as JsonObject ?? []).ToDictionary(p => p.Key, p => (string?)p.Value ?? "", StringComparer.Ordinal);
 
     public async Task PutDataplaneAsync(PodDataplane dataplane, CancellationToken ct)
     {

@@ -25,12 +25,18 @@ internal sealed partial class PolicyReconciler(
 
     /// <summary>API resources this agent wrote and still stands behind, by (plural, mesh, name).</summary>
     private readonly HashSet<(string Plural, string Mesh, string Name)> _applied = [];
+    /// <summary>
+    /// The generation last judged per resource (by uid): the status written for it reaches the cache only through the
+    /// watch, and a pass running before then must not send the resource again.
+    /// </summary>
+    private readonly Dictionary<string, long> _judged = new(StringComparer.Ordinal);
     private int _passes;
 
     public int Passes => Volatile.Read(ref _passes);
 
     public async Task RunAsync(CancellationToken ct)
     {
+        await LoadAppliedAsync(ct);
         while (!ct.IsCancellationRequested)
         {
             var clean = true;
@@ -52,6 +58,36 @@ internal sealed partial class PolicyReconciler(
         }
     }
 
+    /// <summary>
+    /// What the API holds that this agent wrote (its owner label and zone): a resource deleted while the agent was away
+    /// is found missing on the first pass and its policy deleted then.
+    /// </summary>
+    private async Task LoadAppliedAsync(CancellationToken ct)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                foreach (var kind in caches.Keys)
+                {
+                    foreach (var (mesh, name, labels) in await api.ListKeysAsync(kind.Plural, ct))
+                    {
+                        if (labels.GetValueOrDefault(AgentLabels.ManagedBy) == AgentLabels.ClusterAgent && labels.GetValueOrDefault(AgentLabels.Zone) == zone)
+                            _applied.Add((kind.Plural, mesh, name));
+                    }
+                }
+                return;
+            }
+            catch (Exception e) when (e is ControlPlaneApiException or HttpRequestException)
+            {
+                LogLoadFailed(logger, e.Message, delay);
+                await Task.Delay(delay, time, ct);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(30).Ticks));
+            }
+        }
+    }
+
     private async Task<bool> ReconcileAsync(CancellationToken ct)
     {
         var clean = true;
@@ -64,14 +100,19 @@ internal sealed partial class PolicyReconciler(
                 var mesh = meta.Labels is { } labels && labels.TryGetValue(KumaAnnotations.Mesh, out var m) && m.Length > 0 ? m : PodConverter.DefaultMesh;
                 var name = $"{meta.Name}.{meta.NamespaceProperty}";
                 present.Add((kind.Plural, mesh, name));
-                if (JudgedGeneration(resource) == (meta.Generation ?? 0))
+                var generation = meta.Generation ?? 0;
+                if (JudgedGeneration(resource) == generation || _judged.GetValueOrDefault(meta.Uid ?? "", -1) == generation)
                 {
                     _applied.Add((kind.Plural, mesh, name));
                     continue;
                 }
-                clean &= await ApplyAsync(kind, resource, mesh, name, ct);
+                var judged = await ApplyAsync(kind, resource, mesh, name, ct);
+                if (judged && meta.Uid is { } uid) _judged[uid] = generation;
+                clean &= judged;
             }
         }
+        var live = caches.Values.SelectMany(c => c.Items).Select(r => r.Metadata.Uid ?? "").ToHashSet(StringComparer.Ordinal);
+        foreach (var uid in _judged.Keys.Where(u => !live.Contains(u)).ToList()) _judged.Remove(uid);
         foreach (var gone in _applied.Where(a => !present.Contains(a)).ToList())
         {
             try
@@ -159,6 +200,9 @@ internal sealed partial class PolicyReconciler(
         }
         return -1;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the API's policies failed ({Reason}); retrying in {Delay}")]
+    private static partial void LogLoadFailed(ILogger logger, string reason, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Plural} {Namespace}/{Name} was refused by the API: {Reason}")]
     private static partial void LogRejected(ILogger logger, string plural, string @namespace, string name, string reason);

@@ -84,6 +84,28 @@ public sealed class PolicySyncTests(MemoryControlPlaneFixture fixture) : IClassF
         Assert.Equal(["PUT /meshes/default/meshtrafficpermissions/allow.shop", "DELETE /meshes/default/meshtrafficpermissions/allow.shop"], agent.Writes);
     }
 
+    [Fact]
+    public async Task A_resource_deleted_while_the_agent_was_away_is_deleted_when_it_comes_back()
+    {
+        var tenant = await AgentApi.TenantAsync(fixture.ControlPlane, "k8s-policy-away");
+        var token = await fixture.ControlPlane.IssueTokenAsync("k8s-policy-away");
+        await using var kube = await FakeKubernetesApi.StartAsync(AgentHarness.PolicyResourceTypes);
+        var store = kube.Store;
+        store.Apply(KubeResourceType.Namespaces, Namespace("shop"));
+        store.Apply(TrafficPermissions, Policy("MeshTrafficPermission", "shop", "allow", AllowAll()));
+        store.Apply(TrafficPermissions, Policy("MeshTrafficPermission", "shop", "keep", AllowAll()));
+        var first = AgentHarness.Start(fixture.ControlPlane, kube, token, Zone);
+        await WaitForConditionAsync(store, "allow", """{"type":"Accepted","status":"True","reason":"Applied","message":"","observedGeneration":1}""");
+        await WaitForConditionAsync(store, "keep", """{"type":"Accepted","status":"True","reason":"Applied","message":"","observedGeneration":1}""");
+        await first.DisposeAsync();
+
+        store.Delete(TrafficPermissions, "shop", "allow");
+        await using var second = AgentHarness.Start(fixture.ControlPlane, kube, token, Zone);
+        await Eventually.HoldsAsync(async () => await AgentApi.GetAsync(tenant, "/meshes/default/meshtrafficpermissions/allow.shop") is null, AgentApi.Deadline, "the policy left the API");
+        Assert.NotNull(await AgentApi.GetAsync(tenant, "/meshes/default/meshtrafficpermissions/keep.shop"));
+        Assert.Equal(["DELETE /meshes/default/meshtrafficpermissions/allow.shop"], second.Writes);
+    }
+
     /// <summary>Waits until the resource's only condition is <paramref name="expected"/> (its transition time aside).</summary>
     private static async Task WaitForConditionAsync(KubeObjectStore store, string name, string expected)
     {
