@@ -89,7 +89,13 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
     {
         long? from = long.TryParse(context.Request.Query["resourceVersion"].ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var rv) ? rv : null;
         var bookmarks = context.Request.Query["allowWatchBookmarks"].ToString() is "true" or "1";
-        var (first, live) = store.OpenWatch(target.Type, target.Namespace, from, bookmarks);
+        await store.WatchGate.WaitAsync(context.RequestAborted);
+        var (first, live, expired) = store.OpenWatch(target.Type, target.Namespace, from, bookmarks);
+        if (expired && store.ExpireWithHttpStatus)
+        {
+            await JsonAsync(context, 410, KubeObjectStore.ExpiredStatus(from ?? 0));
+            return;
+        }
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";
         var ct = context.RequestAborted;

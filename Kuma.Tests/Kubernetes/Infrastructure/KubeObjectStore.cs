@@ -18,6 +18,7 @@ public sealed class KubeObjectStore
     private readonly Dictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly List<string> _watchResourceVersions = [];
     private long _revision = 100;
+    private TaskCompletionSource? _suspended;
     private long _compactedThrough;
 
     public KubeObjectStore(IEnumerable<KubeResourceType> types) => _types = types.ToDictionary(t => t.Plural, StringComparer.Ordinal);
@@ -29,6 +30,12 @@ public sealed class KubeObjectStore
     public KubeResourceType? TypeOf(string plural) => _types.GetValueOrDefault(plural);
 
     public long Revision { get { lock (_gate) return _revision; } }
+
+    /// <summary>
+    /// How a watch from compacted history is refused: by default as the API server does for a watch already under way
+    /// (200 and an ERROR event with Status 410); set, as it does when refusing the request itself (HTTP 410 Gone).
+    /// </summary>
+    public bool ExpireWithHttpStatus { get; set; }
 
     /// <summary>Creates or replaces an object (kind, name and namespace from its own JSON); bumps generation on a spec change.</summary>
     public JsonObject Apply(KubeResourceType type, JsonObject obj)
@@ -101,22 +108,22 @@ public sealed class KubeObjectStore
     /// Opens a watch from <paramref name="fromRevision"/>: the lines to send first (replayed history, or one 410 ERROR
     /// when that history was compacted) and the channel later events arrive on.
     /// </summary>
-    public (List<string> First, ChannelReader<string>? Live) OpenWatch(KubeResourceType type, string? ns, long? fromRevision, bool bookmarks)
+    public (List<string> First, ChannelReader<string>? Live, bool Expired) OpenWatch(KubeResourceType type, string? ns, long? fromRevision, bool bookmarks)
     {
         lock (_gate)
         {
             Count("watch " + type.Plural);
             _watchResourceVersions.Add($"{type.Plural}@{fromRevision?.ToString(CultureInfo.InvariantCulture) ?? "-"}");
             var start = fromRevision ?? _revision;
-            if (start < _compactedThrough) return ([ExpiredLine(start)], null);
+            if (start < _compactedThrough) return ([ExpiredLine(start)], null, true);
             var first = _history.Where(e => e.Revision > start && e.Plural == type.Plural && (ns is null || e.Namespace == ns)).Select(Line).ToList();
             var watch = new Watch(type.Plural, ns, bookmarks, Channel.CreateUnbounded<string>());
             _watches.Add(watch);
-            return (first, watch.Lines.Reader);
+            return (first, watch.Lines.Reader, false);
         }
     }
 
-    /// <summary>Forgets history up to now and ends every open watch with 410 Gone: clients must list again.</summary>
+    /// <summary>Forgets history up to now and ends every open watch with a 410 ERROR event: clients must list again.</summary>
     public void Compact()
     {
         lock (_gate)
@@ -151,6 +158,35 @@ public sealed class KubeObjectStore
             }
             return _revision;
         }
+    }
+
+    /// <summary>
+    /// Ends every open watch and holds new watch requests until <see cref="ResumeWatches"/>: what a client sees while
+    /// it is cut off from the server, during which the test may change and compact.
+    /// </summary>
+    public void SuspendWatches()
+    {
+        lock (_gate)
+        {
+            _suspended ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (var watch in _watches) watch.Lines.Writer.TryComplete();
+            _watches.Clear();
+        }
+    }
+
+    public void ResumeWatches()
+    {
+        lock (_gate)
+        {
+            _suspended?.TrySetResult();
+            _suspended = null;
+        }
+    }
+
+    /// <summary>Completes when watch requests may be answered.</summary>
+    public Task WatchGate
+    {
+        get { lock (_gate) return _suspended?.Task ?? Task.CompletedTask; }
     }
 
     /// <summary>Ends every open watch cleanly, as the server does when a watch's timeout passes.</summary>
@@ -199,18 +235,16 @@ public sealed class KubeObjectStore
 
     private static string Line(KubeEvent e) => new JsonObject { ["type"] = e.Type, ["object"] = e.Object.DeepClone() }.ToJsonString();
 
-    private static string ExpiredLine(long revision) => new JsonObject
+    private static string ExpiredLine(long revision) => new JsonObject { ["type"] = "ERROR", ["object"] = ExpiredStatus(revision) }.ToJsonString();
+
+    public static JsonObject ExpiredStatus(long revision) => new()
     {
-        ["type"] = "ERROR",
-        ["object"] = new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
-            ["status"] = "Failure",
-            ["message"] = $"too old resource version: {revision.ToString(CultureInfo.InvariantCulture)}",
-            ["reason"] = "Expired",
-            ["code"] = 410,
-        },
-    }.ToJsonString();
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Failure",
+        ["message"] = $"too old resource version: {revision.ToString(CultureInfo.InvariantCulture)}",
+        ["reason"] = "Expired",
+        ["code"] = 410,
+    };
 }

@@ -89,25 +89,45 @@ public sealed class DataplaneSyncTests(MemoryControlPlaneFixture fixture) : ICla
         await AgentApi.WaitForNetworkingAsync(tenant, [], "no Dataplane once the pod is gone");
     }
 
-    [Fact]
-    public async Task A_410_gone_forces_a_relist_and_the_end_state_is_right()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_410_gone_forces_a_relist_and_the_end_state_is_right(bool asHttpStatus)
     {
-        var tenant = await AgentApi.TenantAsync(Cp, "k8s-sync-gone");
+        var tenant = await AgentApi.TenantAsync(Cp, $"k8s-sync-gone-{(asHttpStatus ? "http" : "event")}");
         await using var kube = await FakeKubernetesApi.StartAsync(AgentHarness.PolicyResourceTypes);
         var store = kube.Store;
+        store.ExpireWithHttpStatus = asHttpStatus;
         store.Apply(KubeResourceType.Namespaces, Namespace("shop"));
         store.Apply(KubeResourceType.Services, Service("shop", "web", new() { ["app"] = "web" }, (80, 8080, "http")));
         store.Apply(KubeResourceType.Pods, Pod("shop", "web-1", "10.0.0.1", WebLabels, [8080]));
-        await using var agent = AgentHarness.Start(Cp, kube, await Cp.IssueTokenAsync("k8s-sync-gone"), Zone);
+        await using var agent = AgentHarness.Start(Cp, kube, await Cp.IssueTokenAsync($"k8s-sync-gone-{(asHttpStatus ? "http" : "event")}"), Zone);
         await AgentApi.WaitForNetworkingAsync(tenant, new() { ["web-1.shop"] = WebNetworking("10.0.0.1", "v1", (8080, 80, "http", true)) }, "the first pod's Dataplane");
         Assert.Equal(1, store.Calls("list pods"));
 
-        store.Compact();
-        store.Delete(KubeResourceType.Pods, "shop", "web-1");
-        store.Apply(KubeResourceType.Pods, Pod("shop", "web-2", "10.0.0.2", WebLabels, [8080]));
+        var watchedFrom = agent.Agent.ResourceVersions["/api/v1/pods"]();
+        if (asHttpStatus)
+        {
+            // Cut off while the cluster changes and its history is compacted: the agent's next watch, from where it
+            // was, is refused with HTTP 410, and only a new list shows it the changes.
+            store.SuspendWatches();
+            store.Delete(KubeResourceType.Pods, "shop", "web-1");
+            store.Apply(KubeResourceType.Pods, Pod("shop", "web-2", "10.0.0.2", WebLabels, [8080]));
+            store.Compact();
+            store.ResumeWatches();
+        }
+        else
+        {
+            // The open watch ends with a 410 ERROR event; whether the changes come in the new list or the new watch,
+            // the end state must be right.
+            store.Compact();
+            store.Delete(KubeResourceType.Pods, "shop", "web-1");
+            store.Apply(KubeResourceType.Pods, Pod("shop", "web-2", "10.0.0.2", WebLabels, [8080]));
+        }
 
         await AgentApi.WaitForNetworkingAsync(tenant, new() { ["web-2.shop"] = WebNetworking("10.0.0.2", "v1", (8080, 80, "http", true)) }, "the state after the relist");
         Assert.True(store.Calls("list pods") >= 2, $"pods listed {store.Calls("list pods")} times");
+        if (asHttpStatus) Assert.Equal(2, store.WatchRequests().Count(w => w == $"pods@{watchedFrom}"));
     }
 
     [Fact]
