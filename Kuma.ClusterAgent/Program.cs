@@ -13,6 +13,20 @@ catch (AgentOptionsException e)
     return 2;
 }
 
-var app = AgentHost.Build(args, options, k8s.KubernetesClientConfiguration.InClusterConfig());
+k8s.KubernetesClientConfiguration kubeConfig;
+try
+{
+    // In a Pod: its service account. Elsewhere (trying it out from a workstation): the current kubeconfig context.
+    kubeConfig = k8s.KubernetesClientConfiguration.IsInCluster()
+        ? k8s.KubernetesClientConfiguration.InClusterConfig()
+        : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile();
+}
+catch (k8s.Exceptions.KubeConfigException e)
+{
+    Console.Error.WriteLine($"kuma-cluster-agent: no Kubernetes API to talk to: {e.Message}");
+    return 2;
+}
+
+var app = AgentHost.Build(args, options, kubeConfig);
 await app.RunAsync();
 return 0;
