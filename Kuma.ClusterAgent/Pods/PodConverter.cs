@@ -102,9 +102,7 @@ internal static class PodConverter
         if (annotations.String(KumaAnnotations.ReachableBackends) is not { } yaml) return null;
         try
         {
-            var backends = YamlToJson.Convert(yaml).Deserialize<ReachableBackends>(CamelCase) ?? new ReachableBackends();
-            backends.Refs ??= null;
-            return backends;
+            return YamlToJson.Convert(yaml).Deserialize<ReachableBackends>(CamelCase) ?? new ReachableBackends();
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or YamlDotNet.Core.YamlException)
         {

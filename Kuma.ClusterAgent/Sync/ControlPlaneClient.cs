@@ -133,9 +133,10 @@ internal sealed partial class ControlPlaneClient(HttpClient http, TimeProvider t
             {
                 response = await http.SendAsync(request, ct);
                 if (response.IsSuccessStatusCode) return response;
-                var error = ControlPlaneApiException.From((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct));
+                var status = response.StatusCode;
+                var error = ControlPlaneApiException.From((int)status, await response.Content.ReadAsStringAsync(ct));
                 response.Dispose();
-                if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt == Attempts) throw error;
+                if (status != HttpStatusCode.ServiceUnavailable || attempt == Attempts) throw error;
                 LogRetrying(logger, method.Method, path, error.Message, delay);
             }
             catch (HttpRequestException e) when (attempt < Attempts)
