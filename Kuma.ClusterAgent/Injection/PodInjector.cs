@@ -39,10 +39,12 @@ internal sealed partial class PodInjector(InjectionOptions options, INamespaceLo
             return InjectionResult.Skip("neither the pod nor its namespace enables injection");
 
         var mesh = MeshOf(labels, annotations, nsLabels, nsAnnotations);
-        if (!dryRun) await secrets.EnsureAsync(@namespace, mesh, cancellationToken);
-        return proxyless == true
+        var result = proxyless == true
             ? Proxyless(pod, annotations, labels, containers, mesh)
             : Sidecar(pod, annotations, labels, containers, initContainers, mesh);
+        // Only once the pod is known to be injectable: a refused pod leaves nothing behind, nor does a dry run.
+        if (!dryRun) await secrets.EnsureAsync(@namespace, mesh, cancellationToken);
+        return result;
     }
 
     private InjectionResult Sidecar(JsonObject pod, Dictionary<string, string> annotations, Dictionary<string, string> labels,
