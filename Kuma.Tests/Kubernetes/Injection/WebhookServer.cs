@@ -64,7 +64,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<WebhookServer> StartAsync(InjectionOptions options)
+    public static async Task<WebhookServer> StartAsync(InjectionOptions options, IDataplaneTokenIssuer? issuer = null)
     {
         var namespaces = new FakeNamespaces();
         var tokens = new FakeTokenIssuer();
@@ -73,7 +73,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<INamespaceLookup>(namespaces);
-        builder.Services.AddSingleton<IDataplaneTokenIssuer>(tokens);
+        builder.Services.AddSingleton(issuer ?? tokens);
         builder.Services.AddSingleton<IInjectionCluster>(cluster);
         builder.Services.AddInjection(options, certificate);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate.Serving)));
