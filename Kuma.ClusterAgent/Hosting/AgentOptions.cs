@@ -1,4 +1,5 @@
 using System.Globalization;
+using Kuma.ClusterAgent.Injection;
 
 namespace Kuma.ClusterAgent.Hosting;
 
@@ -13,6 +14,10 @@ internal sealed record AgentOptions
     public const string CaFileVariable = "KUMA_AGENT_CA_FILE";
     public const string WebhookPortVariable = "KUMA_AGENT_WEBHOOK_PORT";
     public const string NamespaceVariable = "KUMA_AGENT_NAMESPACE";
+    public const string WebhookCertFileVariable = "KUMA_AGENT_WEBHOOK_CERT_FILE";
+    public const string WebhookKeyFileVariable = "KUMA_AGENT_WEBHOOK_KEY_FILE";
+    public const string SidecarImageVariable = "KUMA_AGENT_SIDECAR_IMAGE";
+    public const string InitImageVariable = "KUMA_AGENT_INIT_IMAGE";
 
     public required Uri ControlPlaneUrl { get; init; }
     public required string Token { get; init; }
@@ -21,6 +26,11 @@ internal sealed record AgentOptions
     public string? CaFile { get; init; }
     public int WebhookPort { get; init; } = 5443;
     public string Namespace { get; init; } = "kuma-system";
+    /// <summary>The webhook's serving certificate and key (PEM, e.g. from cert-manager); both null: the agent makes its own.</summary>
+    public string? WebhookCertFile { get; init; }
+    public string? WebhookKeyFile { get; init; }
+    public string? SidecarImage { get; init; }
+    public string? InitImage { get; init; }
 
     /// <summary>Reads every variable and reports every problem at once.</summary>
     public static AgentOptions From(Func<string, string?> env)
@@ -38,6 +48,12 @@ internal sealed record AgentOptions
         if (env(WebhookPortVariable) is { Length: > 0 } portText
             && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
             problems.Add($"{WebhookPortVariable}: \"{portText}\" is not a port number (1-65535)");
+        var certFile = NonEmpty(env(WebhookCertFileVariable));
+        var keyFile = NonEmpty(env(WebhookKeyFileVariable));
+        if ((certFile is null) != (keyFile is null))
+            problems.Add($"{WebhookCertFileVariable} and {WebhookKeyFileVariable} go together: set both or neither");
+        foreach (var file in new[] { (WebhookCertFileVariable, certFile), (WebhookKeyFileVariable, keyFile) })
+            if (file.Item2 is not null && !File.Exists(file.Item2)) problems.Add($"{file.Item1}: file {file.Item2} does not exist");
         if (problems.Count > 0) throw new AgentOptionsException(problems);
         return new AgentOptions
         {
@@ -48,8 +64,34 @@ internal sealed record AgentOptions
             CaFile = caFile,
             WebhookPort = port,
             Namespace = env(NamespaceVariable) is { Length: > 0 } ns ? ns : "kuma-system",
+            WebhookCertFile = certFile,
+            WebhookKeyFile = keyFile,
+            SidecarImage = NonEmpty(env(SidecarImageVariable)),
+            InitImage = NonEmpty(env(InitImageVariable)),
         };
     }
+
+    /// <summary>What the admission webhook needs of these settings; every other injection setting keeps Kuma's default.</summary>
+    public InjectionOptions ToInjection()
+    {
+        var injection = new InjectionOptions
+        {
+            DpServerUrl = DpServerUrl,
+            Zone = Zone,
+            ControlPlaneCaPem = CaFile is null ? null : File.ReadAllText(CaFile),
+            WebhookPort = WebhookPort,
+            AgentNamespace = Namespace,
+            WebhookCertFile = WebhookCertFile,
+            WebhookKeyFile = WebhookKeyFile,
+        };
+        return injection with
+        {
+            SidecarImage = SidecarImage ?? injection.SidecarImage,
+            InitImage = InitImage ?? injection.InitImage,
+        };
+    }
+
+    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static Uri? AbsoluteUrl(Func<string, string?> env, string variable, List<string> problems)
     {

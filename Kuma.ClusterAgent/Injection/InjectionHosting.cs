@@ -11,10 +11,6 @@ namespace Kuma.ClusterAgent.Injection;
 /// </summary>
 public static class InjectionHosting
 {
-    /// <summary>Registers the webhook with options read from the agent's environment (<see cref="Environment.GetEnvironmentVariable(string)"/>).</summary>
-    public static IServiceCollection AddInjection(this IServiceCollection services) =>
-        services.AddInjection(InjectionOptions.FromEnvironment(Environment.GetEnvironmentVariable));
-
     internal static IServiceCollection AddInjection(this IServiceCollection services, InjectionOptions options, WebhookCertificate? certificate = null)
     {
         services.AddSingleton(options);

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Kuma.ClusterAgent.Injection;
 
 /// <summary>Probe timings of the injected kuma-sidecar container (Kuma's injector config names).</summary>
@@ -55,45 +53,8 @@ internal sealed record InjectionOptions
     /// <summary>Upper bound of an AdmissionReview body; the API server's own request limit is larger, pods are far smaller.</summary>
     public int MaxReviewBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary>How long an issued dataplane token is asked to live (the Secret is not renewed: see the report).</summary>
+    /// <summary>How long an issued dataplane token is asked to live (the Secret is not renewed; delete it to have the next pod re-issue it).</summary>
     public TimeSpan TokenValidity { get; init; } = TimeSpan.FromDays(365);
 
     public string ServiceDnsName => $"{ServiceName}.{AgentNamespace}.svc";
-
-    /// <summary>Reads the agent's environment (names of the shared agent contract); throws with the variable's name when one is missing or bad.</summary>
-    public static InjectionOptions FromEnvironment(Func<string, string?> env)
-    {
-        var dpServer = Required(env, "KUMA_AGENT_DP_SERVER_URL");
-        if (!Uri.TryCreate(dpServer, UriKind.Absolute, out var dpServerUrl) || (dpServerUrl.Scheme != "https" && dpServerUrl.Scheme != "http"))
-            throw new InvalidOperationException($"KUMA_AGENT_DP_SERVER_URL must be an absolute http(s) URL, got '{dpServer}'");
-        var caFile = env("KUMA_AGENT_CA_FILE");
-        var port = env("KUMA_AGENT_WEBHOOK_PORT");
-        var options = new InjectionOptions
-        {
-            DpServerUrl = dpServerUrl,
-            Zone = Required(env, "KUMA_AGENT_ZONE"),
-            ControlPlaneCaPem = string.IsNullOrEmpty(caFile) ? null : File.ReadAllText(caFile),
-            WebhookPort = string.IsNullOrEmpty(port) ? DefaultWebhookPort : ParsePort(port),
-            AgentNamespace = NonEmpty(env("KUMA_AGENT_NAMESPACE")) ?? "kuma-system",
-            WebhookCertFile = NonEmpty(env("KUMA_AGENT_WEBHOOK_CERT_FILE")),
-            WebhookKeyFile = NonEmpty(env("KUMA_AGENT_WEBHOOK_KEY_FILE")),
-        };
-        if ((options.WebhookCertFile is null) != (options.WebhookKeyFile is null))
-            throw new InvalidOperationException("KUMA_AGENT_WEBHOOK_CERT_FILE and KUMA_AGENT_WEBHOOK_KEY_FILE go together: set both or neither");
-        return options with
-        {
-            SidecarImage = NonEmpty(env("KUMA_AGENT_SIDECAR_IMAGE")) ?? options.SidecarImage,
-            InitImage = NonEmpty(env("KUMA_AGENT_INIT_IMAGE")) ?? options.InitImage,
-        };
-    }
-
-    private static string Required(Func<string, string?> env, string name) =>
-        NonEmpty(env(name)) ?? throw new InvalidOperationException($"{name} is required");
-
-    private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
-
-    private static int ParsePort(string value) =>
-        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
-            ? port
-            : throw new InvalidOperationException($"KUMA_AGENT_WEBHOOK_PORT must be a port number, got '{value}'");
 }

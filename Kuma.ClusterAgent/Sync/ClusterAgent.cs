@@ -17,7 +17,7 @@ internal sealed class ClusterAgent
         var kube = new KubeRest(kubernetes);
         var watcherLogger = loggers.CreateLogger("Kuma.ClusterAgent.Sync.KubeWatcher");
         var podsChanged = new ChangeSignal();
-        var namespaces = new KubeCache<V1Namespace>(podsChanged);
+        var namespaces = Namespaces = new KubeCache<V1Namespace>(podsChanged);
         var pods = new KubeCache<V1Pod>(podsChanged);
         var services = new KubeCache<V1Service>(podsChanged);
         Watch(new KubeWatcher<V1Namespace>(kube, "/api/v1/namespaces", namespaces, time, watcherLogger));
@@ -38,6 +38,8 @@ internal sealed class ClusterAgent
         _loops.Add(Policies.RunAsync);
     }
 
+    /// <summary>The cluster's namespaces as last watched (the webhook reads a namespace's mesh from here).</summary>
+    public KubeCache<V1Namespace> Namespaces { get; }
     public DataplaneReconciler Dataplanes { get; }
     public PolicyReconciler Policies { get; }
     public IReadOnlyList<string> WatchedPaths => _watchedPaths;

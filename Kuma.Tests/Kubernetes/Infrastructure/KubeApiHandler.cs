@@ -40,6 +40,9 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
             case "PUT":
                 await ReplaceAsync(context, target);
                 break;
+            case "PATCH" when target.Name is not null && context.Request.ContentType?.StartsWith("application/json-patch+json", StringComparison.Ordinal) == true:
+                await JsonPatchAsync(context, target);
+                break;
             case "DELETE" when target.Name is not null:
                 if (store.Delete(target.Type, target.Namespace, target.Name)) await StatusAsync(context, 200, "", "deleted", "Success");
                 else await NotFoundAsync(context, target);
@@ -160,6 +163,31 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
         meta["name"] = target.Name;
         if (target.Namespace is not null) meta["namespace"] = target.Namespace;
         await JsonAsync(context, 200, store.Apply(target.Type, body));
+    }
+
+    /// <summary>RFC 6902 on a whole object (the webhook's caBundle registration patches its configuration this way).</summary>
+    private async Task JsonPatchAsync(HttpContext context, Target target)
+    {
+        if (store.Get(target.Type, target.Namespace, target.Name!) is not { } current)
+        {
+            await NotFoundAsync(context, target);
+            return;
+        }
+        JsonArray? operations = null;
+        try
+        {
+            operations = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonArray;
+        }
+        catch (JsonException)
+        {
+            // answered below
+        }
+        if (operations is null)
+        {
+            await StatusAsync(context, 400, "BadRequest", "the body is not a JSON patch");
+            return;
+        }
+        await JsonAsync(context, 200, store.Apply(target.Type, JsonPatchApplier.Apply(current, operations).AsObject()));
     }
 
     /// <summary>PUT replaces the status; PATCH (merge patch) sets the status fields it names.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Kuma.ClusterAgent.Hosting;
 using Kuma.ClusterAgent.Injection;
 
 namespace Kuma.Tests.Kubernetes.Injection;
@@ -10,14 +11,19 @@ public sealed class InjectionOptionsTests
 
     private static Dictionary<string, string> Minimal() => new()
     {
+        ["KUMA_AGENT_CONTROL_PLANE_URL"] = "https://cp.example.com:5682",
+        ["KUMA_AGENT_TOKEN"] = "agent-token",
         ["KUMA_AGENT_DP_SERVER_URL"] = "https://cp.example.com:5678",
         ["KUMA_AGENT_ZONE"] = "zone-east",
     };
 
+    /// <summary>The webhook's options as the agent's host derives them from its environment.</summary>
+    private static InjectionOptions FromEnvironment(Func<string, string?> env) => AgentOptions.From(env).ToInjection();
+
     [Fact]
     public void Minimal_environment_gives_kumas_defaults_and_the_agents_settings()
     {
-        var options = InjectionOptions.FromEnvironment(Env(Minimal()));
+        var options = FromEnvironment(Env(Minimal()));
         Assert.Equal(new Uri("https://cp.example.com:5678"), options.DpServerUrl);
         Assert.Equal("zone-east", options.Zone);
         Assert.Null(options.ControlPlaneCaPem);
@@ -40,7 +46,7 @@ public sealed class InjectionOptionsTests
             values["KUMA_AGENT_NAMESPACE"] = "kuma-agent";
             values["KUMA_AGENT_SIDECAR_IMAGE"] = "registry.example/kuma-dp:2.14.3";
             values["KUMA_AGENT_INIT_IMAGE"] = "registry.example/kuma-init:2.14.3";
-            var options = InjectionOptions.FromEnvironment(Env(values));
+            var options = FromEnvironment(Env(values));
             Assert.Equal(InjectionTestOptions.CaPem, options.ControlPlaneCaPem);
             Assert.Equal(8443, options.WebhookPort);
             Assert.Equal("kuma-cluster-agent.kuma-agent.svc", options.ServiceDnsName);
@@ -53,16 +59,16 @@ public sealed class InjectionOptionsTests
     }
 
     [Theory]
-    [InlineData("KUMA_AGENT_ZONE", "", "KUMA_AGENT_ZONE is required")]
-    [InlineData("KUMA_AGENT_DP_SERVER_URL", "", "KUMA_AGENT_DP_SERVER_URL is required")]
-    [InlineData("KUMA_AGENT_DP_SERVER_URL", "cp.example.com:5678", "KUMA_AGENT_DP_SERVER_URL must be an absolute http(s) URL, got 'cp.example.com:5678'")]
-    [InlineData("KUMA_AGENT_WEBHOOK_PORT", "70000", "KUMA_AGENT_WEBHOOK_PORT must be a port number, got '70000'")]
-    [InlineData("KUMA_AGENT_WEBHOOK_CERT_FILE", "/tls/tls.crt", "KUMA_AGENT_WEBHOOK_CERT_FILE and KUMA_AGENT_WEBHOOK_KEY_FILE go together: set both or neither")]
-    public void Bad_setting_names_its_variable(string name, string value, string message)
+    [InlineData("KUMA_AGENT_ZONE", "", "KUMA_AGENT_ZONE must be set (the name of this cluster's zone)")]
+    [InlineData("KUMA_AGENT_DP_SERVER_URL", "", "KUMA_AGENT_DP_SERVER_URL must be set")]
+    [InlineData("KUMA_AGENT_DP_SERVER_URL", "cp.example.com:5678", "KUMA_AGENT_DP_SERVER_URL: \"cp.example.com:5678\" is not an http(s) URL")]
+    [InlineData("KUMA_AGENT_WEBHOOK_PORT", "70000", "KUMA_AGENT_WEBHOOK_PORT: \"70000\" is not a port number (1-65535)")]
+    [InlineData("KUMA_AGENT_WEBHOOK_KEY_FILE", "/tls/tls.key", "KUMA_AGENT_WEBHOOK_CERT_FILE and KUMA_AGENT_WEBHOOK_KEY_FILE go together: set both or neither", "KUMA_AGENT_WEBHOOK_KEY_FILE: file /tls/tls.key does not exist")]
+    public void Bad_setting_names_its_variable(string name, string value, params string[] problems)
     {
         var values = Minimal();
         values[name] = value;
-        Assert.Equal(message, Assert.Throws<InvalidOperationException>(() => InjectionOptions.FromEnvironment(Env(values))).Message);
+        Assert.Equal(problems, Assert.Throws<AgentOptionsException>(() => FromEnvironment(Env(values))).Problems);
     }
 
     [Fact]

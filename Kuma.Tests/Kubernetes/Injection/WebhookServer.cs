@@ -1,3 +1,4 @@
+using Kuma.Tests.Kubernetes.Infrastructure;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -39,29 +40,7 @@ internal sealed class WebhookServer : IAsyncDisposable
         Certificate = certificate;
         _host = options.ServiceDnsName;
         _port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()).Port;
-        var trusted = X509Certificate2.CreateFromPem(certificate.GeneratedCaPem!);
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (_, cancellationToken) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            },
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                {
-                    if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0 || certificate is null) return false;
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(trusted);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(new X509Certificate2(certificate));
-                },
-            },
-        };
-        _client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        _client = WebhookClient.Create(certificate.GeneratedCaPem!, _port);
     }
 
     public static async Task<WebhookServer> StartAsync(InjectionOptions options, IDataplaneTokenIssuer? issuer = null)
@@ -117,6 +96,40 @@ internal sealed class WebhookServer : IAsyncDisposable
         _client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// An HTTPS client that reaches a webhook on 127.0.0.1 by any name and trusts nothing but the given CA, as the API
+/// server trusts a webhook only through its caBundle.
+/// </summary>
+internal static class WebhookClient
+{
+    public static HttpClient Create(string caPem, int port)
+    {
+        var trusted = X509Certificate2.CreateFromPem(caPem);
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                {
+                    if ((errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0 || certificate is null) return false;
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(trusted);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return chain.Build(new X509Certificate2(certificate));
+                },
+            },
+        };
+        return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 
-namespace Kuma.Tests.Kubernetes.Injection;
+namespace Kuma.Tests.Kubernetes.Infrastructure;
 
 /// <summary>RFC 6902 add/replace/remove/test applied to a JSON document, as the API server applies a webhook's patch.</summary>
 internal static class JsonPatchApplier
