@@ -16,8 +16,8 @@ internal static class SidecarAnnotations
             [KumaAnnotations.TransparentProxying] = KumaAnnotations.Enabled,
             [KumaAnnotations.SidecarUid] = Text(options.SidecarUid),
             // The redirect ports are cluster-wide in Kuma too: a pod cannot move them.
-            [KumaAnnotations.OutboundPort] = Text(options.RedirectPortOutbound),
-            [KumaAnnotations.InboundPort] = Text(options.RedirectPortInbound),
+            [KumaAnnotations.OutboundRedirectPort] = Text(options.RedirectPortOutbound),
+            [KumaAnnotations.InboundRedirectPort] = Text(options.RedirectPortInbound),
         };
 
         var appProbeProxyPort = AnnotationValues.Port(pod, KumaAnnotations.ApplicationProbeProxyPort);

@@ -21,14 +21,14 @@ internal static class TransparentProxyArgs
         var ipFamily = annotations.GetValueOrDefault(KumaAnnotations.IpFamilyMode, DefaultIpFamilyMode);
         if (ipFamily != DefaultIpFamilyMode) args.Add($"--ip-family-mode={ipFamily}");
 
-        var outbound = AnnotationValues.Port(annotations, KumaAnnotations.OutboundPort) ?? DefaultOutboundPort;
+        var outbound = AnnotationValues.Port(annotations, KumaAnnotations.OutboundRedirectPort) ?? DefaultOutboundPort;
         if (outbound != DefaultOutboundPort) args.Add($"--redirect-outbound-port={outbound.ToString(CultureInfo.InvariantCulture)}");
         AddIfSet(args, "exclude-outbound-ports", annotations.GetValueOrDefault(KumaAnnotations.ExcludeOutboundPorts));
         AddIfSet(args, "exclude-outbound-ips", TrimmedList(annotations.GetValueOrDefault(KumaAnnotations.ExcludeOutboundIps)));
         if (annotations.GetValueOrDefault(KumaAnnotations.ExcludeOutboundPortsForUids) is { Length: > 0 } forUids)
             foreach (var entry in forUids.Split(';')) AddIfSet(args, "exclude-outbound-ports-for-uids", entry);
 
-        var inbound = AnnotationValues.Port(annotations, KumaAnnotations.InboundPort) ?? DefaultInboundPort;
+        var inbound = AnnotationValues.Port(annotations, KumaAnnotations.InboundRedirectPort) ?? DefaultInboundPort;
         if (inbound != DefaultInboundPort) args.Add($"--redirect-inbound-port={inbound.ToString(CultureInfo.InvariantCulture)}");
         AddIfSet(args, "exclude-inbound-ports", InboundExcludes(annotations));
         AddIfSet(args, "exclude-inbound-ips", TrimmedList(annotations.GetValueOrDefault(KumaAnnotations.ExcludeInboundIps)));

@@ -10,13 +10,9 @@ internal sealed class AnnotationValues(IDictionary<string, string>? annotations)
     public string? String(string key) => _values.TryGetValue(key, out var value) ? value : null;
 
     /// <summary>Null when absent; a value Kuma would refuse is a <see cref="PodConversionException"/>.</summary>
-    public bool? Enabled(string key) => String(key) switch
-    {
-        null => null,
-        "true" or "yes" or "enabled" => true,
-        "false" or "no" or "disabled" => false,
-        var other => throw new PodConversionException($"annotation \"{key}\" has wrong value \"{other}\""),
-    };
+    public bool? Enabled(string key) => String(key) is not { } value
+        ? null
+        : KumaAnnotations.ParseEnabled(value) ?? throw new PodConversionException($"annotation \"{key}\" has wrong value \"{value}\"");
 
     public uint? UInt32(string key)
     {

@@ -1,3 +1,4 @@
+using Kuma.ClusterAgent.Hosting;
 using k8s.Models;
 
 namespace Kuma.Tests.Kubernetes.Manifests;
@@ -5,15 +6,11 @@ namespace Kuma.Tests.Kubernetes.Manifests;
 /// <summary>k8s/cluster-agent against the agent's contract: its settings, its webhook's address, and what it may touch.</summary>
 public sealed class ClusterAgentManifestTests
 {
-    /// <summary>
-    /// The agent's settings as the helpers agreed them (issue 15's shared contract). After the merge this list should
-    /// come from the agent's options class instead.
-    /// </summary>
-    private static readonly HashSet<string> AgentSettings =
-    [
-        "KUMA_AGENT_CONTROL_PLANE_URL", "KUMA_AGENT_TOKEN", "KUMA_AGENT_TOKEN_FILE", "KUMA_AGENT_ZONE",
-        "KUMA_AGENT_DP_SERVER_URL", "KUMA_AGENT_CA_FILE", "KUMA_AGENT_WEBHOOK_PORT", "KUMA_AGENT_NAMESPACE",
-    ];
+    /// <summary>Every variable the agent reads: the constants of its options class.</summary>
+    private static readonly HashSet<string> AgentSettings = [.. typeof(AgentOptions)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.Name.EndsWith("Variable", StringComparison.Ordinal))
+        .Select(f => (string)f.GetRawConstantValue()!)];
 
     private static readonly Dictionary<string, string> DownwardApi = new()
     {
@@ -38,6 +35,11 @@ public sealed class ClusterAgentManifestTests
         Assert.Equal("kuma-orleans/cluster-agent:0.1.0", container.Image);
         foreach (var url in new[] { "KUMA_AGENT_CONTROL_PLANE_URL", "KUMA_AGENT_DP_SERVER_URL" })
             Assert.True(Uri.TryCreate(environment[url], UriKind.Absolute, out var uri) && uri.Scheme == "https", $"{url}: {environment[url]}");
+
+        // What the agent makes of that environment (the token as its Secret would hand it over).
+        environment["KUMA_AGENT_TOKEN"] = "a-tenant-token";
+        var options = AgentOptions.From(environment.GetValueOrDefault);
+        Assert.Equal((5443, "kuma-system", "kuma-cluster-agent.kuma-system.svc"), (options.WebhookPort, options.Namespace, options.ToInjection().ServiceDnsName));
     }
 
     [Fact]
@@ -48,6 +50,10 @@ public sealed class ClusterAgentManifestTests
         var container = deployment.Spec.Template.Spec.Containers.Single();
         var webhookPort = int.Parse(KubernetesManifests.Environment(container, objects, DownwardApi)["KUMA_AGENT_WEBHOOK_PORT"], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal(5443, webhookPort);
+        // The host serves its health endpoints on the webhook's HTTPS port (AgentHostTests calls them there).
+        Assert.Equal(("/readyz", "HTTPS", webhookPort, "/healthz", "HTTPS", webhookPort),
+            (container.ReadinessProbe.HttpGet.Path, container.ReadinessProbe.HttpGet.Scheme, KubernetesManifests.PortOf(container, container.ReadinessProbe.HttpGet.Port),
+             container.LivenessProbe.HttpGet.Path, container.LivenessProbe.HttpGet.Scheme, KubernetesManifests.PortOf(container, container.LivenessProbe.HttpGet.Port)));
 
         var service = KubernetesManifests.Single<V1Service>(objects, "kuma-cluster-agent");
         Assert.Equal(deployment.Spec.Selector.MatchLabels, service.Spec.Selector);
@@ -63,7 +69,7 @@ public sealed class ClusterAgentManifestTests
             var target = webhook.ClientConfig.Service;
             Assert.Equal(("kuma-cluster-agent", "kuma-system", "/inject", 443), (target.Name, target.NamespaceProperty, target.Path, target.Port));
             Assert.Equal(["v1"], webhook.AdmissionReviewVersions);
-            Assert.Equal(("None", "Fail"), (webhook.SideEffects, webhook.FailurePolicy));
+            Assert.Equal(("NoneOnDryRun", "Fail"), (webhook.SideEffects, webhook.FailurePolicy));
             var rule = webhook.Rules.Single();
             Assert.Equal(["|v1|CREATE|pods"], [string.Join('|', rule.ApiGroups.Concat(rule.ApiVersions).Concat(rule.Operations).Concat(rule.Resources))]);
             // The agent's own namespace is never sent, so the agent starts while its webhook is down.
