@@ -43,6 +43,14 @@ public sealed class ClusterAgentManifestTests
     }
 
     [Fact]
+    public void The_readme_names_every_variable_the_agent_reads()
+    {
+        var readme = File.ReadAllText(Path.Combine(Kuma.Tests.Infrastructure.NodeProcess.RepositoryRoot(), "README.md"));
+        Assert.Equal([], AgentSettings.Where(name => !readme.Contains($"`{name}`", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Assert.Equal(12, AgentSettings.Count);
+    }
+
+    [Fact]
     public async Task Every_webhook_calls_the_agents_service_on_inject_and_reaches_its_webhook_port()
     {
         var objects = await KubernetesManifests.BuildAsync("cluster-agent");
