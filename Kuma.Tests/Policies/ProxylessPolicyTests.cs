@@ -163,14 +163,15 @@ public sealed class ProxylessPolicyTests(PlaintextDpFixture fixture) : IClassFix
         Assert.All(notApplied, n => Assert.False(string.IsNullOrWhiteSpace((string?)n!["reason"])));
 
         // _config: the API listener, cluster and endpoints the client asked for by name, not a sidecar's listeners.
-        // The subscriptions reach the session grain in insight batches, off the stream path: wait for the listener's.
+        // The subscriptions reach the session grain in insight batches, off the stream path: wait for all three.
         static List<string?> Names(JsonNode? resources, string key) => [.. resources!.AsArray().Select(r => (string?)r![key])];
         JsonNode config = new JsonObject();
         await Eventually.HoldsAsync(async () =>
         {
             config = JsonNode.Parse(await api.GetStringAsync("/meshes/m1/dataplanes/caller/_config?format=dump"))!;
-            return config["listeners"] is JsonArray { Count: > 0 };
-        }, TimeSpan.FromSeconds(30), "the caller's config shows its subscribed listener");
+            // Each type's subscription may come in a batch of its own.
+            return config["listeners"] is JsonArray { Count: > 0 } && config["clusters"] is JsonArray { Count: > 0 } && config["endpoints"] is JsonArray { Count: > 0 };
+        }, TimeSpan.FromSeconds(30), "the caller's config shows its subscribed listener, cluster and endpoints");
         Assert.Equal(["backend"], Names(config["listeners"], "name"));
         Assert.NotNull(config["listeners"]![0]!["apiListener"]);
         Assert.Equal(["backend"], Names(config["clusters"], "name"));
