@@ -16,10 +16,12 @@ catch (AgentOptionsException e)
 k8s.KubernetesClientConfiguration kubeConfig;
 try
 {
-    // In a Pod: its service account. Elsewhere (trying it out from a workstation): the current kubeconfig context.
+    // In a Pod: its service account. Elsewhere (trying it out from a workstation): the current context of the
+    // kubeconfig kubectl would use ($KUBECONFIG's first file, else ~/.kube/config).
+    var kubeconfigFile = Environment.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
     kubeConfig = k8s.KubernetesClientConfiguration.IsInCluster()
         ? k8s.KubernetesClientConfiguration.InClusterConfig()
-        : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile();
+        : k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfigFile);
 }
 catch (k8s.Exceptions.KubeConfigException e)
 {
