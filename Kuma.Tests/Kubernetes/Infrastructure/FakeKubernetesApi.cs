@@ -18,15 +18,21 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly KubeObjectStore _store;
 
-    private FakeKubernetesApi(WebApplication app, KubeObjectStore store, Uri baseUri)
+    private readonly KubeApiHandler _handler;
+
+    private FakeKubernetesApi(WebApplication app, KubeObjectStore store, KubeApiHandler handler, Uri baseUri)
     {
         _app = app;
+        _handler = handler;
         _store = store;
         BaseUri = baseUri;
     }
 
     public Uri BaseUri { get; }
     public KubeObjectStore Store => _store;
+
+    /// <summary>Every request served, as <c>group|resource|name|verb</c> (what an RBAC rule must allow).</summary>
+    public IReadOnlyCollection<string> Requests => _handler.Requests;
 
     public static async Task<FakeKubernetesApi> StartAsync(IEnumerable<KubeResourceType>? customTypes = null)
     {
@@ -41,7 +47,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         app.Run(handler.HandleAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new FakeKubernetesApi(app, store, new Uri(address));
+        return new FakeKubernetesApi(app, store, handler, new Uri(address));
     }
 
     public async ValueTask DisposeAsync()

@@ -11,6 +11,9 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
 {
     private sealed record Target(KubeResourceType Type, string? Namespace, string? Name, bool Status);
 
+    /// <summary>Every request as RBAC sees it: <c>group|resource|name|verb</c> (resource with <c>/status</c> for the subresource).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Requests { get; } = new();
+
     public async Task HandleAsync(HttpContext context)
     {
         var target = Parse(context.Request.Path.Value ?? "");
@@ -20,6 +23,7 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
             return;
         }
         var method = context.Request.Method;
+        Requests.Enqueue(RbacRequest(context.Request, target));
         switch (method)
         {
             case "GET" when target.Name is null && IsWatch(context.Request):
@@ -51,6 +55,22 @@ internal sealed class KubeApiHandler(KubeObjectStore store)
                 await StatusAsync(context, 405, "MethodNotAllowed", $"{method} is not supported here");
                 break;
         }
+    }
+
+    private static string RbacRequest(HttpRequest request, Target target)
+    {
+        var verb = request.Method switch
+        {
+            "GET" when target.Name is null => IsWatch(request) ? "watch" : "list",
+            "GET" => "get",
+            "POST" => "create",
+            "PUT" => "update",
+            "PATCH" => "patch",
+            "DELETE" => "delete",
+            var other => other.ToLowerInvariant(),
+        };
+        var group = target.Type.GroupVersion.Contains('/') ? target.Type.GroupVersion[..target.Type.GroupVersion.IndexOf('/')] : "";
+        return $"{group}|{target.Type.Plural}{(target.Status ? "/status" : "")}|{target.Name}|{verb}";
     }
 
     /// <summary><c>/api/v1/...</c> or <c>/apis/group/version/...</c>, then <c>[namespaces/ns/]plural[/name[/status]]</c>.</summary>

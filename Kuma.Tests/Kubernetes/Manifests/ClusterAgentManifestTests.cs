@@ -101,6 +101,7 @@ public sealed class ClusterAgentManifestTests
             "|secrets||get,create,update",
             "kuma.io|*||get,list,watch",
             "kuma.io|*/status||update,patch",
+            "apiextensions.k8s.io|customresourcedefinitions||list",
             "admissionregistration.k8s.io|mutatingwebhookconfigurations|kuma-cluster-agent|get,patch",
         ], rules);
         var binding = KubernetesManifests.Single<V1ClusterRoleBinding>(objects, "kuma-cluster-agent");

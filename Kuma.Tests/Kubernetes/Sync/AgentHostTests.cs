@@ -4,6 +4,8 @@ using Kuma.ClusterAgent.Hosting;
 using Kuma.Tests.Infrastructure;
 using Kuma.Tests.Kubernetes.Infrastructure;
 using Kuma.Tests.Kubernetes.Injection;
+using Kuma.Tests.Kubernetes.Manifests;
+using k8s.Models;
 using Kuma.Testing;
 using Microsoft.AspNetCore.Builder;
 using static Kuma.Tests.Kubernetes.Sync.KubeObjects;
@@ -102,6 +104,10 @@ public sealed class AgentHostTests(MemoryControlPlaneFixture fixture) : IClassFi
             injected["status"] = running;
             store.Apply(KubeResourceType.Pods, injected);
             await Eventually.HoldsAsync(async () => (await AgentApi.DataplanesAsync(tenant)).Keys.SequenceEqual(["web-1.shop", "web-2.shop"]), AgentApi.Deadline, "the injected pod's Dataplane");
+
+            // Everything the agent asked of the cluster, its manifest's ClusterRole allows.
+            var role = KubernetesManifests.Single<V1ClusterRole>(await KubernetesManifests.BuildAsync("cluster-agent"), "kuma-cluster-agent");
+            Assert.Equal([], kube.Requests.Distinct().Where(request => !role.Rules.Any(rule => Allows(rule, request))).Order(StringComparer.Ordinal));
         }
         finally
         {
@@ -116,4 +122,14 @@ public sealed class AgentHostTests(MemoryControlPlaneFixture fixture) : IClassFi
 
     private static byte[] Base64Url(string text) =>
         Convert.FromBase64String(text.Replace('-', '+').Replace('_', '/').PadRight(text.Length + (4 - text.Length % 4) % 4, '='));
+
+    /// <summary>Whether an RBAC rule allows <c>group|resource|name|verb</c>.</summary>
+    private static bool Allows(V1PolicyRule rule, string request)
+    {
+        var (group, resource, name, verb) = request.Split('|') switch { var p => (p[0], p[1], p[2], p[3]) };
+        var resourceMatches = rule.Resources.Any(r => r == resource || (r == "*" && !resource.Contains('/')) || (r == "*/status" && resource.EndsWith("/status", StringComparison.Ordinal)));
+        return rule.ApiGroups.Any(g => g == group || g == "*") && resourceMatches
+            && (rule.ResourceNames is not { Count: > 0 } || rule.ResourceNames.Contains(name))
+            && rule.Verbs.Any(v => v == verb || v == "*");
+    }
 }
