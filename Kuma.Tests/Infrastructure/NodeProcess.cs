@@ -98,18 +98,5 @@ public sealed class NodeProcess : IAsyncDisposable
         return dir?.FullName ?? throw new InvalidOperationException("Kuma.sln not found above the test binaries");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _process.StandardInput.Close();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ProcessStop.CloseInputAndStopAsync(_process, TimeSpan.FromSeconds(3));
 }

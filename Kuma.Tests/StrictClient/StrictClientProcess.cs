@@ -109,18 +109,5 @@ internal sealed class StrictClientProcess : IAsyncDisposable
         return run;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            _process.StandardInput.Close();
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _process.WaitForExitAsync(cts.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or IOException)
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        _process.Dispose();
-    }
+    public ValueTask DisposeAsync() => ProcessStop.CloseInputAndStopAsync(_process, TimeSpan.FromSeconds(5));
 }

@@ -21,21 +21,11 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
     [Fact]
     public async Task Bootstrap_over_tls_points_envoy_back_at_the_control_plane_and_ads_works_with_its_ca()
     {
-        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("tls"));
-        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
-        (await tenant.PutAsync("/meshes/m1/dataplanes/web", ControlPlane.Json(Samples.Dataplane("m1", "web", "web", "10.0.1.1", 8080)))).EnsureSuccessStatusCode();
-        var token = await ControlPlane.DataplaneTokenAsync(tenant, "m1", "web");
-
-        X509Certificate2? presented = null;
-        using var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.RawData);
-                return true; // first contact: trust is established by what the bootstrap hands out, checked below
-            },
-        };
-        using var dp = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Cp.DpPort}") };
+        var (tenantClient, token) = await FirstContactDpClient.MeshWithWebAsync(Cp, "tls");
+        using var tenant = tenantClient;
+        // First contact: trust is established by what the bootstrap hands out, checked below.
+        using var firstContact = new FirstContactDpClient(Cp.DpPort);
+        var dp = firstContact.Http;
         using var request = new HttpRequestMessage(HttpMethod.Post, "/bootstrap") { Content = JsonContent.Create(new { mesh = "m1", name = "web", dataplaneToken = token, workdir = "/tmp/kuma-dp-4711", metricsResources = new { certPath = "/etc/kuma/metrics.crt", keyPath = "/etc/kuma/metrics.key" } }) };
         request.Headers.Accept.ParseAdd("application/json");
         var response = await dp.SendAsync(request);
@@ -68,7 +58,7 @@ public sealed class DpServerTlsTests(MemoryControlPlaneFixture fixture) : IClass
         Assert.Equal("cp_validation_ctx", secret.Name);
         Assert.Equal(["localhost", "localhost"], secret.ValidationContext.MatchTypedSubjectAltNames.Select(m => m.Matcher.Exact));
         using var ca = X509Certificate2.CreateFromPem(secret.ValidationContext.TrustedCa.InlineBytes.ToStringUtf8());
-        Assert.Equal(presented!.Thumbprint, ca.Thumbprint);
+        Assert.Equal(firstContact.Presented[^1].Thumbprint, ca.Thumbprint);
 
         // ADS over TLS, trusting exactly that certificate.
         using var pinned = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, c, _, _) => c?.Thumbprint == ca.Thumbprint };

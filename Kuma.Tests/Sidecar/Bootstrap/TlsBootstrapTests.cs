@@ -16,20 +16,10 @@ public sealed class TlsBootstrapTests(MemoryControlPlaneFixture fixture) : IClas
     [Fact]
     public async Task Both_http_versions_are_answered_and_kumas_certificate_checks_apply()
     {
-        using var tenant = Cp.NewClient(await Cp.CreateTenantAsync("tls-boot"));
-        (await tenant.PutAsync("/meshes/m1", ControlPlane.Json("{}"))).EnsureSuccessStatusCode();
-        (await tenant.PutAsync("/meshes/m1/dataplanes/web", ControlPlane.Json(Samples.Dataplane("m1", "web", "web", "10.0.1.1", 8080)))).EnsureSuccessStatusCode();
-        var token = await ControlPlane.DataplaneTokenAsync(tenant, "m1", "web");
-        X509Certificate2? presented = null;
-        using var handler = new HttpClientHandler
-        {
-            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-            {
-                presented ??= certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.RawData);
-                return true;
-            },
-        };
-        using var dp = new HttpClient(handler) { BaseAddress = new Uri($"https://localhost:{Cp.DpPort}") };
+        var (tenantClient, token) = await FirstContactDpClient.MeshWithWebAsync(Cp, "tls-boot");
+        using var tenant = tenantClient;
+        using var firstContact = new FirstContactDpClient(Cp.DpPort);
+        var dp = firstContact.Http;
 
         using var h1 = await dp.SendAsync(KumaDpRequests.Post(KumaDpRequests.Body("m1", "web", token)));
         Assert.Equal(HttpVersion.Version11, h1.Version);
@@ -40,7 +30,7 @@ public sealed class TlsBootstrapTests(MemoryControlPlaneFixture fixture) : IClas
 
         // kuma-dp's own CA (--ca-cert-file) is what Envoy trusts, once it is a CA; the generated certificate is none.
         var withOwnCa = KumaDpRequests.Body("m1", "web", token);
-        withOwnCa["caCert"] = presented!.ExportCertificatePem();
+        withOwnCa["caCert"] = firstContact.Presented[0].ExportCertificatePem();
         using var notCa = await dp.SendAsync(KumaDpRequests.Post(withOwnCa));
         Assert.Equal(HttpStatusCode.BadRequest, notCa.StatusCode);
         Assert.Equal(BootstrapTrust.NotCa, await notCa.Content.ReadAsStringAsync());
